@@ -1,0 +1,30 @@
+"""Every differentiable operation, as a functional call (``F.conv2d(x, w)``).
+
+Each is backed by a ``Function`` with its forward and hand-written backward side by side.
+"""
+
+from .basic import (
+    add,
+    concatenate,
+    div,
+    exp,
+    flatten,
+    linear,
+    log,
+    matmul,
+    max,
+    mean,
+    mul,
+    neg,
+    permute,
+    pow,
+    relu,
+    reshape,
+    sigmoid,
+    stack,
+    sub,
+    sum,
+    tanh,
+    transpose,
+    unbroadcast,
+)

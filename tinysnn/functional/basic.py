@@ -1,0 +1,519 @@
+"""Elementwise, reduction, shape and matrix Functions, and the Tensor operators built on them.
+
+Broadcasting follows NumPy. The backward of a broadcast is a sum: ``unbroadcast`` sums
+a gradient back to an input's shape, and every binary op uses it.
+"""
+
+import numpy as np
+
+from ..autograd import Function, Tensor
+from ..backend import xp_of
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` over the axes that broadcasting added or stretched, giving ``shape``."""
+    if grad.shape == tuple(shape):
+        return grad
+    extra = grad.ndim - len(shape)
+    grad = grad.sum(axis=tuple(range(extra))) if extra > 0 else grad
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    return grad.sum(axis=stretched, keepdims=True) if stretched else grad
+
+
+def _lift(value, like):
+    """Wrap a Python number or array as a Tensor of ``like``'s dtype (no float64 upcasts)."""
+    if isinstance(value, Tensor):
+        return value
+    return Tensor(xp_of(like.data).asarray(value, dtype=like.dtype))
+
+
+def _binary(name, a, b):
+    a = a if isinstance(a, Tensor) else _lift(a, b)
+    b = _lift(b, a)
+    if a.dtype != b.dtype:
+        raise TypeError(f"{name}: operands have dtypes {a.dtype} and {b.dtype}; convert one first")
+    return a, b
+
+
+# ------------------------------------------------------------------ elementwise binary
+class Add(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = a.shape, b.shape
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        sa, sb = ctx.shapes
+        return unbroadcast(grad, sa), unbroadcast(grad, sb)
+
+
+class Sub(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = a.shape, b.shape
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):
+        sa, sb = ctx.shapes
+        return unbroadcast(grad, sa), unbroadcast(-grad, sb)
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        ga = unbroadcast(grad * b, a.shape) if ctx.needs_input_grad[0] else None
+        gb = unbroadcast(grad * a, b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Div(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        ga = unbroadcast(grad / b, a.shape) if ctx.needs_input_grad[0] else None
+        gb = unbroadcast(-grad * a / (b * b), b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Pow(Function):
+    """x ** p for a constant exponent p."""
+
+    @staticmethod
+    def forward(ctx, x, p):
+        ctx.save_for_backward(x)
+        ctx.p = p
+        return x**p
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return (grad * ctx.p * x ** (ctx.p - 1),)  # d x^p / dx = p x^(p-1)
+
+
+class MatMul(Function):
+    """a @ b for operands of rank >= 2 (leading axes broadcast as in NumPy)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a @ b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        ga = unbroadcast(grad @ b.swapaxes(-1, -2), a.shape) if ctx.needs_input_grad[0] else None
+        gb = unbroadcast(a.swapaxes(-1, -2) @ grad, b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+# ------------------------------------------------------------------ elementwise unary
+class Neg(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (-grad,)
+
+
+class Exp(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = xp_of(x).exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved
+        return (grad * y,)  # d e^x = e^x
+
+
+class Log(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return xp_of(x).log(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return (grad / x,)
+
+
+class ReLU(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = xp_of(x).maximum(x, 0)
+        ctx.save_for_backward(x > 0)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (positive,) = ctx.saved
+        return (grad * positive,)
+
+
+def sigmoid_array(x):
+    """1 / (1 + e^-x) without overflow for large |x|."""
+    xp = xp_of(x)
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+class Sigmoid(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = sigmoid_array(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved
+        return (grad * y * (1 - y),)  # sigmoid' = s (1 - s)
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = xp_of(x).tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved
+        return (grad * (1 - y * y),)
+
+
+# ------------------------------------------------------------------ reductions
+def _axes(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    axis = (axis,) if isinstance(axis, int) else tuple(axis)
+    for a in axis:
+        if not -ndim <= a < ndim:
+            raise ValueError(f"axis {a} is out of range for a tensor of rank {ndim}")
+    return tuple(sorted(a % ndim for a in axis))
+
+
+def _expand_reduced(grad, shape, axes, keepdims):
+    """The backward of a reduction starts by putting the reduced axes back as size 1."""
+    if not keepdims:
+        grad = grad.reshape([1 if i in axes else n for i, n in enumerate(shape)])
+    return grad
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim), keepdims
+        return x.sum(axis=ctx.axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):  # the backward of a sum is a broadcast
+        g = _expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdims)
+        return (xp_of(grad).broadcast_to(g, ctx.shape),)
+
+
+class Mean(Function):
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim), keepdims
+        ctx.count = int(np.prod([x.shape[a] for a in ctx.axes]))
+        return x.mean(axis=ctx.axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        g = _expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdims) / ctx.count
+        return (xp_of(grad).broadcast_to(g, ctx.shape),)
+
+
+class Max(Function):
+    """Maximum over axes; the gradient is shared equally among tied maxima."""
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        axes = _axes(axis, x.ndim)
+        y = x.max(axis=axes, keepdims=True)
+        mask = x == y
+        ctx.save_for_backward(mask / mask.sum(axis=axes, keepdims=True).astype(x.dtype))
+        ctx.shape, ctx.axes, ctx.keepdims = x.shape, axes, keepdims
+        return y if keepdims else y.reshape([n for i, n in enumerate(x.shape) if i not in axes])
+
+    @staticmethod
+    def backward(ctx, grad):
+        (share,) = ctx.saved
+        return (_expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdims) * share,)
+
+
+# ------------------------------------------------------------------ shape ops
+class Reshape(Function):
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (grad.reshape(ctx.shape),)
+
+
+class Permute(Function):
+    @staticmethod
+    def forward(ctx, x, axes):
+        ctx.axes = axes
+        return x.transpose(axes)
+
+    @staticmethod
+    def backward(ctx, grad):  # the inverse permutation undoes it
+        return (grad.transpose(np.argsort(ctx.axes)),)
+
+
+class GetItem(Function):
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.shape, ctx.dtype, ctx.index = x.shape, x.dtype, index
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = xp_of(grad)
+        out = xp.zeros(ctx.shape, ctx.dtype)
+        xp.add.at(out, ctx.index, grad)  # add.at: repeated indices accumulate
+        return (out,)
+
+
+class Concatenate(Function):
+    @staticmethod
+    def forward(ctx, *arrays, axis=0):
+        ctx.axis = axis
+        ctx.bounds = np.cumsum([a.shape[axis] for a in arrays])[:-1]
+        return xp_of(arrays[0]).concatenate(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):  # the backward of a concatenation is a split
+        return tuple(xp_of(grad).split(grad, ctx.bounds, axis=ctx.axis))
+
+
+class Stack(Function):
+    @staticmethod
+    def forward(ctx, *arrays, axis=0):
+        ctx.axis = axis
+        return xp_of(arrays[0]).stack(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = xp_of(grad)
+        return tuple(xp.take(grad, i, axis=ctx.axis) for i in range(grad.shape[ctx.axis]))
+
+
+class Linear(Function):
+    """y = x W^T + b.  x: [..., in], weight: [out, in], bias: [out] -> y: [..., out]."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None):
+        x2 = x.reshape(-1, x.shape[-1])
+        ctx.save_for_backward(x2, weight)
+        ctx.x_shape = x.shape
+        y = x2 @ weight.T
+        if bias is not None:
+            y += bias
+        return y.reshape(*x.shape[:-1], weight.shape[0])
+
+    @staticmethod
+    def backward(ctx, grad):
+        x2, weight = ctx.saved
+        g2 = grad.reshape(-1, weight.shape[0])
+        gx = (g2 @ weight).reshape(ctx.x_shape) if ctx.needs_input_grad[0] else None
+        gw = g2.T @ x2 if ctx.needs_input_grad[1] else None  # dL/dW = g^T x
+        if len(ctx.needs_input_grad) == 2:
+            return gx, gw
+        return gx, gw, g2.sum(axis=0) if ctx.needs_input_grad[2] else None
+
+
+# ------------------------------------------------------------------ functional names
+def _check_float(name, x):
+    if x.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating-point tensor, got {x.dtype}")
+
+
+def add(a, b):
+    return Add.apply(*_binary("add", a, b))
+
+
+def sub(a, b):
+    return Sub.apply(*_binary("sub", a, b))
+
+
+def mul(a, b):
+    return Mul.apply(*_binary("mul", a, b))
+
+
+def div(a, b):
+    return Div.apply(*_binary("div", a, b))
+
+
+def pow(x, p):  # noqa: A001 - mirrors the operator
+    if isinstance(p, Tensor):
+        raise TypeError("pow: the exponent must be a Python number, not a Tensor")
+    return Pow.apply(x, p=p)
+
+
+def matmul(a, b):
+    a, b = _binary("matmul", a, b)
+    if a.ndim < 2 or b.ndim < 2:
+        raise ValueError(f"matmul: operands need rank >= 2, got shapes {a.shape} and {b.shape}")
+    if a.shape[-1] != b.shape[-2]:
+        raise ValueError(f"matmul: inner sizes differ, a {a.shape} @ b {b.shape}")
+    return MatMul.apply(a, b)
+
+
+def neg(x):
+    return Neg.apply(x)
+
+
+def exp(x):
+    return Exp.apply(x)
+
+
+def log(x):
+    return Log.apply(x)
+
+
+def relu(x):
+    return ReLU.apply(x)
+
+
+def sigmoid(x):
+    return Sigmoid.apply(x)
+
+
+def tanh(x):
+    return Tanh.apply(x)
+
+
+def sum(x, axis=None, keepdims=False):  # noqa: A001
+    return Sum.apply(x, axis=axis, keepdims=keepdims)
+
+
+def mean(x, axis=None, keepdims=False):
+    return Mean.apply(x, axis=axis, keepdims=keepdims)
+
+
+def max(x, axis=None, keepdims=False):  # noqa: A001
+    return Max.apply(x, axis=axis, keepdims=keepdims)
+
+
+def reshape(x, *shape):
+    shape = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
+    if x.size != np.prod([n for n in shape if n != -1]) and -1 not in shape:
+        raise ValueError(f"reshape: cannot reshape {x.shape} ({x.size} elements) into {shape}")
+    return Reshape.apply(x, shape=shape)
+
+
+def permute(x, *axes):
+    axes = tuple(axes[0]) if len(axes) == 1 and not isinstance(axes[0], int) else axes
+    if sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
+        raise ValueError(f"permute: {axes} is not a permutation of the {x.ndim} axes of {x.shape}")
+    return Permute.apply(x, axes=tuple(a % x.ndim for a in axes))
+
+
+def transpose(x, dim0=-2, dim1=-1):
+    axes = list(range(x.ndim))
+    axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
+    return Permute.apply(x, axes=tuple(axes))
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    end = end_dim % x.ndim
+    shape = x.shape[:start_dim] + (-1,) + x.shape[end + 1 :]
+    return Reshape.apply(x, shape=shape)
+
+
+def getitem(x, index):
+    if isinstance(index, Tensor):
+        index = index.data
+    return GetItem.apply(x, index=index)
+
+
+def concatenate(tensors, axis=0):
+    return Concatenate.apply(*tensors, axis=axis)
+
+
+def stack(tensors, axis=0):
+    return Stack.apply(*tensors, axis=axis)
+
+
+def linear(x, weight, bias=None):
+    """y = x W^T + b.  x: [..., in], weight: [out, in], bias: [out] or None -> [..., out]."""
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    if weight.ndim != 2:
+        raise ValueError(f"linear: weight must be [out, in], got shape {weight.shape}")
+    if x.shape[-1] != weight.shape[1]:
+        raise ValueError(
+            f"linear: x has {x.shape[-1]} input features (shape {x.shape}), "
+            f"weight expects {weight.shape[1]}"
+        )
+    if x.dtype != weight.dtype:
+        raise TypeError(f"linear: x is {x.dtype}, weight is {weight.dtype}")
+    if bias is None:
+        return Linear.apply(x, weight)
+    return Linear.apply(x, weight, bias)
+
+
+# ------------------------------------------------------------------ Tensor operators
+def _compare(op):
+    def method(self, other):
+        other = other.data if isinstance(other, Tensor) else other
+        return Tensor(op(self.data, other))
+
+    return method
+
+
+Tensor.__add__ = add
+Tensor.__radd__ = lambda self, other: add(other, self)
+Tensor.__sub__ = sub
+Tensor.__rsub__ = lambda self, other: sub(other, self)
+Tensor.__mul__ = mul
+Tensor.__rmul__ = lambda self, other: mul(other, self)
+Tensor.__truediv__ = div
+Tensor.__rtruediv__ = lambda self, other: div(other, self)
+Tensor.__pow__ = pow
+Tensor.__matmul__ = matmul
+Tensor.__rmatmul__ = lambda self, other: matmul(other, self)
+Tensor.__neg__ = neg
+Tensor.__getitem__ = getitem
+Tensor.__lt__ = _compare(lambda a, b: a < b)
+Tensor.__le__ = _compare(lambda a, b: a <= b)
+Tensor.__gt__ = _compare(lambda a, b: a > b)
+Tensor.__ge__ = _compare(lambda a, b: a >= b)
+Tensor.eq = _compare(lambda a, b: a == b)
+Tensor.sum = sum
+Tensor.mean = mean
+Tensor.max = max
+Tensor.exp = exp
+Tensor.log = log
+Tensor.relu = relu
+Tensor.sigmoid = sigmoid
+Tensor.tanh = tanh
+Tensor.reshape = reshape
+Tensor.permute = permute
+Tensor.transpose = transpose
+Tensor.flatten = flatten
+Tensor.T = property(lambda self: permute(self, tuple(range(self.ndim))[::-1]))
