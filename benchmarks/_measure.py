@@ -1,0 +1,78 @@
+"""Shared helpers for the benchmark scripts: timing, the machine's reference rates, tables.
+
+    from _measure import median_ms, gemm_gflops, copy_bandwidth_gbs, table, torch_or_none
+
+Numbers are medians over repeats (the machine is shared; a median ignores the odd slow run).
+``gemm_gflops`` and ``copy_bandwidth_gbs`` measure what this machine can do right now, so a
+benchmark can report its op as a fraction of the compute bound (GEMM) or the memory bound (copy).
+"""
+
+import time
+
+import numpy as np
+
+
+def median_ms(fn, repeats=20, warmup=3):
+    """Median wall time of ``fn()`` in milliseconds, after ``warmup`` untimed calls."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1e3 * float(np.median(times))
+
+
+def gemm_gflops(dtype=np.float32, n=1024, repeats=10):
+    """The machine's matrix-multiply rate in GFLOP/s: an n x n GEMM through NumPy's BLAS.
+
+    An n x n by n x n product costs 2 n^3 floating-point operations.
+    """
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n)).astype(dtype)
+    b = rng.standard_normal((n, n)).astype(dtype)
+    out = np.empty((n, n), dtype)
+    ms = median_ms(lambda: np.matmul(a, b, out=out), repeats=repeats, warmup=2)
+    return 2.0 * n**3 / (ms * 1e6)
+
+
+def copy_bandwidth_gbs(nbytes=256 * 2**20, repeats=10):
+    """Memory bandwidth in GB/s from a large array copy (bytes read + bytes written per second).
+
+    The default 256 MiB is far beyond the caches, so this is the DRAM rate an op that streams
+    its arrays once can hope for.
+    """
+    src = np.ones(nbytes // 8, np.float64)
+    dst = np.empty_like(src)
+    ms = median_ms(lambda: np.copyto(dst, src), repeats=repeats, warmup=2)
+    return 2.0 * src.nbytes / (ms * 1e6)
+
+
+def table(rows, headers):
+    """Print ``rows`` (sequences of values) under ``headers`` as an aligned text table.
+
+    The first column is left-aligned, the others right-aligned. Floats are shown with 3 significant digits; everything else with ``str``.
+    """
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    for r in [list(headers), None, *cells]:
+        if r is None:
+            print("-" * (sum(widths) + 2 * (len(widths) - 1)))
+            continue
+        print("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))))
+
+
+def _cell(value):
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1e4 else f"{value:.0f}"
+    return str(value)
+
+
+def torch_or_none():
+    """The ``torch`` module when it is installed (for comparison columns), else None."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
