@@ -1,0 +1,25 @@
+"""One seeded random generator for everything tinysnn draws: initial weights, dropout masks.
+
+``tinysnn.manual_seed(seed)`` makes model construction and training repeatable.
+Data sets and loaders take their own ``seed`` so that they do not depend on model code.
+"""
+
+import numpy as np
+
+_generator = np.random.default_rng(0)
+
+
+def manual_seed(seed):
+    """Reset the global generator: the same seed gives the same weights and dropout masks."""
+    global _generator
+    _generator = np.random.default_rng(seed)
+
+
+def generator():
+    """The global NumPy Generator (always read it through this function, after manual_seed)."""
+    return _generator
+
+
+def uniform(shape, bound, dtype=np.float32):
+    """U(-bound, bound) samples of the given shape and dtype."""
+    return _generator.uniform(-bound, bound, size=shape).astype(dtype)
