@@ -85,8 +85,9 @@ def _distinct_values(draw, size, pieces, margin):
             f"{size * margin:.4g} of room, but only {total:.4g} lies in [min_value, max_value] "
             f"outside the avoided bands; widen the range or lower the margin"
         )
-    jitter = draw(hnp.arrays(np.float64, size, elements=st.floats(-1.0, 1.0)))
-    order = np.array(draw(st.permutations(range(size))), dtype=np.int64)
+    # One drawn seed (not one draw per element) keeps large arrays within hypothesis' budget.
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    order, jitter = rng.permutation(size), rng.uniform(-1.0, 1.0, size)
     u = (order + 0.5) * step + jitter * (step - margin) / 2
     return _from_compressed(u, pieces)
 
