@@ -59,7 +59,7 @@ class Context:
 class Node:
     """One recorded call: the Function, its context, its input tensors, its output gradients."""
 
-    __slots__ = ("fn", "ctx", "inputs", "out_grads", "out_shapes", "__weakref__")
+    __slots__ = ("__weakref__", "ctx", "fn", "inputs", "out_grads", "out_shapes")
 
     def __init__(self, fn, ctx, inputs, outputs):
         self.fn, self.ctx, self.inputs = fn, ctx, inputs
@@ -178,11 +178,7 @@ class Tensor:
         if self._node is None:
             self.grad = grad if self.grad is None else self.grad + grad
             return
-        if self._node.ctx is None:
-            raise RuntimeError(
-                "backward: this graph was already freed by an earlier backward; "
-                "use backward(retain_graph=True) the first time to walk it twice"
-            )
+        _check_not_freed(self._node)
         self._node.accumulate(self._index, grad)
         for node in _reverse_topological(self._node):
             _run_backward(node)
@@ -191,6 +187,14 @@ class Tensor:
                 node.ctx, node.inputs = None, ()
 
     # Operators and methods are attached by tinysnn.functional.basic.
+
+
+def _check_not_freed(node):
+    if node.ctx is None:
+        raise RuntimeError(
+            "backward: this graph was already freed by an earlier backward; "
+            "use backward(retain_graph=True) the first time to walk it twice"
+        )
 
 
 def _reverse_topological(root):
@@ -210,7 +214,8 @@ def _reverse_topological(root):
         stack.append((node, True))
         for t in node.inputs:
             child = t._node
-            if child is not None and id(child) not in visited and child.ctx is not None:
+            if child is not None and id(child) not in visited:
+                _check_not_freed(child)  # a part freed by another output's backward
                 stack.append((child, False))
     return order[::-1]
 
