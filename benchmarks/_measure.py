@@ -52,15 +52,14 @@ def copy_bandwidth_gbs(nbytes=256 * 2**20, repeats=10):
 def table(rows, headers):
     """Print ``rows`` (sequences of values) under ``headers`` as an aligned text table.
 
-    The first column is left-aligned, the others right-aligned. Floats are shown with 3 significant digits; everything else with ``str``.
+    The first column is left-aligned, the others right-aligned. Floats are shown with
+    3 significant digits; everything else with ``str``.
     """
-    cells = [[_cell(v) for v in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
-    for r in [list(headers), None, *cells]:
-        if r is None:
-            print("-" * (sum(widths) + 2 * (len(widths) - 1)))
-            continue
-        print("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))))
+    cells = [list(headers)] + [[_cell(v) for v in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
+             for r in cells]
+    print("\n".join([lines[0], "-" * len(lines[0]), *lines[1:]]))
 
 
 def _cell(value):

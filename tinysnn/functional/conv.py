@@ -1,0 +1,173 @@
+"""2-D convolution (im2col + one GEMM) and 2-D average / max pooling, on [N, C, H, W].
+
+Time-major sequences [T, B, C, H, W] are folded into N = T*B by the nn layers, not here.
+
+Convolution as a matrix product: with cols = im2col(x) of shape [C*kh*kw, N*Ho*Wo] and
+W2 = weight.reshape(O, C*kh*kw),
+
+    forward:  y2 = W2 @ cols                 [O, N*Ho*Wo] -> NCHW by swapping O and N
+    backward: dcols = W2^T @ g2,  dx = col2im(dcols)       (the adjoint of im2col)
+              dW2  = g2 @ cols^T                           (cols recomputed, see below)
+              db   = sum of g over N, Ho, Wo
+
+Forward saves x, not cols: cols is kh*kw times larger than x, and a spiking network keeps
+every time step's activations until backward, so backward recomputes cols (one cheap pass)
+and only when the weight gradient is wanted.
+"""
+
+from ..autograd import Function, Tensor
+from ..backend import is_cupy, xp_of
+from ..kernels.im2col import col2im, im2col, output_size
+from ..kernels.pool import avg_pool_backward, avg_pool_forward, max_pool_backward, max_pool_forward
+
+
+class Conv2d(Function):
+    """x: [N, C, H, W], weight: [O, C, kh, kw], bias: [O] (optional) -> y: [N, O, Ho, Wo]."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None, stride=(1, 1), padding=(0, 0)):
+        n_batch = x.shape[0]
+        out_ch, _, kh, kw = weight.shape
+        ho_n = output_size(x.shape[2], kh, stride[0], padding[0])
+        wo_n = output_size(x.shape[3], kw, stride[1], padding[1])
+        cols = im2col(x, kh, kw, stride, padding)  # [C*kh*kw, N*Ho*Wo]
+        y2 = weight.reshape(out_ch, -1) @ cols  # the one GEMM: [O, N*Ho*Wo]
+        y = y2.reshape(out_ch, n_batch, ho_n, wo_n).transpose(1, 0, 2, 3)  # view [N, O, Ho, Wo]
+        ctx.save_for_backward(x, weight)
+        ctx.stride, ctx.padding = stride, padding
+        out = xp_of(x).empty(y.shape, y.dtype)  # C-contiguous NCHW
+        if bias is None:
+            out[...] = y
+        else:
+            xp_of(x).add(y, bias.reshape(1, out_ch, 1, 1), out=out)  # the copy and + b at once
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved
+        out_ch, _, kh, kw = weight.shape
+        needs = ctx.needs_input_grad
+        g2 = grad.transpose(1, 0, 2, 3).reshape(out_ch, -1)  # [O, N*Ho*Wo] (a copy)
+        gx = gw = gb = None
+        if needs[0]:
+            dcols = weight.reshape(out_ch, -1).T @ g2  # [C*kh*kw, N*Ho*Wo]
+            gx = col2im(dcols, x.shape, kh, kw, ctx.stride, ctx.padding)
+        if needs[1]:
+            cols = im2col(x, kh, kw, ctx.stride, ctx.padding)
+            gw = (g2 @ cols.T).reshape(weight.shape)  # dW2 = g2 cols^T
+        if len(needs) == 2:
+            return gx, gw
+        if needs[2]:
+            gb = g2.sum(axis=1)
+        return gx, gw, gb
+
+
+class AvgPool2d(Function):
+    """x: [N, C, H, W] -> y: [N, C, Ho, Wo], the mean over each window (padding counts as 0)."""
+
+    @staticmethod
+    def forward(ctx, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0)):
+        ctx.x_shape, ctx.args = x.shape, (kernel, stride, padding)
+        return avg_pool_forward(x, kernel, stride, padding)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (avg_pool_backward(grad, ctx.x_shape, *ctx.args),)
+
+
+class MaxPool2d(Function):
+    """x: [N, C, H, W] -> y: [N, C, Ho, Wo], the max over each window (padding counts as -inf).
+
+    Saves the argmax of each window as an offset i*kw + j inside it (uint8 for windows up to
+    256 elements); the gradient goes to the argmax only.
+    """
+
+    @staticmethod
+    def forward(ctx, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0)):
+        y, argmax = max_pool_forward(x, kernel, stride, padding)
+        ctx.save_for_backward(argmax)
+        ctx.x_shape, ctx.args = x.shape, (kernel, stride, padding)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (argmax,) = ctx.saved
+        return (max_pool_backward(grad, argmax, ctx.x_shape, *ctx.args),)
+
+
+# ------------------------------------------------------------------ functional names
+def _pair(name, what, value, minimum):
+    pair = (value, value) if isinstance(value, int) else tuple(value)
+    if len(pair) != 2 or not all(isinstance(v, int) and v >= minimum for v in pair):
+        raise ValueError(f"{name}: {what} must be an int >= {minimum} or a pair of them, "
+                         f"got {value!r}")
+    return pair
+
+
+def _check_input(name, x):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}: x must be a Tensor, got {type(x).__name__}")
+    if x.ndim != 4:
+        raise ValueError(f"{name}: x must be [N, C, H, W], got shape {x.shape}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{name}: x must be floating point, got {x.dtype}")
+
+
+def _check_window(name, x, kernel, padding):
+    """The kernel window must fit inside the padded input."""
+    padded = (x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1])
+    if kernel[0] > padded[0] or kernel[1] > padded[1]:
+        raise ValueError(f"{name}: kernel {kernel[0]}x{kernel[1]} is larger than the padded "
+                         f"input {padded[0]}x{padded[1]} (x shape {x.shape}, padding {padding})")
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0):
+    """2-D cross-correlation, as PyTorch's conv2d.
+
+    x: [N, C, H, W], weight: [O, C, kh, kw], bias: [O] or None -> [N, O, Ho, Wo] with
+    Ho = (H + 2*padding - kh) // stride + 1. stride, padding: int or (along H, along W).
+    """
+    _check_input("conv2d", x)
+    if weight.ndim != 4:
+        raise ValueError(f"conv2d: weight must be [O, C, kh, kw], got shape {weight.shape}")
+    if weight.shape[1] != x.shape[1]:
+        raise ValueError(f"conv2d: weight has {weight.shape[1]} input channels, "
+                         f"x has {x.shape[1]} (x {x.shape}, weight {weight.shape})")
+    if weight.dtype != x.dtype:
+        raise TypeError(f"conv2d: x is {x.dtype}, weight is {weight.dtype}; convert one first")
+    if is_cupy(x.data) != is_cupy(weight.data):
+        raise TypeError("conv2d: x and weight are on different devices")
+    stride = _pair("conv2d", "stride", stride, 1)
+    padding = _pair("conv2d", "padding", padding, 0)
+    _check_window("conv2d", x, weight.shape[2:], padding)
+    if bias is None:
+        return Conv2d.apply(x, weight, stride=stride, padding=padding)
+    if bias.shape != (weight.shape[0],):
+        raise ValueError(f"conv2d: bias must be [{weight.shape[0]}], got shape {bias.shape}")
+    if bias.dtype != x.dtype:
+        raise TypeError(f"conv2d: x is {x.dtype}, bias is {bias.dtype}; convert one first")
+    return Conv2d.apply(x, weight, bias, stride=stride, padding=padding)
+
+
+def _pool_args(name, x, kernel_size, stride, padding):
+    _check_input(name, x)
+    kernel = _pair(name, "kernel_size", kernel_size, 1)
+    stride = kernel if stride is None else _pair(name, "stride", stride, 1)
+    padding = _pair(name, "padding", padding, 0)
+    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
+        raise ValueError(f"{name}: padding {padding} must be at most half the kernel {kernel}")
+    _check_window(name, x, kernel, padding)
+    return {"kernel": kernel, "stride": stride, "padding": padding}
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0):
+    """Mean over kernel windows. x: [N, C, H, W] -> [N, C, Ho, Wo]; stride defaults to kernel.
+
+    Padded positions count as zeros in the mean (PyTorch's count_include_pad=True).
+    """
+    return AvgPool2d.apply(x, **_pool_args("avg_pool2d", x, kernel_size, stride, padding))
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0):
+    """Max over kernel windows. x: [N, C, H, W] -> [N, C, Ho, Wo]; stride defaults to kernel."""
+    return MaxPool2d.apply(x, **_pool_args("max_pool2d", x, kernel_size, stride, padding))
