@@ -29,3 +29,4 @@ from .basic import (
     unbroadcast,
 )
 from .conv import avg_pool2d, conv2d, max_pool2d
+from .norm import batch_norm
