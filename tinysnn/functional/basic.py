@@ -24,6 +24,10 @@ def _lift(value, like):
     """Wrap a Python number or array as a Tensor of ``like``'s dtype (no float64 upcasts)."""
     if isinstance(value, Tensor):
         return value
+    kind = value.dtype.kind if hasattr(value, "dtype") else np.asarray(value).dtype.kind
+    if like.dtype.kind != "f" and kind == "f":
+        raise TypeError(f"cannot combine a tensor of {like.dtype} with the float {value!r} "
+                        f"(it would be truncated); convert first: t.to(dtype=np.float32)")
     return Tensor(xp_of(like.data).asarray(value, dtype=like.dtype))
 
 
@@ -369,7 +373,7 @@ def div(a, b):
     return Div.apply(*_binary("div", a, b))
 
 
-def pow(x, p):  # noqa: A001 - mirrors the operator
+def pow(x, p):
     if isinstance(p, Tensor):
         raise TypeError("pow: the exponent must be a Python number, not a Tensor")
     return Pow.apply(x, p=p)
@@ -408,7 +412,7 @@ def tanh(x):
     return Tanh.apply(x)
 
 
-def sum(x, axis=None, keepdims=False):  # noqa: A001
+def sum(x, axis=None, keepdims=False):
     return Sum.apply(x, axis=axis, keepdims=keepdims)
 
 
@@ -416,13 +420,15 @@ def mean(x, axis=None, keepdims=False):
     return Mean.apply(x, axis=axis, keepdims=keepdims)
 
 
-def max(x, axis=None, keepdims=False):  # noqa: A001
+def max(x, axis=None, keepdims=False):
     return Max.apply(x, axis=axis, keepdims=keepdims)
 
 
 def reshape(x, *shape):
     shape = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
-    if x.size != np.prod([n for n in shape if n != -1]) and -1 not in shape:
+    known = int(np.prod([n for n in shape if n != -1]))  # the size of the sides given
+    fits = bool(known) and x.size % known == 0 if -1 in shape else x.size == known
+    if not fits or shape.count(-1) > 1:
         raise ValueError(f"reshape: cannot reshape {x.shape} ({x.size} elements) into {shape}")
     return Reshape.apply(x, shape=shape)
 
@@ -452,11 +458,19 @@ def getitem(x, index):
     return GetItem.apply(x, index=index)
 
 
+def _same_dtype(name, tensors):
+    dtypes = sorted({str(t.dtype) for t in tensors})
+    if len(dtypes) > 1:
+        raise TypeError(f"{name}: tensors have dtypes {dtypes}; convert them to one first")
+
+
 def concatenate(tensors, axis=0):
+    _same_dtype("concatenate", tensors)
     return Concatenate.apply(*tensors, axis=axis)
 
 
 def stack(tensors, axis=0):
+    _same_dtype("stack", tensors)
     return Stack.apply(*tensors, axis=axis)
 
 
@@ -474,6 +488,9 @@ def linear(x, weight, bias=None):
         raise TypeError(f"linear: x is {x.dtype}, weight is {weight.dtype}")
     if bias is None:
         return Linear.apply(x, weight)
+    if bias.shape != (weight.shape[0],) or bias.dtype != weight.dtype:
+        raise ValueError(f"linear: bias must be [{weight.shape[0]}] of {weight.dtype}, "
+                         f"got shape {bias.shape} of {bias.dtype}")
     return Linear.apply(x, weight, bias)
 
 
