@@ -1,0 +1,73 @@
+"""The on-disk cache of generated and converted data sets.
+
+Files live in ``$TINYSNN_CACHE`` or, when it is unset, ``~/.cache/tinysnn``. A file's name
+carries a hash of everything that determines its contents (the parameters and a format
+version), so changing any of them makes a new file instead of reading a stale one. Files are
+written to a temporary name and renamed into place, so a crash never leaves half a file under
+the real name, and they are read with ``allow_pickle=False``.
+"""
+
+import hashlib
+import json
+import os
+import warnings
+import zipfile
+
+import numpy as np
+
+from .errors import DataError
+
+
+def cache_root(root=None):
+    """The cache folder: ``root`` if given, else $TINYSNN_CACHE, else ~/.cache/tinysnn."""
+    if root is None:
+        root = os.environ.get("TINYSNN_CACHE") or os.path.join("~", ".cache", "tinysnn")
+    return os.path.expanduser(os.fspath(root))
+
+
+def cache_key(params):
+    """A short hex digest of a JSON-serialisable dict of parameters."""
+    text = json.dumps(params, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def save_npz_atomic(path, **arrays):
+    """np.savez to ``path`` through a temporary file in the same folder and os.replace."""
+    folder = os.path.dirname(path) or "."
+    os.makedirs(folder, exist_ok=True)
+    tmp = f"{path}.tmp{os.getpid()}.npz"
+    try:
+        np.savez(tmp, **arrays)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def load_npz(path, names):
+    """The arrays ``names`` of an .npz file as a dict, or DataError naming the file."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            missing = [n for n in names if n not in archive.files]
+            if missing:
+                raise DataError(f"{path}: cache file lacks arrays {missing}")
+            return {n: archive[n] for n in names}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+        if isinstance(err, DataError):
+            raise
+        raise DataError(f"{path}: unreadable cache file ({type(err).__name__}: {err})") from err
+
+
+def load_or_build(path, names, build):
+    """Arrays from the cache file at ``path``; built by ``build()`` and saved when absent.
+
+    A corrupt file is rebuilt with a warning that names it.
+    """
+    if os.path.exists(path):
+        try:
+            return load_npz(path, names)
+        except DataError as err:
+            warnings.warn(f"{err}; regenerating it", RuntimeWarning, stacklevel=3)
+    arrays = build()
+    save_npz_atomic(path, **arrays)
+    return arrays

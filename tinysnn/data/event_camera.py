@@ -1,0 +1,119 @@
+"""A simulated event camera: a log-brightness video in, an event stream out.
+
+Each pixel remembers the log brightness of its last event (its reference). When the current
+log brightness differs from the reference by a whole contrast threshold C or more, the pixel
+emits one event per threshold crossed, ON when brighter and OFF when darker, and moves its
+reference by that many thresholds. Between events nothing is sent, so a still scene is silent.
+Background-activity noise adds random events at random pixels and times.
+
+Measured in thresholds from the first frame, ``u = (L - L[0]) / C``, the reference is an integer
+level q (start 0) and one step reads
+
+    q_new = floor(u)  if u >= q + 1      (ON events:  floor(u) - q)
+            ceil(u)   if u <= q - 1      (OFF events: q - ceil(u))
+            q         otherwise
+
+Played backwards, a video that ends where it starts (u[0] = u[-1]) gives every pixel exactly
+as many ON and as many OFF events as played forwards: for each pair of levels (m, m + 1), q
+crosses between them once each time u moves from ``u <= m`` to ``u >= m + 1`` or back, and the
+number of such alternations in a sequence is the same read in either direction. The synthetic
+clockwise / counter-clockwise gestures rely on this.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from .events import make_events
+
+
+def dvs_counts_reference(u):
+    """Signed events per step and pixel, ``u: [K, P]`` thresholds from frame 0 -> ``[K, P]``.
+
+    The plain NumPy specification: a loop over the K steps, all pixels at once.
+    """
+    level = np.zeros(u.shape[1])
+    counts = np.zeros(u.shape, dtype=np.int32)
+    for k in range(1, u.shape[0]):
+        new = np.where(u[k] >= level + 1, np.floor(u[k]),
+                       np.where(u[k] <= level - 1, np.ceil(u[k]), level))
+        counts[k] = new - level                     # > 0: ON events, < 0: OFF events
+        level = new
+    return counts
+
+
+@njit(cache=True)
+def dvs_counts(u):
+    """Numba twin of dvs_counts_reference: one pass per pixel over the K steps."""
+    n_steps, n_pixels = u.shape
+    counts = np.zeros((n_steps, n_pixels), dtype=np.int32)
+    for p in range(n_pixels):
+        level = 0.0
+        for k in range(1, n_steps):
+            v = u[k, p]
+            if v >= level + 1.0:
+                new = np.floor(v)                   # ON: crossed floor(v) - level thresholds
+            elif v <= level - 1.0:
+                new = np.ceil(v)                    # OFF: crossed level - ceil(v) thresholds
+            else:
+                continue
+            counts[k, p] = int(new - level)
+            level = new
+    return counts
+
+
+@dataclass(frozen=True)
+class EventCamera:
+    """A square sensor of ``size`` x ``size`` pixels.
+
+    threshold: mean contrast threshold C in log units; each pixel's own threshold is
+    C * (1 + threshold_spread * N(0, 1)), fixed by ``seed`` (pixel mismatch of a real sensor).
+    noise_hz: background-activity events per pixel and second. jitter_us: upper bound of the
+    per-recording standard deviation of timestamp jitter.
+    """
+
+    size: int = 32
+    threshold: float = 0.25
+    threshold_spread: float = 0.05
+    noise_hz: float = 0.5
+    jitter_us: float = 2000.0
+    seed: int = 0
+
+    def threshold_map(self):
+        """Per-pixel contrast thresholds ``[size * size]``, always positive."""
+        rng = np.random.default_rng([self.seed, 0xCA3])
+        spread = rng.standard_normal(self.size * self.size) * self.threshold_spread
+        return self.threshold * np.clip(1.0 + spread, 0.5, 1.5)
+
+    def record(self, log_video, duration_us, rng):
+        """Events of one recording, sorted by time.
+
+        log_video: ``[K, size * size]`` log brightness, frame k at time k * duration / (K - 1).
+        rng: a NumPy Generator for noise, timestamps and jitter.
+        """
+        n_steps, n_pixels = log_video.shape
+        if n_pixels != self.size * self.size or n_steps < 2:
+            raise ValueError(f"EventCamera.record: log_video must be [K >= 2, {n_pixels}], "
+                             f"got {log_video.shape}")
+        # background activity first, so it does not depend on how many signal events there are
+        n_noise = rng.poisson(self.noise_hz * n_pixels * duration_us * 1e-6)
+        noise_pixel = rng.integers(0, n_pixels, n_noise)
+        noise_t = rng.uniform(0.0, duration_us, n_noise)
+        noise_p = rng.integers(0, 2, n_noise)
+        jitter = rng.uniform(0.0, self.jitter_us)
+
+        counts = dvs_counts((log_video - log_video[0]) / self.threshold_map())
+        step, pixel = np.nonzero(counts)
+        n = np.abs(counts[step, pixel])
+        on = np.repeat(counts[step, pixel] > 0, n)
+        step, pixel = np.repeat(step, n), np.repeat(pixel, n)
+        dt = duration_us / (n_steps - 1)
+        # an event of step k happened somewhere between frames k - 1 and k, plus latency jitter
+        t = (step - 1 + rng.random(len(step))) * dt + rng.normal(0.0, jitter, len(step))
+
+        pixel = np.concatenate([pixel, noise_pixel])
+        t = np.clip(np.concatenate([t, noise_t]), 0, duration_us - 1).astype(np.int64)
+        p = np.concatenate([on.astype(np.int8), noise_p.astype(np.int8)])
+        order = np.argsort(t, kind="stable")
+        return make_events(pixel[order] % self.size, pixel[order] // self.size, t[order], p[order])

@@ -1,0 +1,66 @@
+"""DataLoader: batches of time-major frames from a data set.
+
+    loader = DataLoader(train_set, batch_size=16, shuffle=True, seed=0)
+    for x, y in loader:                   # x: [T, B, C, H, W] float32, y: [B] int64
+        ...
+
+Items must be ``(frames [T, ...], label)``: give event data sets a frame transform (ToFrames).
+Shuffling is seeded: epoch e uses the order drawn from (seed, e), so every epoch differs and a
+run is repeatable. The epoch counts up by one per full pass; set_epoch(e) jumps (e.g. resuming).
+"""
+
+import numpy as np
+
+from .. import backend
+
+
+class DataLoader:
+    """Batches ``(x [T, B, ...] float32, y [B] int64)``; ``len()`` is the number of batches.
+
+    shuffle: a new seeded order every epoch. drop_last: skip a final smaller batch.
+    device: 'cpu' or 'cuda' (batches are moved with tinysnn.backend.to_device).
+    """
+
+    def __init__(self, dataset, batch_size, shuffle=False, drop_last=False, seed=0, device="cpu"):
+        if int(batch_size) < 1:
+            raise ValueError(f"DataLoader: batch_size must be >= 1, got {batch_size}")
+        self.dataset, self.batch_size = dataset, int(batch_size)
+        self.shuffle, self.drop_last, self.seed, self.device = shuffle, drop_last, seed, device
+        self.epoch = 0
+
+    def set_epoch(self, epoch):
+        """Use the shuffled order of ``epoch`` on the next pass."""
+        self.epoch = int(epoch)
+
+    def __len__(self):
+        n = len(self.dataset)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def order(self):
+        """The item order of the current epoch ``[len(dataset)]``."""
+        n = len(self.dataset)
+        if not self.shuffle:
+            return np.arange(n)
+        return np.random.default_rng([self.seed, self.epoch]).permutation(n)
+
+    def _item(self, i):
+        frames, label = self.dataset[int(i)]
+        if getattr(getattr(frames, "dtype", None), "names", None):
+            raise TypeError(f"DataLoader: {type(self.dataset).__name__} gives raw events; "
+                            f"give it a frame transform, e.g. transform=ToFrames(T=16, "
+                            f"sensor_size={getattr(self.dataset, 'sensor_size', '(W, H)')})")
+        return np.asarray(frames, dtype=np.float32), label
+
+    def __iter__(self):
+        order = self.order()
+        self.epoch += 1
+        stop = len(self) * self.batch_size
+        for start in range(0, min(stop, len(order)), self.batch_size):
+            items = [self._item(i) for i in order[start:start + self.batch_size]]
+            shapes = {f.shape for f, _ in items}
+            if len(shapes) != 1:
+                raise ValueError(f"DataLoader: items of one batch differ in shape: "
+                                 f"{sorted(shapes)}")
+            x = np.stack([f for f, _ in items], axis=1)          # [T, B, ...], time-major
+            y = np.array([label for _, label in items], dtype=np.int64)
+            yield backend.to_device(x, self.device), backend.to_device(y, self.device)
