@@ -30,3 +30,5 @@ from .basic import (
 )
 from .conv import avg_pool2d, conv2d, max_pool2d
 from .norm import batch_norm
+from .dropout import dropout
+from .loss import cross_entropy, mse_loss
