@@ -368,3 +368,27 @@ def test_profiles_are_selected_by_environment_variable(monkeypatch):
     finally:
         monkeypatch.undo()
         load_profile()  # back to the profile conftest loaded
+
+
+class SiLUWithoutProductRule(Function):
+    """y = x sigmoid(x), whose backward forgets the x s (1 - s) term: an error odd in x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        s = 1 / (1 + np.exp(-x))
+        ctx.save_for_backward(s)
+        return x * s
+
+    @staticmethod
+    def backward(ctx, grad):
+        (s,) = ctx.saved
+        return (grad * s,)
+
+
+def test_directional_check_sees_errors_that_average_out_over_symmetric_inputs():
+    # With the direction equal to the probe, the error would be sum(probe^2 * odd(x)), which
+    # nearly cancels on inputs symmetric around 0; an independent direction does not cancel.
+    x = np.random.default_rng(0).uniform(-2, 2, (8, 16, 32))
+    report = directional_check(SiLUWithoutProductRule.apply, x, atol=1e-5)
+    exact, numeric = report.direction
+    assert not report.ok and abs(exact - numeric) > 0.01 * abs(numeric)

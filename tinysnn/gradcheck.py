@@ -187,7 +187,7 @@ def directional_check(fn, *inputs, eps=1e-6, atol=1e-6, rtol=1e-4, wrt=None, see
     """
     tensors = _as_tensors(inputs)
     wrt = _default_wrt(tensors, wrt)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng([seed, 1])  # a stream of its own: d must not equal the probe
     probe = _probe(fn, tensors, seed)
     analytic = [np.asarray(g, np.float64) for g in analytic_gradients(fn, tensors, probe, wrt)]
     base = _float64(tensors)

@@ -16,13 +16,17 @@ import numpy as np
 from hypothesis import given
 
 from ..autograd import Tensor
+from ..backend import is_cupy
 from ..gradcheck import check_gradients, directional_check
 
 ELEMENTWISE_LIMIT = 2000  # method="auto": per-element differences up to this many elements
 
 
-def _check_float64(inputs, wrt):
+def _check_float64_numpy(inputs, wrt):
     for i, x in enumerate(inputs):
+        if is_cupy(getattr(x, "data", x)):
+            raise TypeError(f"assert_grad_close: input {i} is a CuPy array; gradient checks "
+                            f"run on NumPy arrays: pass tinysnn.backend.to_numpy(x)")
         dtype = x.dtype if isinstance(x, Tensor) else np.asarray(x).dtype
         if dtype.kind == "f" and dtype != np.float64 and (wrt is None or i in wrt):
             raise TypeError(
@@ -49,8 +53,9 @@ def assert_grad_close(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-4, wrt=None, met
     floating elements). An element passes when |analytic - numeric| <= atol + rtol * |numeric|.
     Raises AssertionError naming the input, the worst element, both values and the error.
     """
+    __tracebackhide__ = True  # pytest shows the caller's line, not this function's
     wrt = [wrt] if isinstance(wrt, int) else wrt
-    _check_float64(inputs, wrt)
+    _check_float64_numpy(inputs, wrt)
     if method == "auto":
         method = "elementwise" if _floating_size(inputs, wrt) <= ELEMENTWISE_LIMIT else "directional"
     checks = {"elementwise": check_gradients, "directional": directional_check}
@@ -93,17 +98,24 @@ def check_function(Fn, strategy, wrt=None, *, grad_options=None, **params):
     wrt: indices of the inputs to check (default all floating). params: keyword params passed
     to every ``Fn.apply``. grad_options: dict for ``assert_grad_close`` (eps, atol, rtol, method).
     """
+    __tracebackhide__ = True
     options = dict(grad_options or {})
 
     @given(example=strategy)
     def gradient_property(example):
+        __tracebackhide__ = True
         inputs, drawn = _split_example(example)
         kwargs = {**params, **drawn}
 
         def apply(*tensors):
             return Fn.apply(*tensors, **kwargs)
 
-        apply.__qualname__ = f"{Fn.__name__}.apply(**{kwargs})" if kwargs else f"{Fn.__name__}.apply"
+        arguments = "".join(f", {k}={v!r}" for k, v in kwargs.items())
+        apply.__qualname__ = f"{Fn.__name__}.apply(*inputs{arguments})"
         assert_grad_close(apply, *inputs, wrt=wrt, **options)
 
+    # Hypothesis keys its example database (and derandomized seed) on the test's code, which is
+    # the same for every Fn here; adding Fn's name gives each Function its own (as stateful does).
+    gradient_property.hypothesis.inner_test._hypothesis_internal_add_digest = (
+        f"{Fn.__module__}.{Fn.__qualname__}".encode())
     gradient_property()

@@ -96,7 +96,7 @@ def arrays(shape, dtype=np.float64, min_value=-2.0, max_value=2.0, avoid=(), mar
            distinct=False):
     """Floating arrays of ``shape`` with values in [min_value, max_value].
 
-    shape: a tuple, or a strategy of tuples (e.g. ``shapes()``).
+    shape: a tuple (or an int), or a strategy of tuples (e.g. ``shapes()``).
     avoid: kinks (e.g. ``(0.0,)`` for ReLU); every value is at least ``margin`` away from each.
     distinct: every pair of values is at least ``margin`` apart (no ties, for max / max pooling).
     The margins hold in float64; a float32 array keeps them up to float32 rounding.
@@ -114,6 +114,8 @@ def arrays(shape, dtype=np.float64, min_value=-2.0, max_value=2.0, avoid=(), mar
         raise InvalidArgument(
             f"arrays: no value in [{min_value}, {max_value}] is {margin} away from {avoid}"
         )
+    if isinstance(shape, (int, np.integer)):
+        shape = (shape,)
     shape_strategy = shape if isinstance(shape, SearchStrategy) else st.just(tuple(shape))
 
     def values_of_shape(shape):
