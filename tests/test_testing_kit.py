@@ -170,6 +170,24 @@ def test_check_function_takes_drawn_params():
         check_function(Affine, inputs_and_params, bug="sign")
 
 
+class CountedCube(Cube):
+    examples = 0
+
+    @staticmethod
+    def forward(ctx, x, bug=None):
+        CountedCube.examples += 1
+        return Cube.forward(ctx, x, bug)
+
+
+def test_check_function_takes_settings_and_gradient_options():
+    CountedCube.examples = 0
+    check_function(CountedCube, arrays((2,)), settings=settings(max_examples=7),
+                   grad_options={"method": "directional"})
+    assert CountedCube.examples == 7 * 4  # the directional check's forwards: probe, grad, +d, -d
+    with pytest.raises(TypeError, match="unknown grad_options"):
+        check_function(Cube, arrays((2,)), grad_options={"tol": 1e-3})
+
+
 # ---------------------------------------------------------------- what a failure reports
 class OneWrongElement(Function):
     """y = 2 x, except that backward is wrong at one flat position ``where`` only."""
@@ -392,3 +410,18 @@ def test_directional_check_sees_errors_that_average_out_over_symmetric_inputs():
     report = directional_check(SiLUWithoutProductRule.apply, x, atol=1e-5)
     exact, numeric = report.direction
     assert not report.ok and abs(exact - numeric) > 0.01 * abs(numeric)
+
+
+def test_the_example_in_the_kit_docstring_runs_and_passes(tmp_path):
+    import textwrap
+
+    import tinysnn.testing
+
+    doc = tinysnn.testing.__doc__
+    path = tmp_path / "test_silu.py"
+    path.write_text(textwrap.dedent(doc[doc.index("    import numpy"):doc.index("Had backward")]))
+    spec = importlib.util.spec_from_file_location("docstring_example", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    example.test_silu_backward()
+    example.test_silu_backward_on_a_large_input()

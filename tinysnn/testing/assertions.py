@@ -84,7 +84,7 @@ def _split_example(example):
     return (example,), {}
 
 
-def check_function(Fn, strategy, wrt=None, *, grad_options=None, **params):
+def check_function(Fn, strategy, wrt=None, *, grad_options=None, settings=None, **params):
     """Run the gradient property of ``Fn`` (a Function subclass) over ``strategy``, now.
 
     Call it inside a test; it runs hypothesis at once (with the loaded profile's settings) and
@@ -96,10 +96,16 @@ def check_function(Fn, strategy, wrt=None, *, grad_options=None, **params):
     strategy: draws a tuple of input arrays (one array alone is fine), or a pair
     (tuple of arrays, dict of keyword params) when the params are drawn too.
     wrt: indices of the inputs to check (default all floating). params: keyword params passed
-    to every ``Fn.apply``. grad_options: dict for ``assert_grad_close`` (eps, atol, rtol, method).
+    to every ``Fn.apply``. grad_options: dict for ``assert_grad_close`` (eps, atol, rtol, method,
+    seed). settings: a ``hypothesis.settings`` for this property instead of the loaded profile's
+    (e.g. ``settings(max_examples=20)`` for a slow Function).
     """
     __tracebackhide__ = True
     options = dict(grad_options or {})
+    unknown = set(options) - {"eps", "atol", "rtol", "method", "seed"}
+    if unknown:
+        raise TypeError(f"check_function: unknown grad_options {sorted(unknown)}; "
+                        f"expected eps, atol, rtol, method or seed")
 
     @given(example=strategy)
     def gradient_property(example):
@@ -118,4 +124,6 @@ def check_function(Fn, strategy, wrt=None, *, grad_options=None, **params):
     # the same for every Fn here; adding Fn's name gives each Function its own (as stateful does).
     gradient_property.hypothesis.inner_test._hypothesis_internal_add_digest = (
         f"{Fn.__module__}.{Fn.__qualname__}".encode())
+    if settings is not None:
+        gradient_property = settings(gradient_property)
     gradient_property()
