@@ -1,6 +1,7 @@
 """The simulated event camera and the synthetic gesture set."""
 
 import os
+import pathlib
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from tinysnn.data import (
     simulate_gesture,
 )
 from tinysnn.data.event_camera import dvs_counts, dvs_counts_reference
+from tinysnn.data.gesture_scenes import SCENES
 
 CW_CCW_PAIRS = [(GESTURE_CLASSES.index(f"{side}_arm_clockwise"),
                  GESTURE_CLASSES.index(f"{side}_arm_counter_clockwise"))
@@ -142,10 +144,18 @@ def test_environment_variable_chooses_the_cache_folder(tmp_path, monkeypatch):
     assert data.path.startswith(str(tmp_path / "env"))
 
 
-def test_corrupt_cache_is_regenerated_with_a_warning_naming_it(tmp_path):
+def test_scenes_follow_the_class_order():
+    assert list(SCENES) == GESTURE_CLASSES
+    for cw, ccw in CW_CCW_PAIRS:
+        assert SCENES[GESTURE_CLASSES[cw]][1] is False and SCENES[GESTURE_CLASSES[ccw]][1] is True
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_corrupt_cache_is_regenerated_with_a_warning_naming_it(tmp_path, damage):
     good = SyntheticGestures(root=tmp_path, **SMALL)
-    with open(good.path, "wb") as f:
-        f.write(b"not a zip file")
+    path = pathlib.Path(good.path)
+    whole = path.read_bytes()
+    path.write_bytes(b"not a zip file" if damage == "garbage" else whole[: len(whole) // 2])
     with pytest.warns(RuntimeWarning, match=os.path.basename(good.path)):
         again = SyntheticGestures(root=tmp_path, **SMALL)
     np.testing.assert_array_equal(again.events, good.events)

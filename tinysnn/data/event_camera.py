@@ -94,7 +94,7 @@ class EventCamera:
         """
         n_steps, n_pixels = log_video.shape
         if n_pixels != self.size * self.size or n_steps < 2:
-            raise ValueError(f"EventCamera.record: log_video must be [K >= 2, {n_pixels}], "
+            raise ValueError(f"EventCamera.record: log_video must be [K >= 2, {self.size**2}], "
                              f"got {log_video.shape}")
         # background activity first, so it does not depend on how many signal events there are
         n_noise = rng.poisson(self.noise_hz * n_pixels * duration_us * 1e-6)

@@ -14,6 +14,7 @@ gives the same events on every machine, and a larger n_per_class only adds recor
 """
 
 import os
+from dataclasses import asdict
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from .event_camera import EventCamera
 from .events import EVENT_DTYPE
 from .gesture_scenes import gesture_log_video
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 1             # part of the cache key: bump it when the generator changes
 DEFAULT_PER_CLASS = {True: 64, False: 16}
 SPLITS = {"train": 0, "test": 1}
 
@@ -85,7 +86,7 @@ class SyntheticGestures:
         split = "train" if self.train else "test"
         params = {"format": FORMAT_VERSION, "split": split, "n_per_class": self.n_per_class,
                   "duration_us": self.duration_us, "steps": int(steps), "seed": int(seed),
-                  "camera": camera.__dict__}
+                  "camera": asdict(camera)}
         self.path = os.path.join(cache_root(root), f"synthetic_gestures_{split}_"
                                  f"{cache_key(params)}.npz")
         data = load_or_build(self.path, ["events", "offsets", "labels"],
