@@ -4,10 +4,15 @@
     x = ts.Tensor(np.random.rand(8, 4, 2, 32, 32), requires_grad=True)   # [T, B, C, H, W]
 """
 
-from . import functional
+from . import data, functional, nn, optim, surrogate
 from .autograd import Function, Tensor, is_grad_enabled, no_grad
 from .backend import to_device, xp_of
+from .nn import models
+from .random import manual_seed
 
 __version__ = "0.1.0"
 
-__all__ = ["Function", "Tensor", "functional", "is_grad_enabled", "no_grad", "to_device", "xp_of"]
+__all__ = [
+    "Function", "Tensor", "data", "functional", "is_grad_enabled", "manual_seed", "models", "nn",
+    "no_grad", "optim", "surrogate", "to_device", "xp_of",
+]

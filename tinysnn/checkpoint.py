@@ -1,0 +1,72 @@
+"""Checkpoints: one ``.npz`` of named arrays plus JSON metadata.
+
+Written atomically, read without pickle.
+
+Layout inside the archive::
+
+    model/<parameter or buffer name>   arrays of the model's state_dict
+    optim/<name>                       the optimizer's state (moments, step counts, lr)
+    meta.json                          a 0-d unicode array holding a JSON document
+
+A checkpoint is first written to a temporary file in the same folder and then renamed over
+the target (``os.replace`` is atomic), so a crash never leaves a half-written checkpoint.
+"""
+
+import json
+import os
+import tempfile
+import zipfile
+
+import numpy as np
+
+FORMAT = "tinysnn-checkpoint-1"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file that is missing, truncated, corrupt or of another format."""
+
+
+def save_checkpoint(path, model_state, optim_state=None, meta=None):
+    """Write model (and optimizer) state and JSON-able ``meta`` to ``path`` atomically."""
+    arrays = {f"model/{k}": np.asarray(v) for k, v in model_state.items()}
+    for k, v in (optim_state or {}).items():
+        arrays[f"optim/{k}"] = np.asarray(v)
+    document = dict(meta or {}, format=FORMAT)
+    arrays["meta.json"] = np.array(json.dumps(document))
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return path
+
+
+def load_checkpoint(path):
+    """Read a checkpoint: returns (model_state, optim_state, meta). Never unpickles anything."""
+    if not os.path.isfile(path):
+        raise CheckpointError(f"checkpoint {path}: no such file")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError) as err:
+        raise CheckpointError(f"checkpoint {path}: unreadable or truncated ({err})") from err
+    if "meta.json" not in arrays:
+        raise CheckpointError(f"checkpoint {path}: no meta.json entry, not a tinysnn checkpoint")
+    try:
+        meta = json.loads(str(arrays.pop("meta.json")))
+    except json.JSONDecodeError as err:
+        raise CheckpointError(f"checkpoint {path}: corrupt metadata ({err})") from err
+    if meta.get("format") != FORMAT:
+        raise CheckpointError(f"checkpoint {path}: format {meta.get('format')!r}, "
+                              f"expected {FORMAT!r}")
+    model = {k[len("model/"):]: v for k, v in arrays.items() if k.startswith("model/")}
+    optim = {k[len("optim/"):]: v for k, v in arrays.items() if k.startswith("optim/")}
+    return model, optim, meta

@@ -1,0 +1,69 @@
+"""The data sets the command line knows, made into loaders of time-major frames for a run.
+
+    data = make_datasets(config)        # config: tinysnn.train.TrainConfig
+    data.frame_shape, data.num_classes  # (2, 32, 32), 11
+    for x, y in data.train_loader: ...  # x: [T, B, 2, 32, 32] float32, y: [B] int64
+"""
+
+from dataclasses import dataclass
+
+from .data import DataLoader, Digits, DVS128Gesture, SyntheticGestures, ToFrames
+
+
+@dataclass
+class RunData:
+    train_set: object
+    test_set: object
+    train_loader: DataLoader
+    test_loader: DataLoader
+    frame_shape: tuple  # (C, H, W) of one time step
+    num_classes: int
+
+
+def _synthetic(config, options):
+    per_class = options.get("samples_per_class")
+    test_per_class = options.get("test_samples_per_class", None if per_class is None
+                                 else max(2, per_class // 4))
+    sensor = options.get("sensor", 32)
+    frames = ToFrames(T=config.T, sensor_size=sensor)
+    train = SyntheticGestures(train=True, n_per_class=per_class, sensor=sensor,
+                              seed=config.seed, transform=frames, root=options.get("cache"))
+    test = SyntheticGestures(train=False, n_per_class=test_per_class, sensor=sensor,
+                             seed=config.seed, transform=frames, root=options.get("cache"))
+    return train, test, frames.frame_shape(), len(train.classes)
+
+
+def _dvs128(config, options):
+    # the paper: 128x128 sensor down-sampled by 4 to 32x32; random temporal crops for training
+    train = DVS128Gesture(config.data_dir, train=True,
+                          transform=ToFrames(config.T, (128, 128), downsample=4,
+                                             random_crop=options.get("random_crop", 0.8),
+                                             seed=config.seed))
+    test_frames = ToFrames(config.T, (128, 128), downsample=4)
+    test = DVS128Gesture(config.data_dir, train=False, transform=test_frames)
+    return train, test, test_frames.frame_shape(), len(train.classes)
+
+
+def _digits(config, options):
+    train = Digits(train=True, T=config.T, seed=config.seed)
+    test = Digits(train=False, T=config.T, seed=config.seed)
+    return train, test, (1, 8, 8), len(train.classes)
+
+
+BUILDERS = {"synthetic-gestures": _synthetic, "dvs128": _dvs128, "digits": _digits}
+
+
+def make_datasets(config):
+    """Train and test sets of ``config.dataset`` with seeded loaders (shuffled training)."""
+    if config.dataset not in BUILDERS:
+        raise ValueError(f"dataset must be one of {list(BUILDERS)}, got {config.dataset!r}")
+    options = dict(config.dataset_options or {})
+    train, test, frame_shape, num_classes = BUILDERS[config.dataset](config, options)
+    return RunData(
+        train_set=train,
+        test_set=test,
+        train_loader=DataLoader(train, config.batch_size, shuffle=True, seed=config.seed),
+        test_loader=DataLoader(test, config.batch_size, shuffle=False),
+        frame_shape=tuple(frame_shape),
+        num_classes=num_classes,
+    )

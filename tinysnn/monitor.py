@@ -1,0 +1,186 @@
+"""Spike counts, firing rates, synaptic operations and energy, as the MA-SNN paper estimates them.
+
+    with Monitor(model) as monitor:
+        for x, y in loader:
+            model(x)
+    for row in monitor.layers():
+        print(row["name"], row["firing_rate"], row["energy_uj"])
+
+The energy model (Yao et al., after Horowitz 2014, 45 nm):
+
+* dense operations of a layer, per sample and time step: conv ``k*k*C_in*C_out*H_out*W_out``,
+  fully connected ``in * out``;
+* synaptic operations per sample: ``T x dense ops x the firing rate of the layer's input``
+  (the input's fraction of non-zero elements: for spikes that is the firing rate);
+* the first layer reads real-valued frames, so its operations are multiply-accumulates
+  (E_MAC = 4.6 pJ); every later layer reads spikes, so its operations are accumulates
+  (E_AC = 0.9 pJ).
+
+A "layer" in the report is one synaptic layer (Conv2d or Linear) together with the spiking
+neurons that follow it, named after the module that holds both (e.g. ``features.0``).
+"""
+
+import numpy as np
+
+from .backend import xp_of
+from .nn.layers import Conv2d, Linear
+from .nn.lif import LIF
+
+E_MAC_PJ = 4.6
+E_AC_PJ = 0.9
+
+
+def dense_ops(module, x_shape, y_shape):
+    """Multiply-accumulates of one sample at one time step (conv: k*k*Cin*Cout*Hout*Wout)."""
+    if isinstance(module, Conv2d):
+        kh, kw = module.kernel_size
+        return kh * kw * module.in_channels * module.out_channels * y_shape[-2] * y_shape[-1]
+    return module.in_features * module.out_features
+
+
+def _time_and_batch(shape, features_rank):
+    """(T, B) of a time-major [T, B, *features] array, or (1, N) for [N, *features]."""
+    if len(shape) == features_rank + 2:
+        return shape[0], shape[1]
+    return 1, shape[0]
+
+
+class _SynapseStats:
+    def __init__(self, name, module):
+        self.name, self.module = name, module
+        self.ops_per_step = 0  # dense ops of one sample at one time step
+        self.T = 0
+        self.samples = 0
+        self.input_nonzero = 0
+        self.input_elements = 0
+
+    def __call__(self, module, inputs, output):
+        x = inputs[0].data
+        rank = 3 if isinstance(module, Conv2d) else 1
+        self.T, batch = _time_and_batch(x.shape, rank)
+        self.ops_per_step = dense_ops(module, x.shape, output.shape)
+        self.samples += batch
+        self.input_nonzero += int(xp_of(x).count_nonzero(x))
+        self.input_elements += x.size
+
+    @property
+    def input_rate(self):
+        return self.input_nonzero / max(self.input_elements, 1)
+
+
+class _SpikeStats:
+    def __init__(self, name):
+        self.name = name
+        self.spikes = 0
+        self.neuron_steps = 0
+        self.samples = 0
+        self.T = 0
+
+    def __call__(self, module, inputs, output):
+        s = output[0].data if isinstance(output, tuple) else output.data
+        self.T = s.shape[0]
+        self.samples += s.shape[1]
+        self.spikes += int(xp_of(s).count_nonzero(s))
+        self.neuron_steps += s.size
+
+    @property
+    def firing_rate(self):
+        """spikes / (neurons x T), averaged over the samples seen."""
+        return self.spikes / max(self.neuron_steps, 1)
+
+
+class Monitor:
+    """Counts spikes and synaptic operations of every layer while the model runs.
+
+    Use as a context manager (hooks are removed on exit), or call ``attach``/``detach``.
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self._handles = []
+        self.synapses, self.neurons = [], []
+
+    def attach(self):
+        self.synapses, self.neurons = [], []
+        for name, module in self.model.named_modules():
+            if isinstance(module, (Conv2d, Linear)):
+                stats = _SynapseStats(name, module)
+                self.synapses.append(stats)
+            elif isinstance(module, LIF):
+                stats = _SpikeStats(name)
+                self.neurons.append(stats)
+            else:
+                continue
+            self._handles.append(module.register_forward_hook(stats))
+        return self
+
+    def detach(self):
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
+
+    def __enter__(self):
+        return self.attach()
+
+    def __exit__(self, *exc):
+        self.detach()
+
+    # ------------------------------------------------------------------ report
+    def _pairs(self):
+        """Each synaptic layer with the spiking neurons that come next in module order."""
+        order = {name: i for i, (name, _) in enumerate(self.model.named_modules())}
+        neurons = sorted(self.neurons, key=lambda n: order[n.name])
+        pairs = []
+        for syn in sorted(self.synapses, key=lambda s: order[s.name]):
+            after = [n for n in neurons if order[n.name] > order[syn.name]]
+            pairs.append((syn, after[0] if after else None))
+        return pairs
+
+    def layers(self):
+        """One dict per layer: name, firing_rate, spikes_per_sample, synaptic_ops, energy_uj, ..."""
+        rows = []
+        for i, (syn, lif) in enumerate(self._pairs()):
+            if syn.samples == 0:
+                continue
+            ops = syn.ops_per_step * syn.T * syn.input_rate
+            energy_pj = ops * (E_MAC_PJ if i == 0 else E_AC_PJ)
+            rows.append({
+                "name": _common_parent(syn.name, lif.name) if lif else syn.name,
+                "input_rate": syn.input_rate,
+                "firing_rate": lif.firing_rate if lif else 0.0,
+                "spikes_per_sample": lif.spikes / lif.samples if lif and lif.samples else 0.0,
+                "synaptic_ops": ops,
+                "dense_ops_per_step": syn.ops_per_step,
+                "energy_uj": energy_pj * 1e-6,
+            })
+        return rows
+
+    def summary(self):
+        """Whole-network totals per sample, plus the same network's energy as an ANN (all MACs)."""
+        rows = self.layers()
+        spikes = sum(r["spikes_per_sample"] for r in rows)
+        neurons = sum(n.neuron_steps / max(n.samples, 1) for n in self.neurons)
+        dense = sum(r["dense_ops_per_step"] for r in rows)  # one ANN pass: every op a MAC
+        return {
+            "spikes_per_sample": spikes,
+            "firing_rate": spikes / neurons if neurons else 0.0,
+            "synaptic_ops": sum(r["synaptic_ops"] for r in rows),
+            "energy_uj_per_sample": sum(r["energy_uj"] for r in rows),
+            "ann_energy_uj_per_sample": dense * E_MAC_PJ * 1e-6,
+        }
+
+
+def _common_parent(a, b):
+    """'features.0.conv', 'features.0.lif' -> 'features.0' (or ``a`` when they share nothing)."""
+    pa, pb = a.split("."), b.split(".")
+    common = []
+    for x, y in zip(pa, pb):
+        if x != y:
+            break
+        common.append(x)
+    return ".".join(common) or a
+
+
+def count_parameters(model):
+    """Number of trainable values in a model."""
+    return int(np.sum([p.size for p in model.parameters()]))

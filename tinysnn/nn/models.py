@@ -1,0 +1,151 @@
+"""The MA-SNN: convolutional spiking networks whose layers gate their input current by attention.
+
+Every layer is ``synapse -> batch norm -> average pool (if any) -> attention -> LIF``, so the
+attention weights scale the current before it is added to the membrane (Yao et al., Fig. 2).
+A sequence ``[T, B, C, H, W]`` flows through; the readout is the mean over time of the output
+layer's spikes, ``[B, classes]``, one firing rate per class.
+
+    model = MASNN(attention="TCSA")                     # small default: trains on a laptop CPU
+    model = MASNN(attention="TCSA", preset="paper-gesture")   # the paper's Gesture network
+"""
+
+from .attention import MultiDimensionalAttention
+from .layers import AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear
+from .lif import LIF
+from .module import Module, Sequential
+
+#: attention variants of the paper's ablation -> the branches they apply, in order T, C, S
+VARIANTS = {"no": "", "TA": "T", "CA": "C", "SA": "S", "TCA": "TC", "TSA": "TS", "CSA": "CS",
+            "TCSA": "TCS"}
+
+PRESETS = {
+    # Yao et al., DVS128 Gesture: convs 2-64-128-128 (pools after the 2nd and 3rd), FC 256, T=60
+    "paper-gesture": dict(T=60, in_channels=2, input_size=32, num_classes=11,
+                          channels=(64, 128, 128), pools=(1, 2, 2), hidden=(256,),
+                          reduction_t=5, reduction_c=8, neuron="paper"),
+}
+
+
+def make_neuron(kind):
+    """'paper': the MA-SNN cell (decay 0.3, threshold 0.3, hard reset to 0.3, Rectangle(0.5));
+    'lif': tau 2, threshold 1, hard reset to 0, Sigmoid surrogate (SpikingJelly's defaults)."""
+    if kind == "paper":
+        return LIF.paper()
+    if kind == "lif":
+        return LIF(tau=2.0)
+    raise ValueError(f"neuron must be 'paper' or 'lif', got {kind!r}")
+
+
+class SpikingConv(Module):
+    """conv 3x3 -> BN -> avg pool -> attention -> LIF.
+
+    x: [T, B, C_in, H, W] -> [T, B, C_out, H/p, W/p].
+    """
+
+    def __init__(self, in_channels, out_channels, T, pool, dims, reduction_t, reduction_c, neuron):
+        super().__init__()
+        self.conv = Conv2d(in_channels, out_channels, 3, padding=1)
+        self.bn = BatchNorm2d(out_channels)
+        self.pool = AvgPool2d(pool) if pool > 1 else None
+        self.attention = (MultiDimensionalAttention(T, out_channels, dims=dims,
+                                                    reduction_t=reduction_t,
+                                                    reduction_c=reduction_c)
+                          if dims else None)
+        self.lif = make_neuron(neuron)
+
+    def forward(self, x):
+        x = self.bn(self.conv(x))
+        if self.pool is not None:
+            x = self.pool(x)
+        if self.attention is not None:
+            x = self.attention(x)
+        return self.lif(x)
+
+
+class SpikingLinear(Module):
+    """linear -> BN -> temporal attention (if the variant has T) -> LIF.
+
+    x: [T, B, L_in] -> [T, B, L_out].
+    """
+
+    def __init__(self, in_features, out_features, T, dims, reduction_t, neuron, dropout=0.0):
+        super().__init__()
+        self.dropout = Dropout(dropout) if dropout > 0 else None
+        self.fc = Linear(in_features, out_features)
+        self.bn = BatchNorm1d(out_features)
+        self.attention = (MultiDimensionalAttention(T, out_features, dims="T",
+                                                    reduction_t=reduction_t)
+                          if "T" in dims else None)
+        self.lif = make_neuron(neuron)
+
+    def forward(self, x):
+        if self.dropout is not None:
+            x = self.dropout(x)
+        x = self.bn(self.fc(x))
+        if self.attention is not None:
+            x = self.attention(x)
+        return self.lif(x)
+
+
+class MASNN(Module):
+    """Multi-dimensional attention SNN for event frames.
+
+    x: [T, B, in_channels, input_size, input_size] -> firing rates [B, num_classes].
+
+    attention: one of VARIANTS ("no", "TA", "CA", "SA", "TCA", "TSA", "CSA", "TCSA").
+    channels/pools: one 3x3 conv layer per entry, each followed by an average pool of that size.
+    hidden: sizes of the fully connected spiking layers before the output layer.
+    preset: "paper-gesture" fills in the paper's Gesture network; explicit arguments override it.
+    """
+
+    def __init__(self, attention="TCSA", preset=None, T=16, in_channels=2, input_size=32,
+                 num_classes=11, channels=(16, 32, 32), pools=(2, 2, 2), hidden=(128,),
+                 reduction_t=4, reduction_c=4, neuron="paper", dropout=0.0, **overrides):
+        super().__init__()
+        if attention not in VARIANTS:
+            raise ValueError(f"attention must be one of {list(VARIANTS)}, got {attention!r}")
+        config = dict(T=T, in_channels=in_channels, input_size=input_size,
+                      num_classes=num_classes, channels=tuple(channels), pools=tuple(pools),
+                      hidden=tuple(hidden), reduction_t=reduction_t, reduction_c=reduction_c,
+                      neuron=neuron, dropout=dropout)
+        if preset is not None:
+            if preset not in PRESETS:
+                raise ValueError(f"preset must be one of {list(PRESETS)}, got {preset!r}")
+            config.update(PRESETS[preset])
+        unknown = set(overrides) - set(config)
+        if unknown:
+            raise TypeError(f"MASNN: unknown arguments {sorted(unknown)}")
+        config.update(overrides)
+        if len(config["channels"]) != len(config["pools"]):
+            raise ValueError(f"channels {config['channels']} and pools {config['pools']} "
+                             "must have the same length")
+        if config["T"] < 1:
+            raise ValueError(f"T must be >= 1, got {config['T']}")
+        self.config = dict(config, attention=attention, preset=preset)
+        dims = VARIANTS[attention]
+        T, size, c_in = config["T"], config["input_size"], config["in_channels"]
+
+        convs = []
+        for c_out, pool in zip(config["channels"], config["pools"]):
+            convs.append(SpikingConv(c_in, c_out, T, pool, dims, config["reduction_t"],
+                                     config["reduction_c"], config["neuron"]))
+            c_in, size = c_out, size // pool
+        self.features = Sequential(*convs)
+        self.flatten = Flatten()
+        sizes = (c_in * size * size, *config["hidden"], config["num_classes"])
+        self.classifier = Sequential(*[
+            SpikingLinear(a, b, T, dims, config["reduction_t"], config["neuron"],
+                          dropout=config["dropout"] if i > 0 else 0.0)
+            for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]))
+        ])
+
+    def forward(self, x):
+        c, s = self.config["in_channels"], self.config["input_size"]
+        if x.ndim != 5 or tuple(x.shape[2:]) != (c, s, s):
+            raise ValueError(f"MASNN: expected x of shape [T, B, {c}, {s}, {s}], "
+                             f"got {tuple(x.shape)}")
+        if x.shape[0] != self.config["T"]:
+            raise ValueError(f"MASNN: built for T={self.config['T']} time steps, "
+                             f"x has {x.shape[0]}")
+        spikes = self.classifier(self.flatten(self.features(x)))
+        return spikes.mean(axis=0)  # readout: firing rate of each output neuron, [B, classes]

@@ -1,0 +1,90 @@
+"""What the command line prints and writes.
+
+Layer tables, checkpoint evaluation, the ablation table.
+"""
+
+import json
+import os
+import time
+from dataclasses import replace
+
+from . import random
+from .checkpoint import load_checkpoint
+from .datasets import make_datasets
+from .monitor import Monitor
+from .train import TrainConfig, build_model, evaluate, summarize, train, write_json
+
+
+def format_layers(metrics):
+    """The per-layer table: firing rate, spikes, synaptic operations and energy per sample."""
+    lines = [f"{'layer':<16}{'firing rate':>12}{'spikes/sample':>15}{'SynOps/sample':>15}"
+             f"{'energy uJ':>11}"]
+    for row in metrics["layers"]:
+        lines.append(f"{row['name']:<16}{row['firing_rate']:>12.4f}"
+                     f"{row['spikes_per_sample']:>15.1f}"
+                     f"{row['synaptic_ops']:>15.3g}{row['energy_uj']:>11.4f}")
+    m = metrics
+    lines.append(f"{'total':<16}{m['firing_rate']:>12.4f}{m['spikes_per_sample']:>15.1f}"
+                 f"{m['synaptic_ops_per_sample']:>15.3g}{m['energy_uj_per_sample']:>11.4f}")
+    lines.append(f"test accuracy {m['test_accuracy']:.4f}   parameters {m['params']:,}   "
+                 f"same network as an ANN: {m['ann_energy_uj_per_sample']:.4f} uJ/sample")
+    return "\n".join(lines)
+
+
+def print_layers(metrics):
+    print(format_layers(metrics))
+
+
+def evaluate_checkpoint(path, dataset=None, data_dir=None):
+    """Rebuild the model a checkpoint was trained as, load it, and measure it on the test set."""
+    model_state, _, meta = load_checkpoint(path)
+    config = TrainConfig.from_dict(meta["config"])
+    config = replace(config, dataset=dataset or config.dataset,
+                     data_dir=data_dir or config.data_dir, resume=None, progress=False)
+    started = time.perf_counter()
+    random.manual_seed(config.seed)
+    data = make_datasets(config)
+    model = build_model(config, data)
+    model.load_state_dict(model_state)
+    monitor = Monitor(model)
+    _, accuracy = evaluate(model, data.test_loader, config, data.num_classes, monitor)
+    return summarize(config, model, monitor, meta.get("history", []), accuracy,
+                     time.perf_counter() - started)
+
+
+ABLATION_COLUMNS = ("variant", "test_accuracy", "best_test_accuracy", "spikes_per_sample",
+                    "firing_rate", "energy_uj_per_sample", "params", "seconds")
+
+
+def format_ablation(rows):
+    """The paper's ablation table as Markdown."""
+    header = ("| variant | test acc. | best acc. | spikes / sample | firing rate | "
+              "energy (uJ / sample) | parameters | train time (s) |")
+    lines = [header, "|" + "---|" * 8]
+    for r in rows:
+        lines.append(f"| {r['variant']} | {r['test_accuracy']:.4f} | {r['best_test_accuracy']:.4f}"
+                     f" | {r['spikes_per_sample']:.0f} | {r['firing_rate']:.4f}"
+                     f" | {r['energy_uj_per_sample']:.3f} | {r['params']:,} | {r['seconds']:.0f} |")
+    return "\n".join(lines)
+
+
+def run_ablation(config, variants):
+    """Train each variant with the same seed and budget; write ablation.md and ablation.json."""
+    os.makedirs(config.out, exist_ok=True)
+    rows = []
+    for variant in variants:
+        run = replace(config, attention=variant, out=os.path.join(config.out, variant))
+        metrics = train(run)
+        rows.append({"variant": variant, **{k: metrics[k] for k in ABLATION_COLUMNS[1:]}})
+    table = format_ablation(rows)
+    write_json(os.path.join(config.out, "ablation.json"), rows)
+    with open(os.path.join(config.out, "ablation.md"), "w") as f:
+        f.write(f"Measured by `python -m tinysnn ablation` "
+                f"(dataset {config.dataset}, {config.epochs} epochs, seed {config.seed}).\n\n")
+        f.write(table + "\n")
+    return table
+
+
+def load_metrics(run_dir):
+    with open(os.path.join(run_dir, "metrics.json")) as f:
+        return json.load(f)

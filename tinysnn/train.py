@@ -1,0 +1,226 @@
+"""Training and evaluation of MA-SNNs: epochs, losses, checkpoints, resume, metrics.
+
+    from tinysnn.train import TrainConfig, train
+    metrics = train(TrainConfig(attention="TCSA", epochs=10, out="runs/tcsa"))
+
+One step: frames [T, B, 2, H, W] -> model -> firing rates [B, classes] -> loss (MSE to one-hot,
+as the paper, or cross-entropy) -> backward through the LIF and attention kernels -> Adam.
+With the same seed, training on the CPU gives the same numbers on every run, and a run
+resumed from a checkpoint continues exactly as if it had not stopped.
+"""
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field, fields
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from . import functional as F
+from . import optim, random
+from .autograd import Tensor, no_grad
+from .checkpoint import load_checkpoint, save_checkpoint
+from .datasets import make_datasets
+from .monitor import Monitor, count_parameters
+from .nn.models import MASNN
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a run; saved in checkpoints and metrics.json."""
+
+    dataset: str = "synthetic-gestures"
+    data_dir: str = None
+    attention: str = "TCSA"
+    preset: str = None
+    T: int = 16
+    epochs: int = 12
+    batch_size: int = 16
+    lr: float = 2e-3
+    weight_decay: float = 0.0
+    loss: str = "mse"
+    scheduler: str = "cosine"
+    clip_grad: float = None
+    neuron: str = "paper"
+    seed: int = 0
+    out: str = "runs/masnn"
+    resume: str = None
+    progress: bool = True
+    dataset_options: dict = field(default_factory=dict)
+
+    def validate(self):
+        if self.T < 1:
+            raise ValueError(f"T must be >= 1, got {self.T}")
+        if self.epochs < 1 or self.batch_size < 1:
+            raise ValueError("epochs and batch_size must be >= 1")
+        if self.loss not in ("mse", "ce"):
+            raise ValueError(f"loss must be 'mse' or 'ce', got {self.loss!r}")
+        if self.scheduler not in ("cosine", "plateau", "none"):
+            raise ValueError(f"scheduler must be 'cosine', 'plateau' or 'none', "
+                             f"got {self.scheduler!r}")
+        return self
+
+    @classmethod
+    def from_dict(cls, d):
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+def loss_fn(kind, rates, labels, num_classes):
+    """rates: [B, classes] firing rates; labels: [B] ints -> scalar loss Tensor."""
+    if kind == "mse":
+        target = np.eye(num_classes, dtype=rates.dtype)[labels]  # one-hot, the paper's target
+        return F.mse_loss(rates, Tensor(target))
+    return F.cross_entropy(rates, labels)
+
+
+def clip_grad_norm(params, max_norm):
+    """Scale all gradients so that their joint L2 norm is at most max_norm; returns the norm."""
+    grads = [p.grad for p in params if p.grad is not None]
+    norm = float(np.sqrt(sum(float((g.astype(np.float64) ** 2).sum()) for g in grads)))
+    if norm > max_norm:
+        for g in grads:
+            g *= max_norm / (norm + 1e-12)
+    return norm
+
+
+def build_model(config, data):
+    """An MASNN sized for the data's frames (channels, resolution, classes)."""
+    c, h, w = data.frame_shape
+    return MASNN(attention=config.attention, preset=config.preset, T=config.T, in_channels=c,
+                 input_size=h, num_classes=data.num_classes, neuron=config.neuron)
+
+
+def _scheduler(config, optimizer):
+    if config.scheduler == "cosine":
+        return optim.CosineAnnealingLR(optimizer, T_max=config.epochs)
+    if config.scheduler == "plateau":  # the paper: x0.1 when the training loss stalls 5 epochs
+        return optim.ReduceLROnPlateau(optimizer, factor=0.1, patience=5)
+    return None
+
+
+def train_epoch(model, loader, optimizer, config, num_classes, desc="train"):
+    """One pass over the training set; returns (mean loss, accuracy, samples per second)."""
+    model.train()
+    total_loss, correct, seen, start = 0.0, 0, 0, time.perf_counter()
+    bar = tqdm(loader, desc=desc, leave=False, disable=not config.progress)
+    for x, y in bar:
+        rates = model(Tensor(x))
+        loss = loss_fn(config.loss, rates, y, num_classes)
+        optimizer.zero_grad()
+        loss.backward()
+        if config.clip_grad:
+            clip_grad_norm(optimizer.params, config.clip_grad)
+        optimizer.step()
+        total_loss += loss.item() * len(y)
+        correct += int((rates.data.argmax(axis=1) == y).sum())
+        seen += len(y)
+        rate = seen / (time.perf_counter() - start)
+        bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.3f}",
+                        samples_s=f"{rate:.1f}")
+    return total_loss / seen, correct / seen, seen / (time.perf_counter() - start)
+
+
+def evaluate(model, loader, config, num_classes, monitor=None):
+    """Accuracy and mean loss on a loader, without a graph; counts spikes if a Monitor is given."""
+    model.eval()
+    total_loss, correct, seen = 0.0, 0, 0
+    if monitor is not None:
+        monitor.attach()
+    with no_grad():
+        for x, y in loader:
+            rates = model(Tensor(x))
+            total_loss += loss_fn(config.loss, rates, y, num_classes).item() * len(y)
+            correct += int((rates.data.argmax(axis=1) == y).sum())
+            seen += len(y)
+    if monitor is not None:
+        monitor.detach()
+    return total_loss / seen, correct / seen
+
+
+def _checkpoint_meta(config, epoch, history, scheduler):
+    return {
+        "config": asdict(config),
+        "epoch": epoch,
+        "history": history,
+        "scheduler": scheduler.state_dict() if scheduler else None,
+        "rng": random.generator().bit_generator.state,
+    }
+
+
+def train(config):
+    """Train (or resume) a run; writes checkpoint.npz, metrics.json and plots into config.out."""
+    config.validate()
+    started = time.perf_counter()
+    random.manual_seed(config.seed)
+    data = make_datasets(config)
+    model = build_model(config, data)
+    optimizer = optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    scheduler = _scheduler(config, optimizer)
+    history, first_epoch = [], 1
+    if config.resume:
+        model_state, optim_state, meta = load_checkpoint(config.resume)
+        model.load_state_dict(model_state)
+        optimizer.load_state_dict(optim_state)
+        if scheduler and meta.get("scheduler"):
+            scheduler.load_state_dict(meta["scheduler"])
+        random.generator().bit_generator.state = meta["rng"]
+        history, first_epoch = meta["history"], meta["epoch"] + 1
+
+    os.makedirs(config.out, exist_ok=True)
+    checkpoint_path = os.path.join(config.out, "checkpoint.npz")
+    num_classes, train_loader, test_loader = data.num_classes, data.train_loader, data.test_loader
+    for epoch in range(first_epoch, config.epochs + 1):
+        t0 = time.perf_counter()
+        train_loader.set_epoch(epoch)
+        train_loss, train_acc, speed = train_epoch(
+            model, train_loader, optimizer, config, num_classes, desc=f"epoch {epoch}")
+        test_loss, test_acc = evaluate(model, test_loader, config, num_classes)
+        if isinstance(scheduler, optim.ReduceLROnPlateau):
+            scheduler.step(train_loss)
+        elif scheduler is not None:
+            scheduler.step()
+        history.append({"epoch": epoch, "train_loss": train_loss, "train_accuracy": train_acc,
+                        "test_loss": test_loss, "test_accuracy": test_acc,
+                        "samples_per_second": speed, "lr": optimizer.lr,
+                        "seconds": time.perf_counter() - t0})
+        if config.progress:
+            print(f"epoch {epoch:3d}  loss {train_loss:.4f}  train {train_acc:.3f}  "
+                  f"test {test_acc:.3f}  ({history[-1]['seconds']:.1f} s)", flush=True)
+        save_checkpoint(checkpoint_path, model.state_dict(), optimizer.state_dict(),
+                        _checkpoint_meta(config, epoch, history, scheduler))
+
+    monitor = Monitor(model)
+    _, final_acc = evaluate(model, test_loader, config, num_classes, monitor)
+    metrics = summarize(config, model, monitor, history, final_acc,
+                        time.perf_counter() - started)
+    write_json(os.path.join(config.out, "metrics.json"), metrics)
+    return metrics
+
+
+def summarize(config, model, monitor, history, test_accuracy, seconds):
+    """The metrics.json document: accuracy, spikes, energy, per-layer table, history."""
+    totals = monitor.summary()
+    return {
+        "config": asdict(config),
+        "test_accuracy": test_accuracy,
+        "best_test_accuracy": max([h["test_accuracy"] for h in history] + [test_accuracy]),
+        "epochs": history,
+        "spikes_per_sample": totals["spikes_per_sample"],
+        "firing_rate": totals["firing_rate"],
+        "synaptic_ops_per_sample": totals["synaptic_ops"],
+        "energy_uj_per_sample": totals["energy_uj_per_sample"],
+        "ann_energy_uj_per_sample": totals["ann_energy_uj_per_sample"],
+        "params": count_parameters(model),
+        "seconds": seconds,
+        "layers": monitor.layers(),
+    }
+
+
+def write_json(path, document):
+    """Write JSON atomically (temp file + rename)."""
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as f:
+        json.dump(document, f, indent=2)
+    os.replace(tmp, path)
