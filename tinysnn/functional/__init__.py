@@ -3,6 +3,7 @@
 Each is backed by a ``Function`` with its forward and hand-written backward side by side.
 """
 
+from .attention import channel_attention, spatial_attention, temporal_attention
 from .basic import (
     add,
     concatenate,

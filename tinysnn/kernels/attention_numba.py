@@ -1,0 +1,95 @@
+"""Numba kernels for the attention gates: the passes over the big [T, B, C, H, W] array.
+
+Every attention branch is the same operation on a different 4-D view of its input,
+``x4: [P1, G, P2, Q]``: the gate is indexed by (g, q) and the statistics pool over P1 and P2.
+
+    temporal  x [T, B, *F]       -> [1, T*B, N, 1]     one gate per (t, b)
+    channel   x [T, B, C, H, W]  -> [T, B*C, H*W, 1]   one gate per (b, c)
+    spatial   x [T, B, C, H, W]  -> [T, B, C, H*W]     one gate per (b, h, w)
+
+Each kernel streams that view once (``prange`` over g). The big outputs come in preallocated
+by NumPy: its large arrays get huge pages, so first touching them costs far fewer page faults
+than an array allocated inside a kernel. ``tinysnn.functional.attention_pools``
+holds the plain array versions they are tested against, and picks between the two. The
+reduction sum(grad * x) of the backward has no kernel here: ``einsum`` is as fast.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+
+@njit(cache=True, parallel=True)
+def pool_stats(x4):
+    """Mean, max and argmax over axes 0 and 2.  x4: [P1, G, P2, Q] -> three [G, Q] arrays.
+
+    The argmax is the flat index i * P2 + k of the first maximum in (i, k) order. Sums
+    accumulate in float64. Fast for long Q (the spatial view), where the loop over q runs
+    along contiguous memory; a Q == 1 row's max does not vectorize here (NumPy's does).
+    """
+    P1, G, P2, Q = x4.shape
+    mean = np.empty((G, Q), x4.dtype)
+    top = np.empty((G, Q), x4.dtype)
+    where = np.empty((G, Q), np.int64)
+    for g in prange(G):
+        total = np.zeros(Q)
+        best = x4[0, g, 0].copy()
+        at = np.zeros(Q, np.int64)
+        for i in range(P1):
+            for k in range(P2):
+                row = x4[i, g, k]
+                for q in range(Q):
+                    v = row[q]
+                    total[q] += v  # sum_(i,k) x
+                    if v > best[q]:  # strict: ties keep the first maximum
+                        best[q] = v
+                        at[q] = i * P2 + k
+        for q in range(Q):
+            mean[g, q] = total[q] / (P1 * P2)
+            top[g, q] = best[q]
+            where[g, q] = at[q]
+    return mean, top, where
+
+
+@njit(cache=True, parallel=True)
+def gate_scale(x4, gate, y):
+    """y = x * gate, broadcast over the pooled axes.  x4, y: [P1, G, P2, Q]; gate: [G, Q]."""
+    P1, G, P2, Q = x4.shape
+    for g in prange(G):
+        if Q == 1:  # one gate per row: a scalar, so the loop along k vectorizes
+            a = gate[g, 0]
+            for i in range(P1):
+                for k in range(P2):
+                    y[i, g, k, 0] = x4[i, g, k, 0] * a
+        else:
+            for i in range(P1):
+                for k in range(P2):
+                    for q in range(Q):
+                        y[i, g, k, q] = x4[i, g, k, q] * gate[g, q]
+    return y
+
+
+@njit(cache=True, parallel=True)
+def gate_input_grad(grad4, gate, grad_mean, grad_max, where, dx):
+    """dL/dx of y = x * gate(pools of x), into dx.  grad4, dx: [P1, G, P2, Q]; the rest [G, Q].
+
+    dx[i, g, k, q] = grad * gate[g, q]                        (the direct path)
+                   + grad_mean[g, q] / (P1 * P2)              (average pooling spreads evenly)
+                   + grad_max[g, q] if i * P2 + k == where[g, q]  (max pooling: the argmax only)
+    """
+    P1, G, P2, Q = grad4.shape
+    for g in prange(G):
+        if Q == 1:  # scalars per row, as in gate_scale
+            a, spread = gate[g, 0], grad_mean[g, 0] / (P1 * P2)
+            for i in range(P1):
+                for k in range(P2):
+                    dx[i, g, k, 0] = grad4[i, g, k, 0] * a + spread
+        else:
+            spread = grad_mean[g] / (P1 * P2)
+            for i in range(P1):
+                for k in range(P2):
+                    for q in range(Q):
+                        dx[i, g, k, q] = grad4[i, g, k, q] * gate[g, q] + spread[q]
+        for q in range(Q):
+            i, k = divmod(where[g, q], P2)
+            dx[i, g, k, q] += grad_max[g, q]
+    return dx

@@ -1,0 +1,166 @@
+"""Attention modules of MA-SNN: temporal, channel, spatial, and their combination.
+
+Each module holds the weights of one branch of ``tinysnn.functional.attention`` and checks that
+its input fits them. ``MultiDimensionalAttention`` applies the chosen branches in the order
+T, C, S, each on the previous output, then a ReLU, as the official MA-SNN code does; it sits
+between a layer's (conv, batch norm, pool) and its LIF neurons, scaling the input current.
+
+Initialisation follows the PyTorch layers the official code uses (bias-free 1x1 convolutions or
+Linear layers for the MLPs, a bias-free Conv2d for the spatial map): PyTorch's default
+kaiming_uniform(a=sqrt(5)), which is U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+"""
+
+import math
+
+import numpy as np
+
+from .. import random
+from ..functional.attention import channel_attention, spatial_attention, temporal_attention
+from ..functional.basic import relu
+from .module import Module, Parameter
+
+
+def _hidden_size(layer, n, axis, reduction):
+    """max(1, n // reduction), after checking that 1 <= reduction <= n."""
+    if isinstance(reduction, bool) or not isinstance(reduction, (int, np.integer)) or reduction < 1:
+        raise ValueError(f"{layer}: reduction must be a positive integer, got {reduction!r}")
+    if reduction > n:
+        raise ValueError(
+            f"{layer}: reduction {reduction} is larger than {axis} = {n}; "
+            f"use a reduction between 1 and {n}"
+        )
+    return max(1, n // reduction)
+
+
+def _check_axis(layer, x, axis, name, expected):
+    if x.shape[axis] != expected:
+        raise ValueError(
+            f"{layer}: x has {name} = {x.shape[axis]} (shape {tuple(x.shape)}), "
+            f"this module was built for {name} = {expected}"
+        )
+
+
+class _MLPAttention(Module):
+    """The bias-free MLP n -> max(1, n // r) -> n shared by the average and max pools."""
+
+    def __init__(self, layer, n, axis, reduction, dtype):
+        super().__init__()
+        hidden = _hidden_size(layer, n, axis, reduction)
+        self.reduction = reduction
+        self.w1 = Parameter(random.uniform((hidden, n), 1 / math.sqrt(n), dtype))  # fan_in = n
+        self.w2 = Parameter(random.uniform((n, hidden), 1 / math.sqrt(hidden), dtype))
+
+
+class TemporalAttention(_MLPAttention):
+    """One gate per time step and sample: x * sigmoid(w2 relu(w1 avg) + w2 relu(w1 max)).
+
+    Pools over (C, H, W) of x: [T, B, C, H, W], or over L of x: [T, B, L] (fully connected
+    layers). Parameters: w1 [T // r, T], w2 [T, T // r] (hidden size at least 1).
+    """
+
+    def __init__(self, T, reduction=5, dtype=np.float32):
+        super().__init__("TemporalAttention", T, "T", reduction, dtype)
+        self.T = T
+
+    def forward(self, x):
+        if x.ndim in (3, 5):
+            _check_axis("TemporalAttention", x, 0, "T", self.T)
+        return temporal_attention(x, self.w1, self.w2)
+
+    def extra_repr(self):
+        return f"T={self.T}, reduction={self.reduction}"
+
+
+class ChannelAttention(_MLPAttention):
+    """One gate per sample and channel, shared over time: pools x [T, B, C, H, W] over (T, H, W).
+
+    Parameters: w1 [C // r, C], w2 [C, C // r] (hidden size at least 1).
+    """
+
+    def __init__(self, C, reduction=8, dtype=np.float32):
+        super().__init__("ChannelAttention", C, "C", reduction, dtype)
+        self.C = C
+
+    def forward(self, x):
+        if x.ndim == 5:
+            _check_axis("ChannelAttention", x, 2, "C", self.C)
+        return channel_attention(x, self.w1, self.w2)
+
+    def extra_repr(self):
+        return f"C={self.C}, reduction={self.reduction}"
+
+
+class SpatialAttention(Module):
+    """One gate per sample and pixel, shared over time and channels.
+
+    The mean and max of x [T, B, C, H, W] over (T, C) go through a 2 -> 1 convolution
+    (k x k, padding k // 2, no bias) and a sigmoid. Parameter: weight [1, 2, k, k], k odd.
+    """
+
+    def __init__(self, kernel_size=3, dtype=np.float32):
+        super().__init__()
+        k = kernel_size
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 or k % 2 == 0:
+            raise ValueError(
+                f"SpatialAttention: kernel_size must be a positive odd integer (padding k // 2 "
+                f"keeps H and W), got {kernel_size!r}"
+            )
+        self.kernel_size = k
+        self.weight = Parameter(random.uniform((1, 2, k, k), 1 / math.sqrt(2 * k * k), dtype))
+
+    def forward(self, x):
+        return spatial_attention(x, self.weight)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}"
+
+
+def _parse_dims(dims):
+    """'TCS', 'TC', 'S', ... (any order, no repeats) -> the letters in application order T, C, S."""
+    letters = str(dims)
+    if not letters or set(letters) - set("TCS") or len(set(letters)) != len(letters):
+        raise ValueError(
+            f"MultiDimensionalAttention: dims must be a non-empty combination of the letters "
+            f"T, C and S without repeats (e.g. 'TCS', 'TC', 'S'), got {dims!r}"
+        )
+    return "".join(d for d in "TCS" if d in letters)
+
+
+class MultiDimensionalAttention(Module):
+    """MA: temporal, channel and spatial attention, applied in the order T, C, S, then a ReLU.
+
+    x: [T, B, C, H, W] -> same shape. For a fully connected layer's [T, B, L] only temporal
+    attention makes sense: use dims="T" with C=L (any other dims raises for a 3-D input).
+    Holds the branches it uses as ``ta``, ``ca``, ``sa`` (None for those not in dims).
+    Defaults are the paper's Gesture settings: reduction_t = 5, reduction_c = 8, kernel_size 3.
+    """
+
+    def __init__(self, T, C, dims="TCS", reduction_t=5, reduction_c=8, kernel_size=3,
+                 dtype=np.float32):
+        super().__init__()
+        self.T, self.C, self.dims = T, C, _parse_dims(dims)
+        self.ta = TemporalAttention(T, reduction_t, dtype) if "T" in self.dims else None
+        self.ca = ChannelAttention(C, reduction_c, dtype) if "C" in self.dims else None
+        self.sa = SpatialAttention(kernel_size, dtype) if "S" in self.dims else None
+
+    def forward(self, x):
+        name = f"MultiDimensionalAttention(dims={self.dims!r})"
+        if x.ndim == 3 and self.dims != "T":
+            raise ValueError(
+                f"{name}: a [T, B, L] input (shape {tuple(x.shape)}) takes temporal attention "
+                f"only; build this module with dims='T' for fully connected layers"
+            )
+        if x.ndim not in (3, 5):
+            raise ValueError(
+                f"{name}: x must be [T, B, C, H, W] (or [T, B, L] with dims='T'), "
+                f"got shape {tuple(x.shape)}"
+            )
+        _check_axis(name, x, 0, "T", self.T)
+        _check_axis(name, x, 2, "C" if x.ndim == 5 else "L", self.C)
+        for branch in (self.ta, self.ca, self.sa):  # T, then C, then S, each on the last output
+            if branch is not None:
+                x = branch(x)
+        return relu(x)
+
+    def extra_repr(self):
+        return f"T={self.T}, C={self.C}, dims={self.dims!r}"
