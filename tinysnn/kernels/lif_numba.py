@@ -1,0 +1,181 @@
+"""The LIF recurrence and its BPTT in Numba: the same arithmetic as lif_reference.py, fast.
+
+Arrays are flattened to [T, N] (C order: neuron n at step t is x[t, n]). Neurons are
+independent, so ``prange`` hands out contiguous chunks of CHUNK neurons; inside a chunk the time
+loop is serial (the recurrence) and the neuron loop is innermost, so every step streams one
+contiguous row slice and the loop vectorises. The chunk's membrane (or its gradient) lives in a
+small buffer that stays in cache. Outputs are preallocated by the Python wrappers, which take
+and return any [T, ...] shape, exactly like the reference.
+
+Saved for backward: H alone (the pre-reset membrane, x's dtype: 4 bytes per neuron-step in
+float32). S = H >= threshold and psi = surrogate'(H - threshold) are recomputed.
+
+Float32 stays float32: every scalar is cast to the array's dtype before the call, and constants
+inside the kernels are made with ``dtype.type``. ``error_model="numpy"`` lets divisions follow
+IEEE rules instead of raising ZeroDivisionError, which is what allows them to vectorise.
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange, types
+from numba.extending import overload
+from numba.np.numpy_support import as_dtype
+
+from ..surrogate import (
+    ATAN,
+    EXP_CONSTANTS,
+    RECTANGLE,
+    SIGMOID,
+    TRIANGLE,
+    exp_nonpositive,
+)
+
+CHUNK = 8192  # neurons per parallel task: its buffers stay in L1/L2, its rows are long streams
+
+
+@overload(exp_nonpositive, inline="always")
+def _exp_nonpositive_scalar(x):
+    """Numba's twin of ``surrogate.exp_nonpositive`` for one scalar: the same operations in the
+    same order, so the same bits."""
+    if not isinstance(x, types.Float):
+        return None
+    dt = as_dtype(x)
+    c = EXP_CONSTANTS[dt]
+    float_type, int_type, bias, shift = dt.type, c.int_type, c.bias, c.mantissa_bits
+    lowest, ln2_hi, ln2_lo = dt.type(c.lowest), dt.type(c.ln2_hi), dt.type(c.ln2_lo)
+    log2e, half, zero = dt.type(1 / math.log(2)), dt.type(0.5), dt.type(0)
+    taylor = tuple(dt.type(a) for a in c.taylor)
+    degree = len(taylor) - 1
+
+    def exp_nonpositive_scalar(x):
+        clamped = max(lowest, x)
+        k = np.floor(clamped * log2e + half)  # x = k ln2 + r
+        r = (clamped - k * ln2_hi) - k * ln2_lo
+        p = taylor[degree]
+        for i in range(degree - 1, -1, -1):  # Horner over 1/n!
+            p = p * r + taylor[i]
+        two_to_k = int_type((int_type(k) + bias) << shift).view(float_type)
+        return zero if x < lowest else p * two_to_k
+
+    return exp_nonpositive_scalar
+
+
+@njit(inline="always", error_model="numpy")
+def _surrogate_slopes(kind, c0, c1, h_t, threshold, psi):
+    """psi[j] = surrogate'(h_t[j] - threshold) for one row; the formulas of surrogate.py with
+    (kind, c0, c1) = surrogate.kernel_args. The switch sits outside the loops so each vectorises."""
+    one, zero = h_t.dtype.type(1), h_t.dtype.type(0)
+    if kind == SIGMOID:  # c0 = alpha
+        for j in range(h_t.size):
+            e = exp_nonpositive(-abs(c0 * (h_t[j] - threshold)))
+            psi[j] = c0 * e / ((one + e) * (one + e))
+    elif kind == ATAN:  # c0 = alpha/2, c1 = pi/2 alpha
+        for j in range(h_t.size):
+            z = c1 * (h_t[j] - threshold)
+            psi[j] = c0 / (one + z * z)
+    elif kind == RECTANGLE:  # c0 = 1/width, c1 = width/2
+        for j in range(h_t.size):
+            psi[j] = c0 if abs(h_t[j] - threshold) < c1 else zero
+    elif kind == TRIANGLE:  # c0 = 1/h = 2/width
+        for j in range(h_t.size):
+            distance = abs(h_t[j] - threshold) * c0
+            psi[j] = (one - distance) * c0 if distance < one else zero
+    else:  # FAST_SIGMOID: c0 = slope/2, c1 = slope
+        for j in range(h_t.size):
+            d = one + c1 * abs(h_t[j] - threshold)
+            psi[j] = c0 / (d * d)
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _forward_kernel(x, v_init, decay, threshold, hard, v_reset, spikes, h, v_out):
+    """x, spikes, h: [T, N]; v_init: [N]; v_out: [T, N] (every step) or [1, N] (last step)."""
+    steps, n = x.shape
+    every_step = v_out.shape[0] == steps
+    one, zero = x.dtype.type(1), x.dtype.type(0)
+    for chunk in prange((n + CHUNK - 1) // CHUNK):
+        lo = chunk * CHUNK
+        hi = min(lo + CHUNK, n)
+        v = v_init[lo:hi].copy()
+        for t in range(steps):
+            x_t, h_t, s_t = x[t, lo:hi], h[t, lo:hi], spikes[t, lo:hi]
+            for j in range(hi - lo):
+                h_j = decay * v[j] + x_t[j]  # charge: H = decay V + X
+                s_j = one if h_j >= threshold else zero  # fire: S = [H >= threshold]
+                h_t[j] = h_j
+                s_t[j] = s_j
+                if hard:
+                    v[j] = h_j * (one - s_j) + v_reset * s_j  # V = H (1 - S) + v_reset S
+                else:
+                    v[j] = h_j - threshold * s_j  # V = H - threshold S
+            if every_step:
+                v_out[t, lo:hi] = v
+        if not every_step:
+            v_out[0, lo:hi] = v
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _backward_kernel(h, g_spikes, g_v, decay, threshold, hard, v_reset, detach_reset, kind, c0,
+                     c1, g_x, g_v_init):
+    """h, g_spikes, g_x: [T, N]; g_v: [T, N] or [1, N] (as v_out above); g_v_init: [N]."""
+    steps, n = h.shape
+    every_step = g_v.shape[0] == steps
+    one, zero = h.dtype.type(1), h.dtype.type(0)
+    for chunk in prange((n + CHUNK - 1) // CHUNK):
+        lo = chunk * CHUNK
+        hi = min(lo + CHUNK, n)
+        g_v_next = g_v[g_v.shape[0] - 1, lo:hi].copy()  # gV[T-1] = dL/dV[T-1]
+        psi = np.empty(hi - lo, h.dtype)
+        for t in range(steps - 1, -1, -1):
+            h_t, gs_t, gx_t = h[t, lo:hi], g_spikes[t, lo:hi], g_x[t, lo:hi]
+            _surrogate_slopes(kind, c0, c1, h_t, threshold, psi)
+            for j in range(hi - lo):
+                h_j = h_t[j]
+                s_j = one if h_j >= threshold else zero
+                if hard:  # rho = dV/dH
+                    rho = (one - s_j) if detach_reset else (one - s_j) + (v_reset - h_j) * psi[j]
+                else:
+                    rho = one if detach_reset else one - threshold * psi[j]
+                g_h = gs_t[j] * psi[j] + g_v_next[j] * rho  # gH = dL/dS psi + gV rho
+                gx_t[j] = g_h  # dL/dX = gH
+                g_v_next[j] = decay * g_h  # gV[t-1] = decay gH[t] (+ dL/dV[t-1] below)
+            if every_step and t > 0:
+                for j in range(hi - lo):
+                    g_v_next[j] = g_v_next[j] + g_v[t - 1, lo + j]
+        g_v_init[lo:hi] = g_v_next  # dL/dv_init = decay gH[0]
+
+
+def lif_forward(x, v_init, decay, threshold, reset="hard", v_reset=0.0, keep_membrane=False):
+    """``lif_reference.lif_forward`` (same arguments and results), in Numba.
+
+    x: [T, ...] float32 or float64; v_init: [...] of the same dtype.
+    Returns (spikes [T, ...], h [T, ...], v [T, ...] if keep_membrane else [...]).
+    """
+    steps = x.shape[0]
+    x2 = np.ascontiguousarray(x).reshape(steps, -1)
+    n, dt = x2.shape[1], x2.dtype.type
+    spikes, h = np.empty_like(x2), np.empty_like(x2)
+    v_out = np.empty((steps if keep_membrane else 1, n), x2.dtype)
+    v0 = np.ascontiguousarray(v_init, dtype=x2.dtype).reshape(n)
+    _forward_kernel(x2, v0, dt(decay), dt(threshold), reset == "hard", dt(v_reset), spikes, h,
+                    v_out)
+    v = v_out.reshape(x.shape if keep_membrane else x.shape[1:])
+    return spikes.reshape(x.shape), h.reshape(x.shape), v
+
+
+def lif_backward(h, g_spikes, g_v, decay, threshold, reset, v_reset, detach_reset, surrogate):
+    """``lif_reference.lif_backward`` (same arguments and results), in Numba.
+
+    h, g_spikes: [T, ...]; g_v: [T, ...] (whole membrane) or [...] (last step).
+    Returns (g_x [T, ...], g_v_init [...]).
+    """
+    steps = h.shape[0]
+    h2 = np.ascontiguousarray(h).reshape(steps, -1)
+    n, dt = h2.shape[1], h2.dtype.type
+    g_s2 = np.ascontiguousarray(g_spikes, dtype=h2.dtype).reshape(steps, n)
+    g_v2 = np.ascontiguousarray(g_v, dtype=h2.dtype).reshape(steps if g_v.ndim == h.ndim else 1, n)
+    g_x, g_v_init = np.empty_like(h2), np.empty(n, h2.dtype)
+    kind, c0, c1 = surrogate.kernel_args
+    _backward_kernel(h2, g_s2, g_v2, dt(decay), dt(threshold), reset == "hard", dt(v_reset),
+                     bool(detach_reset), kind, dt(c0), dt(c1), g_x, g_v_init)
+    return g_x.reshape(h.shape), g_v_init.reshape(h.shape[1:])
