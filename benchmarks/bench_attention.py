@@ -4,15 +4,19 @@
     python benchmarks/bench_attention.py --small    # a quick run on a smaller input
 
 Three ways to run the same TCS block: the hand-written Functions of tinysnn.functional.attention
-(with the Numba kernels on the CPU, and with the plain NumPy passes only), and the same branches
-composed from primitive ops (tinysnn.functional.attention_reference), differentiated by the tape.
+as they run by default (Numba kernels for large arrays), the same with NumPy passes only, and
+the branches composed from primitive ops (tinysnn.functional.attention_reference), differentiated
+by the tape.
 
 The memory bound is the time to move the bytes the hand-written block must read and write, at
 the copy bandwidth measured now. Per branch, with n bytes per [T, B, C, H, W] array: forward
 reads x for the pools and again to scale it, and writes y (3n); backward reads g and x for
 dL/dgate, then reads g and writes dL/dx (4n). The final ReLU reads and writes (2n) and its
-backward reads g and a 1-byte mask and writes dL/dx (2n + n/itemsize). Small arrays (pools,
-MLPs, the spatial map) are left out.
+backward reads g and a 1-byte mask and writes dL/dx (2n + n/itemsize). The tape copies dL/dx
+into the leaf x.grad (2n). Small arrays (pools, MLPs, the spatial map) are left out.
+
+The machine's load average is printed too: Numba's OpenMP threads wait by spinning, so on a
+machine whose cores are all busy a parallel kernel can take many times longer than alone.
 """
 
 import argparse
@@ -75,7 +79,7 @@ def step(branches, x, weights, dims, grad):
 def bound_ms(x, dims, bandwidth_gbs):
     """Milliseconds to move the bytes counted in the module docstring at the copy bandwidth."""
     n = x.nbytes
-    moved = 7 * n * len(dims)
+    moved = 7 * n * len(dims) + 2 * n  # the branches, and the copy into x.grad
     if dims == "TCS":
         moved += 4 * n + x.size  # the ReLU: forward 2n, backward 2n plus a bool mask
     return moved / (bandwidth_gbs * 1e6)
@@ -111,13 +115,13 @@ def main():
     bandwidth = copy_bandwidth_gbs()
     print(f"input [T, B, C, H, W] = {list(shape)} float32 ({x.nbytes / 2**20:.1f} MiB), "
           f"copy bandwidth {bandwidth:.1f} GB/s, Numba threads {numba.get_num_threads()}, "
-          f"median of {args.repeats}, forward + backward\n")
+          f"load average {os.getloadavg()[0]:.1f}, median of {args.repeats}, forward + backward\n")
 
     rows = []
     for dims in ("T", "C", "S", "TCS"):
         hand, composed = partial(step, HAND, x, weights, dims, grad), partial(
             step, COMPOSED, x, weights, dims, grad)
-        variants = {"hand": with_numba(True, hand), "plain": with_numba(False, hand),
+        variants = {"hand": with_numba("auto", hand), "plain": with_numba(False, hand),
                     "composed": composed}
         ms = time_interleaved(variants, args.repeats)
         bound = bound_ms(x, dims, bandwidth)

@@ -72,7 +72,7 @@ BRANCHES = {
 
 
 def _output_and_grads(fn, inputs, probe):
-    tensors = [Tensor(a.copy(), requires_grad=True) for a in inputs]
+    tensors = [Tensor(a.copy(order="K"), requires_grad=True) for a in inputs]  # keeps layout
     out = fn(*tensors)
     out.backward(probe)
     return out.data, [t.grad for t in tensors]
@@ -143,6 +143,24 @@ def test_zero_weights_give_half_gates(cases, gate):
     else:
         y = spatial_attention(x, np.zeros((1, 2, 3, 3)))
     np.testing.assert_array_equal(y.data, x * 0.5)
+
+
+@pytest.mark.parametrize("branch", sorted(BRANCHES))
+def test_non_contiguous_input_gives_the_same_result(branch):
+    fn, _, cases = BRANCHES[branch]
+
+    @given(inputs=cases)
+    def check(inputs):
+        x, weights = inputs[0], inputs[1:]
+        strided = np.asfortranarray(x)  # same values, another memory layout
+        probe = np.ones(x.shape)
+        out, grads = _output_and_grads(fn, (x, *weights), probe)
+        out_strided, grads_strided = _output_and_grads(fn, (strided, *weights), probe)
+        np.testing.assert_array_equal(out, out_strided)
+        for g, g_strided in zip(grads, grads_strided):
+            np.testing.assert_array_equal(g, g_strided)
+
+    check()
 
 
 # ------------------------------------------------------------------ argument checks

@@ -75,6 +75,8 @@ class _MLPGate(Function):
 
     @classmethod
     def backward(cls, ctx, grad):
+        # y = x * a(x) reaches x two ways: directly (g * a), and through the gate:
+        # g -> a -> logits -> shared MLP -> avg and max pools -> x.
         x4, w1, w2, avg, top, where, gate = ctx.saved
         grad4 = cls.view(xp_of(grad).ascontiguousarray(grad))
         g_gate = grad_dot_input(grad4, x4)  # dL/da = sum of g * x where a was broadcast
@@ -181,6 +183,8 @@ class SpatialGate(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        # As for the MLP gates, with the convolution in place of the MLP:
+        # g -> a -> logits -> 2 -> 1 convolution -> mean and max maps -> x.
         x4, weight, padded, where, gate = ctx.saved
         B, H, W = ctx.shape[1], ctx.shape[3], ctx.shape[4]
         grad4 = xp_of(grad).ascontiguousarray(grad).reshape(x4.shape)
