@@ -10,7 +10,7 @@ from hypothesis import find, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from tinysnn import Function
+from tinysnn import Function, surrogate
 from tinysnn.gradcheck import GradReport, check_gradients, directional_check
 from tinysnn.testing import (
     ATTENTION_DIMS,
@@ -163,8 +163,8 @@ def test_planted_bug_is_caught_by_check_function_on_large_inputs(kind, bug):
 
 
 def test_check_function_takes_drawn_params():
-    inputs_and_params = st.tuples(
-        square_inputs((2, 1), st.integers(1, 3)), st.fixed_dictionaries({"scale": st.floats(-2, 2)}))
+    scales = st.fixed_dictionaries({"scale": st.floats(-2, 2)})
+    inputs_and_params = st.tuples(square_inputs((2, 1), st.integers(1, 3)), scales)
     check_function(Affine, inputs_and_params)
     with pytest.raises(AssertionError, match="Affine"):
         check_function(Affine, inputs_and_params, bug="sign")
@@ -355,13 +355,9 @@ def test_attention_configs_refuse_invalid_pins():
         find(attention_configs(heads=2), lambda _: True)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("tinysnn.surrogate") is None,
-                    reason="tinysnn.surrogate is not written yet")
 @settings(max_examples=300)
 @given(lif_configs())
 def test_lif_configs_are_valid(config):
-    from tinysnn import surrogate
-
     assert 0.0 <= config["decay"] <= 1.0
     assert config["threshold"] > 0 and config["v_reset"] <= config["threshold"]
     assert config["reset"] in ("hard", "soft") and isinstance(config["detach_reset"], bool)

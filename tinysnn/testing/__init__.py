@@ -49,7 +49,8 @@ try:
     import hypothesis  # noqa: F401
 except ImportError as err:  # pragma: no cover - depends on the environment
     raise ImportError(
-        "tinysnn.testing needs hypothesis: `pip install hypothesis` (or `pip install tinysnn[test]`)"
+        "tinysnn.testing needs hypothesis: `pip install hypothesis` "
+        "(or `pip install tinysnn[test]`)"
     ) from err
 
 from .assertions import ELEMENTWISE_LIMIT, assert_grad_close, check_function

@@ -57,7 +57,8 @@ def assert_grad_close(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-4, wrt=None, met
     wrt = [wrt] if isinstance(wrt, int) else wrt
     _check_float64_numpy(inputs, wrt)
     if method == "auto":
-        method = "elementwise" if _floating_size(inputs, wrt) <= ELEMENTWISE_LIMIT else "directional"
+        small = _floating_size(inputs, wrt) <= ELEMENTWISE_LIMIT
+        method = "elementwise" if small else "directional"
     checks = {"elementwise": check_gradients, "directional": directional_check}
     if method not in checks:
         raise ValueError(f"assert_grad_close: method must be 'auto', 'elementwise' or "
