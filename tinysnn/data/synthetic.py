@@ -101,7 +101,7 @@ class SyntheticGestures:
         if not -len(self) <= index < len(self):
             raise IndexError(f"SyntheticGestures: index {index} out of range for {len(self)} items")
         index %= len(self)
-        events = self.events[self.offsets[index]:self.offsets[index + 1]]
+        events = self.events[self.offsets[index]:self.offsets[index + 1]].copy()
         label = int(self.labels[index])
         return (events if self.transform is None else self.transform(events)), label
 
