@@ -91,13 +91,13 @@ def test_kernel_slopes_matches_surrogate_derivative_bitwise(surrogate, dtype, h)
     np.testing.assert_array_equal(psi, surrogate.derivative(h - threshold), strict=True)
 
 
-@njit(error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def kernel_slopes(kind, c0, c1, h, threshold, psi):
     """The kernels' inline-only _surrogate_slopes, callable from Python."""
     lif_numba._surrogate_slopes(kind, c0, c1, h, threshold, psi)
 
 
-@njit
+@njit(cache=True)
 def numba_exp(x, out):
     for i in range(x.size):
         out[i] = exp_nonpositive(x[i])

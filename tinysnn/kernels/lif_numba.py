@@ -15,8 +15,10 @@ inside the kernels are made with ``dtype.type``. ``error_model="numpy"`` lets di
 IEEE rules instead of raising ZeroDivisionError, which is what allows them to vectorise.
 """
 
+import contextlib
 import math
 
+import numba
 import numpy as np
 from numba import njit, prange, types
 from numba.extending import overload
@@ -30,8 +32,9 @@ from ..surrogate import (
     TRIANGLE,
     exp_nonpositive,
 )
+from .threads import PARALLEL_MIN_SIZE
 
-CHUNK = 8192  # neurons per parallel task: its buffers stay in L1/L2, its rows are long streams
+CHUNK = 16384  # neurons per parallel task: its buffers stay in L2, its rows are long streams
 
 
 @overload(exp_nonpositive, inline="always")
@@ -145,6 +148,18 @@ def _backward_kernel(h, g_spikes, g_v, decay, threshold, hard, v_reset, detach_r
         g_v_init[lo:hi] = g_v_next  # dL/dv_init = decay gH[0]
 
 
+@contextlib.contextmanager
+def _threads_worth_waking(size):
+    """One thread when ``size`` elements take less time than waking Numba's thread pool
+    (see kernels/threads.py); the kernels are the same, ``prange`` then runs serially."""
+    threads = numba.get_num_threads()
+    numba.set_num_threads(threads if size >= PARALLEL_MIN_SIZE else 1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(threads)
+
+
 def lif_forward(x, v_init, decay, threshold, reset="hard", v_reset=0.0, keep_membrane=False):
     """``lif_reference.lif_forward`` (same arguments and results), in Numba.
 
@@ -157,8 +172,9 @@ def lif_forward(x, v_init, decay, threshold, reset="hard", v_reset=0.0, keep_mem
     spikes, h = np.empty_like(x2), np.empty_like(x2)
     v_out = np.empty((steps if keep_membrane else 1, n), x2.dtype)
     v0 = np.ascontiguousarray(v_init, dtype=x2.dtype).reshape(n)
-    _forward_kernel(x2, v0, dt(decay), dt(threshold), reset == "hard", dt(v_reset), spikes, h,
-                    v_out)
+    with _threads_worth_waking(x2.size):
+        _forward_kernel(x2, v0, dt(decay), dt(threshold), reset == "hard", dt(v_reset), spikes, h,
+                        v_out)
     v = v_out.reshape(x.shape if keep_membrane else x.shape[1:])
     return spikes.reshape(x.shape), h.reshape(x.shape), v
 
@@ -176,6 +192,7 @@ def lif_backward(h, g_spikes, g_v, decay, threshold, reset, v_reset, detach_rese
     g_v2 = np.ascontiguousarray(g_v, dtype=h2.dtype).reshape(steps if g_v.ndim == h.ndim else 1, n)
     g_x, g_v_init = np.empty_like(h2), np.empty(n, h2.dtype)
     kind, c0, c1 = surrogate.kernel_args
-    _backward_kernel(h2, g_s2, g_v2, dt(decay), dt(threshold), reset == "hard", dt(v_reset),
-                     bool(detach_reset), kind, dt(c0), dt(c1), g_x, g_v_init)
+    with _threads_worth_waking(h2.size):
+        _backward_kernel(h2, g_s2, g_v2, dt(decay), dt(threshold), reset == "hard", dt(v_reset),
+                         bool(detach_reset), kind, dt(c0), dt(c1), g_x, g_v_init)
     return g_x.reshape(h.shape), g_v_init.reshape(h.shape[1:])

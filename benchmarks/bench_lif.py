@@ -1,0 +1,179 @@
+"""LIF forward + backward over [T, N] neurons: tinysnn vs the memory bound, NumPy and PyTorch.
+
+    python benchmarks/bench_lif.py                  # T=8, 1M neurons, float32
+    python benchmarks/bench_lif.py --small          # a quick run on 64K neurons
+
+Rows (each forward then backward, median of repeats):
+* F.lif + backward: the autograd path a model uses (fresh output arrays every call);
+* Numba kernels alone: the same kernels writing into preallocated arrays;
+* NumPy reference loop: kernels/lif_reference.py, the specification;
+* PyTorch per-step loop: the same LIF written step by step with a custom spike Function and
+  autograd (only when torch is installed), at Numba's thread count.
+
+Bytes counted per neuron-step, in float32 (4 bytes a value): forward reads X and writes S and H,
+backward reads H and dL/dS and writes dL/dX: 24 bytes. The membrane at the edges (v_init, the
+last V) is one value per neuron, not per step, and is left out. "Effective GB/s" is those bytes
+over the time; "% copy" compares it with np.copyto's rate measured now (bytes read + written).
+Writes to fresh arrays also pay the kernel's page zeroing: the autograd row includes it, the
+kernel row does not.
+
+The machine's load average is printed: Numba's worker threads spin while they wait, so on a busy
+machine a parallel kernel can take much longer than alone (compare --threads 1).
+"""
+
+import argparse
+import os
+import sys
+
+import numba
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _measure import copy_bandwidth_gbs, median_ms, table, torch_or_none
+
+from tinysnn import Tensor
+from tinysnn import functional as F
+from tinysnn.kernels import lif_numba, lif_reference
+from tinysnn.surrogate import Rectangle, Sigmoid
+
+DECAY, THRESHOLD = 0.5, 1.0
+BYTES_PER_NEURON_STEP = 6  # values moved: X, S, H (forward) and H, dL/dS, dL/dX (backward)
+
+
+def autograd_path(x, g_spikes, surrogate):
+    def forward():
+        xt = Tensor(x, requires_grad=True)
+        return xt, F.lif(xt, DECAY, THRESHOLD, surrogate=surrogate)
+
+    def forward_backward():
+        _, spikes = forward()
+        spikes.backward(g_spikes)
+
+    return forward, forward_backward
+
+
+def kernels_alone(x, g_spikes, surrogate):
+    dt = x.dtype.type
+    spikes, h, g_x = np.empty_like(x), np.empty_like(x), np.empty_like(x)
+    v_init, v_last = np.zeros(x.shape[1], x.dtype), np.empty((1, x.shape[1]), x.dtype)
+    g_v, g_v_init = np.zeros((1, x.shape[1]), x.dtype), np.empty(x.shape[1], x.dtype)
+    kind, c0, c1 = surrogate.kernel_args
+
+    def forward():
+        lif_numba._forward_kernel(x, v_init, dt(DECAY), dt(THRESHOLD), True, dt(0), spikes, h,
+                                  v_last)
+
+    def forward_backward():
+        forward()
+        lif_numba._backward_kernel(h, g_spikes, g_v, dt(DECAY), dt(THRESHOLD), True, dt(0), False,
+                                   kind, dt(c0), dt(c1), g_x, g_v_init)
+
+    return forward, forward_backward
+
+
+def reference_loop(x, g_spikes, surrogate):
+    v_init = np.zeros(x.shape[1], x.dtype)
+
+    def forward():
+        return lif_reference.lif_forward(x, v_init, DECAY, THRESHOLD)
+
+    def forward_backward():
+        _, h, v = forward()
+        lif_reference.lif_backward(h, g_spikes, np.zeros_like(v), DECAY, THRESHOLD, "hard", 0.0,
+                                   False, surrogate)
+
+    return forward, forward_backward
+
+
+def torch_loop(torch, x, g_spikes, surrogate):
+    """The LIF as most PyTorch code writes it: a Python loop over t, autograd records each op."""
+    alpha = surrogate.alpha
+
+    class SigmoidSpike(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, u):
+            ctx.save_for_backward(u)
+            return (u >= 0).to(u.dtype)
+
+        @staticmethod
+        def backward(ctx, grad):
+            (u,) = ctx.saved_tensors
+            s = torch.sigmoid(alpha * u)
+            return grad * alpha * s * (1 - s)
+
+    xt, gt = torch.from_numpy(x), torch.from_numpy(g_spikes)
+
+    def forward():
+        x_leaf = xt.clone().requires_grad_(True)
+        v, out = torch.zeros_like(x_leaf[0]), []
+        for t in range(x_leaf.shape[0]):
+            h = DECAY * v + x_leaf[t]
+            s = SigmoidSpike.apply(h - THRESHOLD)
+            v = h * (1 - s)  # hard reset to 0
+            out.append(s)
+        return torch.stack(out)
+
+    def forward_backward():
+        forward().backward(gt)
+
+    return forward, forward_backward
+
+
+def saved_bytes_per_neuron_step(x, surrogate):
+    """What F.lif's Function keeps for backward, per neuron and time step."""
+    spikes = F.lif(Tensor(x, requires_grad=True), DECAY, THRESHOLD, surrogate=surrogate)
+    return sum(a.nbytes for a in spikes._node.ctx.saved) / x.size
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--T", type=int, default=8)
+    parser.add_argument("--neurons", type=int, default=1 << 20)
+    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--threads", type=int, default=numba.get_num_threads())
+    parser.add_argument("--small", action="store_true", help="64K neurons, 5 repeats")
+    parser.add_argument("--no-reference", action="store_true", help="skip the slow NumPy loop")
+    args = parser.parse_args()
+    if args.small:
+        args.neurons, args.repeats = 1 << 16, 5
+    numba.set_num_threads(args.threads)
+    torch = torch_or_none()
+    if torch is not None:
+        torch.set_num_threads(args.threads)
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(0.6, 1.0, (args.T, args.neurons)).astype(np.float32)
+    g_spikes = rng.standard_normal(x.shape).astype(np.float32)
+    copy_gbs = copy_bandwidth_gbs()
+    counted = BYTES_PER_NEURON_STEP * x.size * x.itemsize
+    print(f"LIF over T={args.T} x {args.neurons} neurons, float32, decay {DECAY}, threshold "
+          f"{THRESHOLD}, hard reset; {args.threads} thread(s); load average "
+          f"{os.getloadavg()[0]:.1f}; copy bandwidth {copy_gbs:.1f} GB/s; "
+          f"{counted / 1e6:.0f} MB counted per forward + backward\n")
+
+    for surrogate in (Sigmoid(alpha=4.0), Rectangle(width=0.5)):
+        runners = {"F.lif + backward": autograd_path(x, g_spikes, surrogate),
+                   "Numba kernels alone": kernels_alone(x, g_spikes, surrogate)}
+        if not args.no_reference:
+            runners["NumPy reference loop"] = reference_loop(x, g_spikes, surrogate)
+        if torch is not None and isinstance(surrogate, Sigmoid):
+            runners["PyTorch per-step loop"] = torch_loop(torch, x, g_spikes, surrogate)
+        times = {}
+        for name, (forward, forward_backward) in runners.items():
+            slow = name.startswith("NumPy")
+            repeats = max(3, args.repeats // 3) if slow else args.repeats
+            both = median_ms(forward_backward, repeats=repeats, warmup=1 if slow else 3)
+            times[name] = (median_ms(forward, repeats=repeats, warmup=1), both)
+        base = times["F.lif + backward"][1]
+        rows = [(name, fwd, both - fwd, both, counted / (both * 1e6),
+                 100 * counted / (both * 1e6) / copy_gbs, both / base)
+                for name, (fwd, both) in times.items()]
+        print(f"surrogate {surrogate!r}")
+        table(rows, ["", "fwd ms", "bwd ms", "total ms", "GB/s", "% copy", "x F.lif time"])
+        print()
+    print(f"saved for backward: {saved_bytes_per_neuron_step(x, Sigmoid()):.2f} bytes per "
+          f"neuron-step (H in float32; spikes and slopes are recomputed)")
+
+
+if __name__ == "__main__":
+    main()
