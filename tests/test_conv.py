@@ -129,3 +129,13 @@ def test_conv2d_errors_name_the_argument_and_both_shapes():
         conv2d(x, weight, stride=0)
     with pytest.raises(ValueError, match="conv2d: padding must be an int >= 0"):
         conv2d(x, weight, padding=(1, -1))
+
+
+def test_stacked_convolutions_share_the_scratch_buffer_safely():
+    """Two layers reuse one column buffer: outputs and gradients must not see each other's."""
+    rng = np.random.default_rng(1)
+    x, w1, w2 = (rng.standard_normal(s) for s in [(2, 2, 6, 6), (3, 2, 3, 3), (2, 3, 2, 2)])
+    first = conv2d(Tensor(x), Tensor(w1), padding=1).data.copy()
+    conv2d(Tensor(rng.standard_normal((4, 2, 9, 9))), Tensor(w1))  # a larger call in between
+    np.testing.assert_array_equal(conv2d(Tensor(x), Tensor(w1), padding=1).data, first)
+    assert_grad_close(lambda a, b, c: conv2d(conv2d(a, b, padding=1), c, stride=2), x, w1, w2)

@@ -7,18 +7,26 @@ W2 = weight.reshape(O, C*kh*kw),
 
     forward:  y2 = W2 @ cols                 [O, N*Ho*Wo] -> NCHW by swapping O and N
     backward: dcols = W2^T @ g2,  dx = col2im(dcols)       (the adjoint of im2col)
-              dW2  = g2 @ cols^T                           (cols recomputed, see below)
+              dW2  = g2 @ cols^T = (cols @ g2^T)^T         (cols recomputed, see below)
               db   = sum of g over N, Ho, Wo
 
 Forward saves x, not cols: cols is kh*kw times larger than x, and a spiking network keeps
 every time step's activations until backward, so backward recomputes cols (one cheap pass)
-and only when the weight gradient is wanted.
+and only when the weight gradient is wanted. On the CPU, cols and dcols live in one reused
+per-thread buffer (``kernels.im2col.scratch``) instead of a fresh allocation per call.
 """
 
 from ..autograd import Function, Tensor
 from ..backend import is_cupy, xp_of
-from ..kernels.im2col import col2im, im2col, output_size
+from ..kernels.im2col import col2im, im2col, output_size, scratch
 from ..kernels.pool import avg_pool_backward, avg_pool_forward, max_pool_backward, max_pool_forward
+
+
+def _scratch_cols(x, weight, pixels):
+    """A [C*kh*kw, N*Ho*Wo] buffer for columns that die within one call (None on CuPy)."""
+    if is_cupy(x):
+        return None
+    return scratch((weight[0].size, x.shape[0] * pixels), x.dtype)
 
 
 class Conv2d(Function):
@@ -30,11 +38,11 @@ class Conv2d(Function):
         out_ch, _, kh, kw = weight.shape
         ho_n = output_size(x.shape[2], kh, stride[0], padding[0])
         wo_n = output_size(x.shape[3], kw, stride[1], padding[1])
-        cols = im2col(x, kh, kw, stride, padding)  # [C*kh*kw, N*Ho*Wo]
+        cols = im2col(x, kh, kw, stride, padding, out=_scratch_cols(x, weight, ho_n * wo_n))
         y2 = weight.reshape(out_ch, -1) @ cols  # the one GEMM: [O, N*Ho*Wo]
         y = y2.reshape(out_ch, n_batch, ho_n, wo_n).transpose(1, 0, 2, 3)  # view [N, O, Ho, Wo]
         ctx.save_for_backward(x, weight)
-        ctx.stride, ctx.padding = stride, padding
+        ctx.stride, ctx.padding, ctx.pixels = stride, padding, ho_n * wo_n
         out = xp_of(x).empty(y.shape, y.dtype)  # C-contiguous NCHW
         if bias is None:
             out[...] = y
@@ -49,12 +57,15 @@ class Conv2d(Function):
         needs = ctx.needs_input_grad
         g2 = grad.transpose(1, 0, 2, 3).reshape(out_ch, -1)  # [O, N*Ho*Wo] (a copy)
         gx = gw = gb = None
+        buffer = _scratch_cols(x, weight, ctx.pixels)  # holds dcols, then cols
         if needs[0]:
-            dcols = weight.reshape(out_ch, -1).T @ g2  # [C*kh*kw, N*Ho*Wo]
+            dcols = xp_of(x).matmul(weight.reshape(out_ch, -1).T, g2, out=buffer)
             gx = col2im(dcols, x.shape, kh, kw, ctx.stride, ctx.padding)
         if needs[1]:
-            cols = im2col(x, kh, kw, ctx.stride, ctx.padding)
-            gw = (g2 @ cols.T).reshape(weight.shape)  # dW2 = g2 cols^T
+            cols = im2col(x, kh, kw, ctx.stride, ctx.padding, out=buffer)
+            # dW2 = g2 cols^T, computed as (cols g2^T)^T: OpenBLAS splits this shape's long
+            # inner axis badly over threads, and the [C*kh*kw, O] transpose is tiny.
+            gw = (cols @ g2.T).T.reshape(weight.shape)
         if len(needs) == 2:
             return gx, gw
         if needs[2]:

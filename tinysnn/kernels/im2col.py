@@ -13,6 +13,8 @@ Each has a Numba kernel (CPU, ``prange`` over (c, n) planes) and a plain array v
 loops only over the kh*kw kernel offsets; the plain one runs on CuPy and is the reference.
 """
 
+import threading
+
 import numpy as np
 from numba import njit, prange
 
@@ -25,37 +27,30 @@ def output_size(size, kernel, stride, padding):
     return (size + 2 * padding - kernel) // stride + 1
 
 
-def _valid_range(k_offset, stride, pad, size, out_size):
-    """The range [lo, hi) of output positions o whose input index o*s - p + k lies in [0, size)."""
-    shift = pad - k_offset  # need o*s >= shift and o*s < size + shift
-    lo = max(0, -(-shift // stride))
-    hi = min(out_size, (size + shift + stride - 1) // stride)
-    return lo, max(lo, hi)
-
-
-_valid_range_nb = njit(cache=True)(_valid_range)
-
-
 # ------------------------------------------------------------------------ Numba kernels
+# Each (c, n) plane is copied once into a zero-bordered buffer, so the window loops need no
+# bounds checks; the unit-stride branch lets LLVM turn each row into a vector copy.
 @njit(cache=True, parallel=True)
 def _im2col_numba(x, kh, kw, sh, sw, ph, pw, ho_n, wo_n, cols):
     n_batch, channels, height, width = x.shape
     cols6 = cols.reshape(channels, kh, kw, n_batch, ho_n, wo_n)
     for plane in prange(channels * n_batch):
         c, n = plane // n_batch, plane % n_batch
+        padded = np.zeros((height + 2 * ph, width + 2 * pw), x.dtype)
+        for h in range(height):
+            for w in range(width):
+                padded[h + ph, w + pw] = x[n, c, h, w]
         for i in range(kh):
-            h_lo, h_hi = _valid_range_nb(i, sh, ph, height, ho_n)
             for j in range(kw):
-                w_lo, w_hi = _valid_range_nb(j, sw, pw, width, wo_n)
                 out = cols6[c, i, j, n]
-                out[:h_lo, :] = 0
-                out[h_hi:, :] = 0
-                for ho in range(h_lo, h_hi):
-                    row = x[n, c, ho * sh - ph + i]
-                    out[ho, :w_lo] = 0
-                    out[ho, w_hi:] = 0
-                    for wo in range(w_lo, w_hi):
-                        out[ho, wo] = row[wo * sw - pw + j]  # cols[c,i,j,n,ho,wo] = x[n,c,h,w]
+                for ho in range(ho_n):
+                    row = padded[ho * sh + i]
+                    if sw == 1:
+                        for wo in range(wo_n):
+                            out[ho, wo] = row[wo + j]
+                    else:  # cols[c,i,j,n,ho,wo] = x[n, c, ho*sh - ph + i, wo*sw - pw + j]
+                        for wo in range(wo_n):
+                            out[ho, wo] = row[wo * sw + j]
 
 
 @njit(cache=True, parallel=True)
@@ -64,16 +59,21 @@ def _col2im_numba(cols, n_batch, channels, height, width, kh, kw, sh, sw, ph, pw
     cols6 = cols.reshape(channels, kh, kw, n_batch, ho_n, wo_n)
     for plane in prange(channels * n_batch):
         c, n = plane // n_batch, plane % n_batch
-        dx[n, c] = 0
+        padded = np.zeros((height + 2 * ph, width + 2 * pw), dx.dtype)
         for i in range(kh):
-            h_lo, h_hi = _valid_range_nb(i, sh, ph, height, ho_n)
             for j in range(kw):
-                w_lo, w_hi = _valid_range_nb(j, sw, pw, width, wo_n)
                 src = cols6[c, i, j, n]
-                for ho in range(h_lo, h_hi):
-                    row = dx[n, c, ho * sh - ph + i]
-                    for wo in range(w_lo, w_hi):
-                        row[wo * sw - pw + j] += src[ho, wo]  # dx[n,c,h,w] += cols[c,i,j,n,ho,wo]
+                for ho in range(ho_n):
+                    row = padded[ho * sh + i]
+                    if sw == 1:
+                        for wo in range(wo_n):
+                            row[wo + j] += src[ho, wo]
+                    else:  # dx[n, c, ho*sh - ph + i, wo*sw - pw + j] += cols[c,i,j,n,ho,wo]
+                        for wo in range(wo_n):
+                            row[wo * sw + j] += src[ho, wo]
+        for h in range(height):
+            for w in range(width):
+                dx[n, c, h, w] = padded[h + ph, w + pw]  # the border collected padding: dropped
 
 
 _im2col_numba_serial = serial_twin(_im2col_numba)
@@ -120,14 +120,35 @@ def col2im_reference(cols, x_shape, kh, kw, stride=(1, 1), padding=(0, 0)):
 
 
 # ------------------------------------------------------------------------- dispatchers
-def im2col(x, kh, kw, stride=(1, 1), padding=(0, 0)):
-    """x: [N, C, H, W] -> cols [C*kh*kw, N*Ho*Wo] (layout in the module docstring)."""
+_scratch = threading.local()
+
+
+def scratch(shape, dtype):
+    """A reusable host array for short-lived columns (never returned to the user).
+
+    cols is kh*kw times larger than x; a fresh one per call would be page-faulted in
+    (zeroed by the OS) every time, which costs as much as filling it. Each thread keeps one
+    buffer, grown to the largest request so far; a second call overwrites the first's data.
+    """
+    nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    buffer = getattr(_scratch, "buffer", None)
+    if buffer is None or buffer.nbytes < nbytes:
+        buffer = _scratch.buffer = np.empty(nbytes, np.uint8)
+    return buffer[:nbytes].view(dtype).reshape(shape)
+
+
+def im2col(x, kh, kw, stride=(1, 1), padding=(0, 0), out=None):
+    """x: [N, C, H, W] -> cols [C*kh*kw, N*Ho*Wo] (layout in the module docstring).
+
+    out: an optional C-contiguous NumPy array of that shape to fill (e.g. ``scratch``).
+    """
     if is_cupy(x):
         return im2col_reference(x, kh, kw, stride, padding)
     (sh, sw), (ph, pw) = stride, padding
     n_batch, channels, height, width = x.shape
     ho_n, wo_n = output_size(height, kh, sh, ph), output_size(width, kw, sw, pw)
-    cols = np.empty((channels * kh * kw, n_batch * ho_n * wo_n), x.dtype)
+    shape = (channels * kh * kw, n_batch * ho_n * wo_n)
+    cols = np.empty(shape, x.dtype) if out is None else out
     kernel = for_size(_im2col_numba, _im2col_numba_serial, cols.size)
     kernel(np.ascontiguousarray(x), kh, kw, sh, sw, ph, pw, ho_n, wo_n, cols)
     return cols
@@ -143,5 +164,5 @@ def col2im(cols, x_shape, kh, kw, stride=(1, 1), padding=(0, 0)):
     dx = np.empty(x_shape, cols.dtype)
     kernel = for_size(_col2im_numba, _col2im_numba_serial, cols.size)
     kernel(np.ascontiguousarray(cols), n_batch, channels, height, width, kh, kw, sh, sw,
-                  ph, pw, ho_n, wo_n, dx)
+           ph, pw, ho_n, wo_n, dx)
     return dx
