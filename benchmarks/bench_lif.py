@@ -4,8 +4,11 @@
     python benchmarks/bench_lif.py --small          # a quick run on 64K neurons
 
 Rows (each forward then backward, median of repeats):
-* F.lif + backward: the autograd path a model uses (fresh output arrays every call);
-* Numba kernels alone: the same kernels writing into preallocated arrays;
+* F.lif + backward: the autograd path a model uses; x is a leaf, so the tape also copies
+  dL/dX into x.grad (not counted in the bytes);
+* Numba, fresh outputs: kernels/lif_numba.py's lif_forward and lif_backward, which allocate
+  their outputs (S, H, dL/dX) as F.lif does;
+* Numba, preallocated: the same kernels writing into arrays allocated once;
 * NumPy reference loop: kernels/lif_reference.py, the specification;
 * PyTorch per-step loop: the same LIF written step by step with a custom spike Function and
   autograd (only when torch is installed), at Numba's thread count.
@@ -14,8 +17,8 @@ Bytes counted per neuron-step, in float32 (4 bytes a value): forward reads X and
 backward reads H and dL/dS and writes dL/dX: 24 bytes. The membrane at the edges (v_init, the
 last V) is one value per neuron, not per step, and is left out. "Effective GB/s" is those bytes
 over the time; "% copy" compares it with np.copyto's rate measured now (bytes read + written).
-Writes to fresh arrays also pay the kernel's page zeroing: the autograd row includes it, the
-kernel row does not.
+Writes to fresh arrays also pay the operating system's page zeroing (the "sys" time of the
+run): the first two rows include it, the preallocated row does not.
 
 The machine's load average is printed: Numba's worker threads spin while they wait, so on a busy
 machine a parallel kernel can take much longer than alone (compare --threads 1).
@@ -52,7 +55,20 @@ def autograd_path(x, g_spikes, surrogate):
     return forward, forward_backward
 
 
-def kernels_alone(x, g_spikes, surrogate):
+def kernels_fresh_outputs(x, g_spikes, surrogate):
+    v_init, g_v = np.zeros(x.shape[1], x.dtype), np.zeros(x.shape[1], x.dtype)
+
+    def forward():
+        return lif_numba.lif_forward(x, v_init, DECAY, THRESHOLD)
+
+    def forward_backward():
+        _, h, _ = forward()
+        lif_numba.lif_backward(h, g_spikes, g_v, DECAY, THRESHOLD, "hard", 0.0, False, surrogate)
+
+    return forward, forward_backward
+
+
+def kernels_preallocated(x, g_spikes, surrogate):
     dt = x.dtype.type
     spikes, h, g_x = np.empty_like(x), np.empty_like(x), np.empty_like(x)
     v_init, v_last = np.zeros(x.shape[1], x.dtype), np.empty((1, x.shape[1]), x.dtype)
@@ -153,7 +169,8 @@ def main():
 
     for surrogate in (Sigmoid(alpha=4.0), Rectangle(width=0.5)):
         runners = {"F.lif + backward": autograd_path(x, g_spikes, surrogate),
-                   "Numba kernels alone": kernels_alone(x, g_spikes, surrogate)}
+                   "Numba, fresh outputs": kernels_fresh_outputs(x, g_spikes, surrogate),
+                   "Numba, preallocated": kernels_preallocated(x, g_spikes, surrogate)}
         if not args.no_reference:
             runners["NumPy reference loop"] = reference_loop(x, g_spikes, surrogate)
         if torch is not None and isinstance(surrogate, Sigmoid):
