@@ -10,8 +10,8 @@ the pools run over P1 and P2 (views of a contiguous array, no copies):
 
 Four passes make a branch: ``pool_stats`` and ``gate_scale`` forward, ``grad_dot_input`` and
 ``gate_input_grad`` backward. Each has a plain array version here (NumPy or CuPy, via ``xp``),
-which is the specification; on the CPU some dispatch to the Numba kernels in
-``tinysnn.kernels.attention_numba`` where those are faster (measured in
+which is the specification; for large NumPy arrays, three dispatch to the Numba kernels in
+``tinysnn.kernels.attention_numba``, which fuse what NumPy does in several passes (measured in
 ``benchmarks/bench_attention.py``).
 
 Max pooling routes its gradient to one element: the first maximum in (i, k) order, where the
