@@ -6,9 +6,9 @@ Window (ho, wo) covers input rows h = ho*sh - ph + i (i < kh) and columns w = wo
 * average: y = (sum of the window's inputs) / (kh*kw), padding counting as 0
   (PyTorch's count_include_pad=True); backward spreads g / (kh*kw) over the window.
 * max: y = the largest input in the window (padding never wins; a NaN wins and propagates,
-  as in PyTorch; on ties the first in row-major order wins). The argmax is kept as the
-  offset i*kw + j inside the window (uint8 when kh*kw <= 256, else int32); backward sends
-  g to that one input.
+  as in PyTorch; on ties, or when every input is -inf, the first in row-major order wins).
+  The argmax is kept as the offset i*kw + j inside the window (uint8 when kh*kw <= 256,
+  else int32); backward sends g to that one input.
 
 The Numba kernels run one (n, c) plane per ``prange`` iteration, so backward's ``+=`` onto
 overlapping windows never races. The plain versions loop only over the kh*kw offsets and are
@@ -35,64 +35,115 @@ def argmax_dtype(kernel):
 
 
 # ------------------------------------------------------------------------ Numba kernels
+# Average pooling walks one output row at a time and, for each window offset (i, j), one
+# strided input row. A row that lies wholly inside the input (no padding reached) runs without
+# bounds checks, and strides 1 and 2 get loops of their own, which LLVM vectorises. Max pooling
+# loops over each window, clipped to the input once per window rather than checked per element.
+@njit(cache=True, inline="always")
+def _row_add(out, row, stride, start):
+    """out[o] += row[o*stride + start] for every o whose index lies inside row."""
+    n = out.shape[0]
+    if start >= 0 and (n - 1) * stride + start < row.shape[0]:
+        if stride == 1:
+            for o in range(n):
+                out[o] += row[o + start]
+        elif stride == 2:
+            for o in range(n):
+                out[o] += row[2 * o + start]
+        else:
+            for o in range(n):
+                out[o] += row[o * stride + start]
+    else:
+        for o in range(n):
+            w = o * stride + start
+            if 0 <= w < row.shape[0]:
+                out[o] += row[w]
+
+
+@njit(cache=True, inline="always")
+def _row_scatter_add(row, values, stride, start, scale):
+    """row[o*stride + start] += scale * values[o] for every o whose index lies inside row."""
+    n = values.shape[0]
+    if start >= 0 and (n - 1) * stride + start < row.shape[0]:
+        if stride == 1:
+            for o in range(n):
+                row[o + start] += scale * values[o]
+        elif stride == 2:
+            for o in range(n):
+                row[2 * o + start] += scale * values[o]
+        else:
+            for o in range(n):
+                row[o * stride + start] += scale * values[o]
+    else:
+        for o in range(n):
+            w = o * stride + start
+            if 0 <= w < row.shape[0]:
+                row[w] += scale * values[o]
+
+
+# inv_area = 1 / (kh*kw) comes in x's dtype: a float64 factor would turn float32 loops scalar.
 @njit(cache=True, parallel=True)
-def _avg_forward_numba(x, kh, kw, sh, sw, ph, pw, y):
+def _avg_forward_numba(x, kh, kw, sh, sw, ph, pw, inv_area, y):
     n_batch, channels, height, width = x.shape
-    inv_area = 1.0 / (kh * kw)
-    for plane in prange(n_batch * channels):
-        n, c = plane // channels, plane % channels
-        for ho in range(y.shape[2]):
-            for wo in range(y.shape[3]):
-                total = 0.0
-                for i in range(kh):
-                    h = ho * sh - ph + i
-                    if 0 <= h < height:
-                        for j in range(kw):
-                            w = wo * sw - pw + j
-                            if 0 <= w < width:
-                                total += x[n, c, h, w]
-                y[n, c, ho, wo] = total * inv_area  # y = sum(window) / (kh*kw)
+    planes, ho_n, wo_n = n_batch * channels, y.shape[2], y.shape[3]
+    x3, y3 = x.reshape(planes, height, width), y.reshape(planes, ho_n, wo_n)
+    for p in prange(planes):
+        for ho in range(ho_n):
+            out = y3[p, ho]
+            for wo in range(wo_n):
+                out[wo] = 0
+            for i in range(kh):
+                h = ho * sh - ph + i
+                if 0 <= h < height:
+                    for j in range(kw):
+                        _row_add(out, x3[p, h], sw, j - pw)
+            for wo in range(wo_n):
+                out[wo] *= inv_area  # y = sum(window) / (kh*kw)
 
 
 @njit(cache=True, parallel=True)
-def _avg_backward_numba(grad, kh, kw, sh, sw, ph, pw, dx):
+def _avg_backward_numba(grad, kh, kw, sh, sw, ph, pw, inv_area, dx):
     n_batch, channels, height, width = dx.shape
-    inv_area = 1.0 / (kh * kw)
-    for plane in prange(n_batch * channels):
-        n, c = plane // channels, plane % channels
-        dx[n, c] = 0
-        for ho in range(grad.shape[2]):
-            for wo in range(grad.shape[3]):
-                share = grad[n, c, ho, wo] * inv_area  # dy/dx = 1/(kh*kw) for each window input
-                for i in range(kh):
-                    h = ho * sh - ph + i
-                    if 0 <= h < height:
-                        for j in range(kw):
-                            w = wo * sw - pw + j
-                            if 0 <= w < width:
-                                dx[n, c, h, w] += share
+    planes, ho_n = n_batch * channels, grad.shape[2]
+    g3, dx3 = grad.reshape(planes, ho_n, grad.shape[3]), dx.reshape(planes, height, width)
+    for p in prange(planes):
+        for h in range(height):
+            for w in range(width):
+                dx3[p, h, w] = 0
+        for ho in range(ho_n):
+            for i in range(kh):
+                h = ho * sh - ph + i
+                if 0 <= h < height:
+                    for j in range(kw):  # dy/dx = 1/(kh*kw) for each input of the window
+                        _row_scatter_add(dx3[p, h], g3[p, ho], sw, j - pw, inv_area)
 
 
 @njit(cache=True, parallel=True)
 def _max_forward_numba(x, kh, kw, sh, sw, ph, pw, y, argmax):
     n_batch, channels, height, width = x.shape
-    for plane in prange(n_batch * channels):
-        n, c = plane // channels, plane % channels
-        for ho in range(y.shape[2]):
-            for wo in range(y.shape[3]):
-                best, best_k = x[n, c, 0, 0], -1
-                for i in range(kh):
-                    h = ho * sh - ph + i
-                    if 0 <= h < height:
-                        for j in range(kw):
-                            w = wo * sw - pw + j
-                            if 0 <= w < width:
-                                v = x[n, c, h, w]
-                                # v > best, or v is the first NaN
-                                if best_k < 0 or (not np.isnan(best) and not v <= best):
-                                    best, best_k = v, i * kw + j
-                y[n, c, ho, wo] = best
-                argmax[n, c, ho, wo] = best_k
+    planes, ho_n, wo_n = n_batch * channels, y.shape[2], y.shape[3]
+    x3, y3 = x.reshape(planes, height, width), y.reshape(planes, ho_n, wo_n)
+    argmax3 = argmax.reshape(planes, ho_n, wo_n)
+    for p in prange(planes):
+        for ho in range(ho_n):
+            for wo in range(wo_n):
+                top, left = ho * sh - ph, wo * sw - pw  # window element (i, j): top + i, left + j
+                if top >= 0 and left >= 0 and top + kh <= height and left + kw <= width:
+                    i_lo, i_hi, j_lo, j_hi = 0, kh, 0, kw
+                else:  # a window reaching into the padding: keep its inside part
+                    i_lo, i_hi = max(0, -top), min(kh, height - top)
+                    j_lo, j_hi = max(0, -left), min(kw, width - left)
+                best = x3[p, top + i_lo, left + j_lo]
+                best_k = i_lo * kw + j_lo
+                for i in range(i_lo, i_hi):
+                    for j in range(j_lo, j_hi):
+                        v = x3[p, top + i, left + j]
+                        if not v <= best:  # v > best, or v is NaN ...
+                            if not np.isnan(best):  # ... unless a NaN already won
+                                best = v
+                                best_k = i * kw + j
+                y3[p, ho, wo] = best
+                argmax3[p, ho, wo] = best_k
 
 
 @njit(cache=True, parallel=True)
@@ -180,7 +231,8 @@ def avg_pool_forward(x, kernel, stride, padding):
         return avg_pool_forward_reference(x, kernel, stride, padding)
     y = np.empty(_out_shape(x.shape, kernel, stride, padding), x.dtype)
     kernel_fn = for_size(_avg_forward_numba, _avg_forward_numba_serial, x.size)
-    kernel_fn(np.ascontiguousarray(x), *kernel, *stride, *padding, y)
+    inv_area = x.dtype.type(1 / (kernel[0] * kernel[1]))
+    kernel_fn(np.ascontiguousarray(x), *kernel, *stride, *padding, inv_area, y)
     return y
 
 
@@ -190,7 +242,8 @@ def avg_pool_backward(grad, x_shape, kernel, stride, padding):
         return avg_pool_backward_reference(grad, x_shape, kernel, stride, padding)
     dx = np.empty(x_shape, grad.dtype)
     kernel_fn = for_size(_avg_backward_numba, _avg_backward_numba_serial, dx.size)
-    kernel_fn(np.ascontiguousarray(grad), *kernel, *stride, *padding, dx)
+    inv_area = grad.dtype.type(1 / (kernel[0] * kernel[1]))
+    kernel_fn(np.ascontiguousarray(grad), *kernel, *stride, *padding, inv_area, dx)
     return dx
 
 
