@@ -39,6 +39,15 @@ POOL = 2  # kernel and stride of both pools
 CLOCK = time.perf_counter  # or time.process_time under --cpu-time
 
 
+def _step(loss_backward, *leaves):
+    """One forward + backward from fresh leaf gradients (no accumulation into old ones)."""
+    def run():
+        for t in leaves:
+            t.grad = None
+        loss_backward()
+    return run
+
+
 def _ours_and_torch(name, make_ours, make_torch, repeats):
     """Median ms of forward + backward for tinysnn (and torch when installed, else None)."""
     ours = median_ms(make_ours(), repeats=repeats, clock=CLOCK)
@@ -58,12 +67,13 @@ def bench_conv(dtype, repeats):
 
     def ours():
         tx, tw, tb = (Tensor(a, requires_grad=True) for a in (x, weight, bias))
-        return lambda: F.conv2d(tx, tw, tb, padding=p).backward(grad)
+        return _step(lambda: F.conv2d(tx, tw, tb, padding=p).backward(grad), tx, tw, tb)
 
     def theirs(torch):
         tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, weight, bias))
         tg = torch.tensor(grad)
-        return lambda: torch.nn.functional.conv2d(tx, tw, tb, padding=p).backward(tg)
+        conv = torch.nn.functional.conv2d
+        return _step(lambda: conv(tx, tw, tb, padding=p).backward(tg), tx, tw, tb)
 
     flops = 3 * 2 * n * h * w * o * c * k * k
     return _ours_and_torch("conv2d 3x3", ours, theirs, repeats), flops
@@ -83,12 +93,13 @@ def bench_memory_bound(dtype, repeats):
     def bn_ours():
         tx, tw, tb = (Tensor(a, requires_grad=True) for a in (x, ones, zeros))
         rm, rv = zeros.copy(), ones.copy()
-        return lambda: F.batch_norm(tx, tw, tb, rm, rv, True).backward(x)
+        return _step(lambda: F.batch_norm(tx, tw, tb, rm, rv, True).backward(x), tx, tw, tb)
 
     def bn_theirs(torch):
         tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, ones, zeros))
         rm, rv, tg = torch.tensor(zeros), torch.tensor(ones), torch.tensor(x)
-        return lambda: torch.nn.functional.batch_norm(tx, rm, rv, tw, tb, True).backward(tg)
+        norm = torch.nn.functional.batch_norm
+        return _step(lambda: norm(tx, rm, rv, tw, tb, True).backward(tg), tx, tw, tb)
 
     # forward reads x, writes y; backward reads g and x, writes dx
     results.append((_ours_and_torch("batch_norm train", bn_ours, bn_theirs, repeats), 5 * big))
@@ -99,12 +110,12 @@ def bench_memory_bound(dtype, repeats):
     ]:
         def ours(fn=ours_fn):
             tx = Tensor(x, requires_grad=True)
-            return lambda: fn(tx, POOL).backward(g_small)
+            return _step(lambda: fn(tx, POOL).backward(g_small), tx)
 
         def theirs(torch, fn_name=torch_name):
             fn = getattr(torch.nn.functional, fn_name)
             tx, tg = torch.tensor(x, requires_grad=True), torch.tensor(g_small)
-            return lambda: fn(tx, POOL).backward(tg)
+            return _step(lambda: fn(tx, POOL).backward(tg), tx)
 
         # forward reads x, writes y (+ argmax); backward reads g (+ argmax), writes dx
         moved = 2 * big + 2 * small + 2 * index_bytes
