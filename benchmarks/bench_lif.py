@@ -21,12 +21,15 @@ Writes to fresh arrays also pay the operating system's page zeroing (the "sys" t
 run): the first two rows include it, the preallocated row does not.
 
 The machine's load average is printed: Numba's worker threads spin while they wait, so on a busy
-machine a parallel kernel can take much longer than alone (compare --threads 1).
+machine a parallel kernel can take much longer than alone (compare --threads 1). "cpu ms" is the
+process time of forward + backward (all threads, page faults included): on a shared machine it
+moves less than the wall time, and with one thread it is what the wall time would be alone.
 """
 
 import argparse
 import os
 import sys
+import time
 
 import numba
 import numpy as np
@@ -135,6 +138,17 @@ def torch_loop(torch, x, g_spikes, surrogate):
     return forward, forward_backward
 
 
+def median_cpu_ms(fn, repeats):
+    """Median process time (CPU seconds of every thread) of ``fn()``, in milliseconds."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.process_time()
+        fn()
+        times.append(time.process_time() - start)
+    return 1e3 * float(np.median(times))
+
+
 def saved_bytes_per_neuron_step(x, surrogate):
     """What F.lif's Function keeps for backward, per neuron and time step."""
     spikes = F.lif(Tensor(x, requires_grad=True), DECAY, THRESHOLD, surrogate=surrogate)
@@ -180,13 +194,15 @@ def main():
             slow = name.startswith("NumPy")
             repeats = max(3, args.repeats // 3) if slow else args.repeats
             both = median_ms(forward_backward, repeats=repeats, warmup=1 if slow else 3)
-            times[name] = (median_ms(forward, repeats=repeats, warmup=1), both)
+            times[name] = (median_ms(forward, repeats=repeats, warmup=1), both,
+                           median_cpu_ms(forward_backward, repeats))
         base = times["F.lif + backward"][1]
         rows = [(name, fwd, both - fwd, both, counted / (both * 1e6),
-                 100 * counted / (both * 1e6) / copy_gbs, both / base)
-                for name, (fwd, both) in times.items()]
+                 100 * counted / (both * 1e6) / copy_gbs, both / base, cpu)
+                for name, (fwd, both, cpu) in times.items()]
         print(f"surrogate {surrogate!r}")
-        table(rows, ["", "fwd ms", "bwd ms", "total ms", "GB/s", "% copy", "x F.lif time"])
+        table(rows, ["", "fwd ms", "bwd ms", "total ms", "GB/s", "% copy", "x F.lif time",
+                     "cpu ms"])
         print()
     print(f"saved for backward: {saved_bytes_per_neuron_step(x, Sigmoid()):.2f} bytes per "
           f"neuron-step (H in float32; spikes and slopes are recomputed)")
