@@ -121,8 +121,8 @@ def test_jit_mode_matches_environment():
 def test_kernel_source_runs_as_python():
     """Re-run the 'matches' tests of this file in a fresh interpreter with NUMBA_DISABLE_JIT=1."""
     env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
-    command = [sys.executable, "-m", "pytest", __file__, "-q", "-x", "-p", "no:cacheprovider",
-               "-k", "matches"]
+    command = [sys.executable, "-m", "pytest", __file__, "-o", "addopts=", "-q", "-x", "-p",
+               "no:cacheprovider", "-k", "matches"]
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     result = subprocess.run(command, check=False, env=env, capture_output=True, text=True,
                             timeout=600, cwd=root)
