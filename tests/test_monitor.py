@@ -1,0 +1,79 @@
+"""The monitor's counts, checked by hand on a tiny network whose spikes we can predict."""
+
+import numpy as np
+import pytest
+
+from tinysnn import Tensor, no_grad
+from tinysnn.monitor import E_AC_PJ, E_MAC_PJ, Monitor, count_parameters
+from tinysnn.nn import LIF, Conv2d, Flatten, Linear, Module
+
+
+class Tiny(Module):
+    """conv 1->2 (3x3, pad 1) -> LIF -> flatten -> linear 32->3 -> LIF, on 4x4 frames."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = Conv2d(1, 2, 3, padding=1, bias=False, dtype=np.float64)
+        self.lif1 = LIF(tau=2.0, threshold=1.0)
+        self.flat = Flatten()
+        self.fc = Linear(32, 3, bias=False, dtype=np.float64)
+        self.lif2 = LIF(tau=2.0, threshold=1.0)
+
+    def forward(self, x):
+        return self.lif2(self.fc(self.flat(self.lif1(self.conv(x)))))
+
+
+def tiny_network():
+    net = Tiny()
+    # channel 0 copies its input pixel times 2 (fires where the pixel is 1); channel 1 is silent
+    w = np.zeros((2, 1, 3, 3))
+    w[0, 0, 1, 1] = 2.0
+    net.conv.weight.data = w
+    # output neuron 0 sums channel 0 (16 inputs), the others get nothing
+    fc = np.zeros((3, 32))
+    fc[0, :16] = 1.0
+    net.fc.weight.data = fc
+    return net
+
+
+def test_counts_match_hand_computation():
+    T, B = 2, 3
+    x = np.zeros((T, B, 1, 4, 4))
+    x[:, :, 0, 0, :] = 1.0  # the top row of pixels is on at both steps: 4 pixels
+    net = tiny_network()
+    with Monitor(net) as monitor, no_grad():
+        net(Tensor(x))
+    rows = {r["name"]: r for r in monitor.layers()}
+    conv, fc = rows["conv"], rows["fc"]
+    # conv: dense ops per step = k*k*Cin*Cout*Hout*Wout = 9*1*2*4*4 = 288; input rate 4/16
+    assert conv["dense_ops_per_step"] == 288
+    assert conv["input_rate"] == pytest.approx(4 / 16)
+    assert conv["synaptic_ops"] == pytest.approx(288 * T * 4 / 16)
+    assert conv["energy_uj"] == pytest.approx(288 * T * 4 / 16 * E_MAC_PJ * 1e-6)
+    # lif1: the 4 lit pixels of channel 0 fire at both steps (H = 2 >= 1): 8 spikes per sample
+    # out of 32 neurons x 2 steps
+    assert conv["spikes_per_sample"] == pytest.approx(8)
+    assert conv["firing_rate"] == pytest.approx(8 / (32 * T))
+    # fc: dense 32*3 = 96 per step, input rate = lif1's firing rate; accumulates at 0.9 pJ
+    assert fc["synaptic_ops"] == pytest.approx(96 * T * 8 / 64)
+    assert fc["energy_uj"] == pytest.approx(96 * T * 8 / 64 * E_AC_PJ * 1e-6)
+    # lif2: neuron 0 gets 4 at both steps and fires both times
+    assert fc["spikes_per_sample"] == pytest.approx(2)
+    total = monitor.summary()
+    assert total["spikes_per_sample"] == pytest.approx(10)
+    assert total["firing_rate"] == pytest.approx(10 / (35 * T))
+    assert total["ann_energy_uj_per_sample"] == pytest.approx((288 + 96) * E_MAC_PJ * 1e-6)
+
+
+def test_hooks_are_removed_on_exit():
+    net = tiny_network()
+    with Monitor(net) as monitor, no_grad():
+        net(Tensor(np.ones((1, 1, 1, 4, 4))))
+    seen = monitor.neurons[0].samples
+    with no_grad():
+        net(Tensor(np.ones((1, 1, 1, 4, 4))))
+    assert monitor.neurons[0].samples == seen
+
+
+def test_parameter_count():
+    assert count_parameters(tiny_network()) == 2 * 9 + 3 * 32
