@@ -63,12 +63,18 @@ class _MLPGate(Function):
     """
 
     @classmethod
-    def forward(cls, ctx, x, w1, w2):
+    def gate(cls, x, w1, w2):
+        """The gate as MLP rows [B, n] (n = T or C), with what backward needs of the way there."""
         x4 = cls.view(xp_of(x).ascontiguousarray(x))
         mean, top, where = pool_stats(x4)  # [G, 1] each
         avg, top = cls.to_rows(mean, x.shape), cls.to_rows(top, x.shape)
         logits, mlp_saved = mlp_logits(avg, top, w1, w2)
-        gate = cls.from_rows(sigmoid_array(logits))  # [G, 1]
+        return sigmoid_array(logits), (x4, avg, top, where, mlp_saved)
+
+    @classmethod
+    def forward(cls, ctx, x, w1, w2):
+        rows, (x4, avg, top, where, mlp_saved) = cls.gate(x, w1, w2)
+        gate = cls.from_rows(rows)  # [G, 1]
         ctx.save_for_backward(x4, w1, w2, avg, top, where, gate)
         ctx.mlp_saved, ctx.shape = mlp_saved, x.shape
         return gate_scale(x4, gate).reshape(x.shape)
@@ -169,14 +175,21 @@ class SpatialGate(Function):
     """Spatial attention: one gate per (b, h, w), shared over time and channels."""
 
     @staticmethod
-    def forward(ctx, x, weight):
+    def gate(x, weight):
+        """The spatial map [B, H, W], with what backward needs of the way there."""
         xp = xp_of(x)
         T, B, C, H, W = x.shape
         x4 = xp.ascontiguousarray(x).reshape(T, B, C, H * W)
         mean, top, where = pool_stats(x4)  # [B, H*W] each, over (t, c)
         maps = xp.stack([mean, top], axis=1).reshape(B, 2, H, W)
         logits, padded = conv_two_to_one(maps, weight)
-        gate = sigmoid_array(logits).reshape(B, H * W)
+        return sigmoid_array(logits).reshape(B, H, W), (x4, padded, where)
+
+    @staticmethod
+    def forward(ctx, x, weight):
+        B, H, W = x.shape[1], x.shape[3], x.shape[4]
+        gate, (x4, padded, where) = SpatialGate.gate(x, weight)
+        gate = gate.reshape(B, H * W)
         ctx.save_for_backward(x4, weight, padded, where, gate)
         ctx.shape = x.shape
         return gate_scale(x4, gate).reshape(x.shape)

@@ -15,9 +15,21 @@ import math
 import numpy as np
 
 from .. import random
-from ..functional.attention import channel_attention, spatial_attention, temporal_attention
+from ..autograd import Tensor
+from ..functional.attention import (
+    ChannelGate,
+    SpatialGate,
+    TemporalGate,
+    channel_attention,
+    spatial_attention,
+    temporal_attention,
+)
 from ..functional.basic import relu
 from .module import Module, Parameter
+
+
+def _data(x):
+    return x.data if isinstance(x, Tensor) else x
 
 
 def _hidden_size(layer, n, axis, reduction):
@@ -67,6 +79,10 @@ class TemporalAttention(_MLPAttention):
             _check_axis("TemporalAttention", x, 0, "T", self.T)
         return temporal_attention(x, self.w1, self.w2)
 
+    def gate(self, x):
+        """The gate this module applies to x, without a graph: [B, T] (for plots and analysis)."""
+        return TemporalGate.gate(_data(x), self.w1.data, self.w2.data)[0]
+
     def extra_repr(self):
         return f"T={self.T}, reduction={self.reduction}"
 
@@ -85,6 +101,10 @@ class ChannelAttention(_MLPAttention):
         if x.ndim == 5:
             _check_axis("ChannelAttention", x, 2, "C", self.C)
         return channel_attention(x, self.w1, self.w2)
+
+    def gate(self, x):
+        """The gate this module applies to x, without a graph: [B, C]."""
+        return ChannelGate.gate(_data(x), self.w1.data, self.w2.data)[0]
 
     def extra_repr(self):
         return f"C={self.C}, reduction={self.reduction}"
@@ -110,6 +130,10 @@ class SpatialAttention(Module):
 
     def forward(self, x):
         return spatial_attention(x, self.weight)
+
+    def gate(self, x):
+        """The map this module applies to x, without a graph: [B, H, W]."""
+        return SpatialGate.gate(_data(x), self.weight.data)[0]
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}"
