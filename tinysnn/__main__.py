@@ -52,9 +52,16 @@ def _add_run_options(p, epochs_default=None):
                    help="synthetic gestures: training samples per class (smaller = faster)")
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (exit status 2), not the usage text."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def parser():
-    root = argparse.ArgumentParser(prog="python -m tinysnn", description=__doc__.split("\n")[0])
-    sub = root.add_subparsers(dest="command", required=True)
+    root = OneLineParser(prog="python -m tinysnn", description=__doc__.split("\n")[0])
+    sub = root.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     t = sub.add_parser("train", help="train an MA-SNN and report accuracy, spikes and energy")
     _add_run_options(t)
     t.add_argument("--attention", default="TCSA", help=f"one of {', '.join(VARIANTS)}")

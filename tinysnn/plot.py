@@ -87,3 +87,89 @@ def plot_attention(path, temporal=None, channel=None, spatial=None, title="atten
             ax.set(ylim=(0, 1), xlabel="time step" if name == "temporal" else "channel")
         ax.set_title(f"{title}: {name}")
     return _save(fig, path)
+
+
+# ---------------------------------------------------------------------- a whole run
+def record_sample(model, frames):
+    """Run one sample and keep what the plots need, per layer name.
+
+    frames: [T, 1, C, H, W]. Returns {"spikes": {name: [T, ...]}, "current": {name: [T, ...]},
+    "gates": {name: {"temporal": [T], "channel": [C], "spatial": [H, W]}}}.
+    """
+    from .autograd import Tensor, no_grad
+    from .nn.attention import MultiDimensionalAttention
+    from .nn.lif import LIF
+
+    record = {"spikes": {}, "current": {}, "gates": {}, "lif": {}}
+    handles = []
+
+    def on_lif(name):
+        def hook(module, inputs, output):
+            record["current"][name] = inputs[0].numpy()[:, 0]
+            record["spikes"][name] = output.numpy()[:, 0]
+            record["lif"][name] = module
+        return hook
+
+    def on_attention(name):
+        def hook(module, inputs, output):
+            x, gates = inputs[0], {}
+            # each branch sees the previous branch's output, as in forward (T, then C, then S)
+            for key, branch in (("temporal", module.ta), ("channel", module.ca),
+                                ("spatial", module.sa)):
+                if branch is not None:
+                    gates[key] = np.asarray(branch.gate(x))[0]
+                    x = branch(x)
+            record["gates"][name] = gates
+        return hook
+
+    for name, module in model.named_modules():
+        if isinstance(module, LIF):
+            handles.append(module.register_forward_hook(on_lif(name)))
+        elif isinstance(module, MultiDimensionalAttention):
+            handles.append(module.register_forward_hook(on_attention(name)))
+    try:
+        model.eval()
+        with no_grad():
+            model(Tensor(frames))
+    finally:
+        for h in handles:
+            h.remove()
+    return record
+
+
+def membrane_of(lif, current):
+    """The membrane V[t] that an LIF layer had on ``current`` [T, ...] (recomputed by F.lif)."""
+    from . import functional as F
+    from .autograd import Tensor, no_grad
+
+    with no_grad():
+        _, v = F.lif(Tensor(current), decay=lif.decay, threshold=lif.threshold,
+                     reset=lif.reset_mode, v_reset=lif.v_reset, surrogate=lif.surrogate,
+                     return_membrane=True)
+    return v.numpy()
+
+
+def plot_run(run_dir):
+    """Draw every plot of a training run folder (metrics.json + checkpoint.npz); returns paths."""
+    from .report import load_metrics, load_run
+
+    metrics = load_metrics(run_dir)
+    paths = [plot_curves(metrics["epochs"], os.path.join(run_dir, "curves.png"))]
+    model, data, _, _ = load_run(os.path.join(run_dir, "checkpoint.npz"))
+    frames, label = data.test_set[0]
+    record = record_sample(model, np.asarray(frames, np.float32)[:, None])
+    names = list(record["spikes"])
+    for name in (names[0], names[-1]):  # the first layer and the output layer
+        tag = name.replace(".", "_")
+        paths.append(plot_raster(record["spikes"][name], os.path.join(run_dir, f"raster_{tag}.png"),
+                                 title=f"spikes of {name} (one test sample, class {label})"))
+        lif = record["lif"][name]
+        v = membrane_of(lif, record["current"][name])
+        paths.append(plot_membrane(v, record["spikes"][name], lif.threshold,
+                                   os.path.join(run_dir, f"membrane_{tag}.png"),
+                                   title=f"membrane of {name}"))
+    for name, gates in record["gates"].items():
+        tag = name.replace(".", "_")
+        paths.append(plot_attention(os.path.join(run_dir, f"attention_{tag}.png"),
+                                    title=name, **gates))
+    return paths

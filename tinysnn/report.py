@@ -35,20 +35,26 @@ def print_layers(metrics):
     print(format_layers(metrics))
 
 
-def evaluate_checkpoint(path, dataset=None, data_dir=None):
-    """Rebuild the model a checkpoint was trained as, load it, and measure it on the test set."""
+def load_run(path, dataset=None, data_dir=None):
+    """(model with the checkpoint's weights, the run's data, its TrainConfig, its history)."""
     model_state, _, meta = load_checkpoint(path)
     config = TrainConfig.from_dict(meta["config"])
     config = replace(config, dataset=dataset or config.dataset,
                      data_dir=data_dir or config.data_dir, resume=None, progress=False)
-    started = time.perf_counter()
     random.manual_seed(config.seed)
     data = make_datasets(config)
     model = build_model(config, data)
     model.load_state_dict(model_state)
+    return model, data, config, meta.get("history", [])
+
+
+def evaluate_checkpoint(path, dataset=None, data_dir=None):
+    """Rebuild the model a checkpoint was trained as, load it, and measure it on the test set."""
+    started = time.perf_counter()
+    model, data, config, history = load_run(path, dataset, data_dir)
     monitor = Monitor(model)
     _, accuracy = evaluate(model, data.test_loader, config, data.num_classes, monitor)
-    return summarize(config, model, monitor, meta.get("history", []), accuracy,
+    return summarize(config, model, monitor, history, accuracy,
                      time.perf_counter() - started)
 
 

@@ -185,9 +185,8 @@ def train(config):
                         "test_loss": test_loss, "test_accuracy": test_acc,
                         "samples_per_second": speed, "lr": optimizer.lr,
                         "seconds": time.perf_counter() - t0})
-        if config.progress:
-            print(f"epoch {epoch:3d}  loss {train_loss:.4f}  train {train_acc:.3f}  "
-                  f"test {test_acc:.3f}  ({history[-1]['seconds']:.1f} s)", flush=True)
+        print(f"epoch {epoch:3d}  loss {train_loss:.4f}  train {train_acc:.3f}  "
+              f"test {test_acc:.3f}  ({history[-1]['seconds']:.1f} s)", flush=True)
         save_checkpoint(checkpoint_path, model.state_dict(), optimizer.state_dict(),
                         _checkpoint_meta(config, epoch, history, scheduler))
 

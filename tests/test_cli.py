@@ -1,0 +1,97 @@
+"""The command line on tiny configurations: each command works, bad input is one line, exit 2."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tinysnn.__main__ import main
+
+TINY = ["--epochs", "1", "--T", "4", "--samples-per-class", "2", "--batch-size", "11",
+        "--no-progress"]
+
+
+def exit_code(argv):
+    """main's return value, or the status of the SystemExit that argparse raises."""
+    try:
+        return main(argv)
+    except SystemExit as stop:
+        return stop.code
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cli")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TINYSNN_CACHE", str(root / "cache"))
+        out = root / "run"
+        assert main(["train", "--attention", "TCSA", "--out", str(out), *TINY]) == 0
+        yield out
+
+
+def test_train_writes_metrics_and_checkpoint(run_dir, capsys):
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    for key in ("test_accuracy", "best_test_accuracy", "epochs", "spikes_per_sample",
+                "firing_rate", "energy_uj_per_sample", "params", "seconds", "layers"):
+        assert key in metrics, key
+    assert set(metrics["epochs"][0]) >= {"epoch", "train_loss", "train_accuracy",
+                                         "test_accuracy", "seconds"}
+    assert [row["name"] for row in metrics["layers"]][:2] == ["features.0", "features.1"]
+    assert (run_dir / "checkpoint.npz").is_file()
+
+
+def test_eval_reproduces_the_final_accuracy(run_dir, capsys):
+    assert main(["eval", str(run_dir / "checkpoint.npz")]) == 0
+    out = capsys.readouterr().out
+    final = json.loads((run_dir / "metrics.json").read_text())["test_accuracy"]
+    assert f"test accuracy {final:.4f}" in out
+
+
+def test_plot_draws_every_picture(run_dir):
+    assert main(["plot", str(run_dir)]) == 0
+    names = sorted(os.listdir(run_dir))
+    assert "curves.png" in names
+    assert any(n.startswith("raster_") for n in names)
+    assert any(n.startswith("membrane_") for n in names)
+    assert any(n.startswith("attention_") for n in names)
+
+
+def test_ablation_writes_the_table(tmp_path, run_dir):
+    out = tmp_path / "ablation"
+    assert main(["ablation", "--variants", "no,SA", "--out", str(out), *TINY]) == 0
+    rows = json.loads((out / "ablation.json").read_text())
+    assert [r["variant"] for r in rows] == ["no", "SA"]
+    table = (out / "ablation.md").read_text()
+    assert "| no |" in table and "| SA |" in table
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--dataset", "mnist"], "invalid choice"),
+    (["train", "--attention", "XYZ"], "--attention"),
+    (["train", "--T", "0"], "must be positive"),
+    (["train", "--dataset", "dvs128"], "--data-dir"),
+    (["train", "--dataset", "dvs128", "--data-dir", "/no/such/folder"], "no such folder"),
+    (["train", "--resume", "/no/such/checkpoint.npz"], "no such file"),
+    (["ablation", "--variants", "no,XX"], "unknown"),
+    (["plot", "/no/such/run"], "no metrics.json"),
+])
+def test_bad_arguments_give_one_line(argv, message, capsys):
+    assert exit_code(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "\n" not in err and "Traceback" not in err
+
+
+def test_corrupt_checkpoint_is_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"\x00" * 100)
+    assert main(["eval", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "bad.npz" in err and "\n" not in err
+
+
+def test_module_entry_point_runs():
+    done = subprocess.run([sys.executable, "-m", "tinysnn", "train", "--T", "-3"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
