@@ -31,6 +31,6 @@ from .basic import (
 )
 from .conv import avg_pool2d, conv2d, max_pool2d
 from .lif import lif
-from .norm import batch_norm
 from .dropout import dropout
 from .loss import cross_entropy, mse_loss
+from .norm import batch_norm

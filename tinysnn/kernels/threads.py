@@ -21,7 +21,7 @@ def serial_twin(kernel):
     Compiled from a renamed copy of the Python function, so that Numba's on-disk cache, which
     keys entries by name and signature but not by the ``parallel`` flag, keeps both versions.
     """
-    fn = kernel.py_func
+    fn = getattr(kernel, "py_func", kernel)  # a plain function under NUMBA_DISABLE_JIT=1
     copy = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + "_serial",
                               fn.__defaults__, fn.__closure__)
     copy.__qualname__ = fn.__qualname__ + "_serial"
