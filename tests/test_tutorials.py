@@ -2,9 +2,10 @@
 
 Each notebook reads TINYSNN_TUTORIAL_SMALL=1 and shrinks its data, time steps and epochs.
 The kernel is IPython's "python3" kernel started with the interpreter running pytest, so it
-imports the tinysnn under test; it works in a temporary folder, with the data-set cache and
-matplotlib's file-only backend set through its environment. A failing cell fails the test with
-that cell's source and traceback.
+imports the tinysnn under test; it works in a temporary folder (also its TMPDIR, so the plots
+and runs a notebook writes are cleaned up), with the data-set cache and matplotlib's file-only
+backend set through its environment. A failing cell fails the test with that cell's source and
+traceback.
 """
 
 import json
@@ -49,6 +50,8 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
     monkeypatch.setenv("TINYSNN_TUTORIAL_SMALL", "1")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.setenv("TINYSNN_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))  # the notebooks' mkdtemp() lands here
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
         [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]))
     work = tmp_path / "work"
