@@ -7,25 +7,29 @@ model; ``plot_run(run_dir)`` draws all of them for a training run folder.
 
 import os
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # files only: no display is needed or opened
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+# Figures are made without pyplot: saving needs no display, and importing this module leaves a
+# notebook's inline backend alone.
+
+
+def _subplots(rows, cols, figsize, **kwargs):
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(rows, cols, **kwargs)
 
 
 def _save(fig, path):
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
 def plot_curves(history, path):
     """Loss and accuracy per epoch.  history: list of dicts with epoch, train_loss, *_accuracy."""
     epochs = [h["epoch"] for h in history]
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.5))
+    fig, (ax_loss, ax_acc) = _subplots(1, 2, (9, 3.5))
     ax_loss.plot(epochs, [h["train_loss"] for h in history], "o-", label="train")
     if all("test_loss" in h for h in history):
         ax_loss.plot(epochs, [h["test_loss"] for h in history], "s--", label="test")
@@ -42,7 +46,7 @@ def plot_raster(spikes, path, title="spike raster", max_neurons=200):
     """Spike raster of one sample.  spikes: [T, neurons...] of 0/1; shows up to max_neurons."""
     s = np.asarray(spikes).reshape(spikes.shape[0], -1)[:, :max_neurons]
     t, n = np.nonzero(s)
-    fig, ax = plt.subplots(figsize=(7, 3.5))
+    fig, ax = _subplots(1, 1, (7, 3.5))
     ax.scatter(t, n, s=4, marker="|", color="black")
     ax.set(xlabel="time step", ylabel="neuron", title=title, xlim=(-0.5, s.shape[0] - 0.5),
            ylim=(-0.5, s.shape[1] - 0.5))
@@ -54,8 +58,8 @@ def plot_membrane(v, spikes, threshold, path, title="membrane potential", neuron
     v = np.asarray(v).reshape(v.shape[0], -1)
     s = np.asarray(spikes).reshape(spikes.shape[0], -1)
     chosen = np.argsort(-s.sum(axis=0))[:neurons]  # the busiest neurons show the dynamics best
-    fig, axes = plt.subplots(len(chosen), 1, figsize=(7, 1.4 * len(chosen) + 0.6), sharex=True,
-                             squeeze=False)
+    fig, axes = _subplots(len(chosen), 1, (7, 1.4 * len(chosen) + 0.6), sharex=True,
+                          squeeze=False)
     steps = np.arange(v.shape[0])
     for ax, n in zip(axes[:, 0], chosen):
         ax.plot(steps, v[:, n], "-", color="tab:blue")
@@ -75,7 +79,7 @@ def plot_attention(path, temporal=None, channel=None, spatial=None, title="atten
                                         ("spatial", spatial)) if g is not None]
     if not panels:
         raise ValueError("plot_attention: give at least one of temporal, channel, spatial")
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.2), squeeze=False)
+    fig, axes = _subplots(1, len(panels), (3.6 * len(panels), 3.2), squeeze=False)
     for ax, (name, gate) in zip(axes[0], panels):
         gate = np.asarray(gate)
         if name == "spatial":
@@ -138,7 +142,11 @@ def record_sample(model, frames):
 
 
 def membrane_of(lif, current):
-    """The membrane V[t] that an LIF layer had on ``current`` [T, ...] (recomputed by F.lif)."""
+    """The potential H[t] = decay V[t-1] + X[t] an LIF layer reached on ``current`` [T, ...].
+
+    H is the membrane before the reset, the value compared with the threshold, so its
+    crossings show where the spikes come from (V after a hard reset sits at v_reset).
+    """
     from . import functional as F
     from .autograd import Tensor, no_grad
 
@@ -146,7 +154,8 @@ def membrane_of(lif, current):
         _, v = F.lif(Tensor(current), decay=lif.decay, threshold=lif.threshold,
                      reset=lif.reset_mode, v_reset=lif.v_reset, surrogate=lif.surrogate,
                      return_membrane=True)
-    return v.numpy()
+    v_before = np.concatenate([np.zeros_like(current[:1]), v.numpy()[:-1]])  # V[t-1], V[-1] = 0
+    return lif.decay * v_before + current
 
 
 def plot_run(run_dir):

@@ -199,6 +199,10 @@ class FastSigmoid(Surrogate):
 # must equal the NumPy reference bit for bit and run at memory speed, so the Sigmoid surrogate
 # uses this exp, made of + - * floor and the float's exponent bits only. It is written once for
 # arrays (here) and once for scalars (kernels/lif_numba.py, from the same constants).
+#: the surrogates the LIF kernels compute (exact types: a subclass may change the slope)
+BUILT_IN_SURROGATES = (Sigmoid, ATan, Rectangle, Triangle, FastSigmoid)
+
+
 class ExpConstants(NamedTuple):
     lowest: float  # e**lowest is the smallest normal float: below it the result is flushed to 0
     ln2_hi: float  # ln 2 = ln2_hi + ln2_lo, ln2_hi with trailing zero bits so k * ln2_hi is exact

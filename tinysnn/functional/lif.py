@@ -15,7 +15,7 @@ import numbers
 from ..autograd import Function, Tensor
 from ..backend import is_cupy, xp_of
 from ..kernels import lif_reference
-from ..surrogate import Sigmoid, Surrogate
+from ..surrogate import BUILT_IN_SURROGATES, Sigmoid
 
 _MEMBRANE_CHOICES = (False, True, "last")
 
@@ -71,8 +71,10 @@ def _check_arguments(x, decay, threshold, reset, v_reset, surrogate, v_init, ret
     _check_number("v_reset", v_reset)
     if reset not in ("hard", "soft"):
         raise ValueError(f"lif: reset must be 'hard' or 'soft', got {reset!r}")
-    if not isinstance(surrogate, Surrogate):
-        raise TypeError(f"lif: surrogate must be a tinysnn.surrogate instance (e.g. Sigmoid()), "
+    if type(surrogate) not in BUILT_IN_SURROGATES:
+        names = ", ".join(cls.__name__ for cls in BUILT_IN_SURROGATES)
+        raise TypeError(f"lif: surrogate must be one of tinysnn.surrogate's {names} (the kernels "
+                        f"compute only those; a new one needs a kind in kernels/lif_numba.py), "
                         f"got {surrogate!r}")
     if not any(return_membrane is choice for choice in _MEMBRANE_CHOICES):
         raise ValueError(f"lif: return_membrane must be False, True or 'last', "
