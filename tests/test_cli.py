@@ -42,6 +42,21 @@ def test_train_writes_metrics_and_checkpoint(run_dir, capsys):
     assert (run_dir / "checkpoint.npz").is_file()
 
 
+def test_resume_keeps_the_runs_settings(run_dir, tmp_path, capsys):
+    out = tmp_path / "resumed"
+    checkpoint = str(run_dir / "checkpoint.npz")
+    assert main(["train", "--resume", checkpoint, "--epochs", "2", "--out", str(out),
+                 "--no-progress"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert [e["epoch"] for e in metrics["epochs"]] == [1, 2]
+    assert metrics["config"]["attention"] == "TCSA" and metrics["config"]["T"] == 4
+    capsys.readouterr()
+    assert exit_code(["train", "--resume", checkpoint, "--attention", "CA", "--epochs", "2",
+                      "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "attention: 'TCSA' -> 'CA'" in err
+
+
 def test_eval_reproduces_the_final_accuracy(run_dir, capsys):
     assert main(["eval", str(run_dir / "checkpoint.npz")]) == 0
     out = capsys.readouterr().out

@@ -35,7 +35,8 @@ def _positive(kind):
 
 
 def _add_run_options(p, epochs_default=None):
-    p.add_argument("--dataset", default="synthetic-gestures", choices=DATASETS)
+    p.add_argument("--dataset", default=None, choices=DATASETS,
+                   help="default synthetic-gestures")
     p.add_argument("--data-dir", help="folder of the real DVS128 Gesture files (--dataset dvs128)")
     p.add_argument("--T", type=_positive(int), default=None,
                    help="time steps (default 16; 60 with --preset paper-gesture)")
@@ -45,7 +46,7 @@ def _add_run_options(p, epochs_default=None):
     p.add_argument("--loss", choices=("mse", "ce"), default=None)
     p.add_argument("--neuron", choices=("paper", "lif"), default=None)
     p.add_argument("--preset", choices=("paper-gesture",), default=None)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=None, help="default 0")
     p.add_argument("--clip-grad", type=_positive(float), default=None)
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument("--samples-per-class", type=_positive(int), default=None,
@@ -64,9 +65,11 @@ def parser():
     sub = root.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     t = sub.add_parser("train", help="train an MA-SNN and report accuracy, spikes and energy")
     _add_run_options(t)
-    t.add_argument("--attention", default="TCSA", help=f"one of {', '.join(VARIANTS)}")
-    t.add_argument("--out", default="runs/masnn")
-    t.add_argument("--resume", help="checkpoint to continue from")
+    t.add_argument("--attention", default=None,
+                   help=f"one of {', '.join(VARIANTS)} (default TCSA)")
+    t.add_argument("--out", default=None, help="run folder (default runs/masnn)")
+    t.add_argument("--resume", help="checkpoint to continue from; its run's settings are kept "
+                                    "unless given again here (e.g. --epochs 20)")
 
     e = sub.add_parser("eval", help="evaluate a checkpoint on its test set")
     e.add_argument("checkpoint")
@@ -84,20 +87,23 @@ def parser():
     return root
 
 
-def _config_from(args, **extra):
+def _config_from(args, base=None, **extra):
+    """A TrainConfig: the options given on the command line over ``base`` (or the defaults)."""
     from .train import TrainConfig
 
-    options = {}
+    base = base if base is not None else {}
+    options = dict(base.get("dataset_options") or {})
     if args.samples_per_class:
         options["samples_per_class"] = args.samples_per_class
-    values = dict(dataset=args.dataset, data_dir=args.data_dir, T=args.T, epochs=args.epochs,
-                  batch_size=args.batch_size, lr=args.lr, loss=args.loss, neuron=args.neuron,
-                  preset=args.preset, seed=args.seed, clip_grad=args.clip_grad,
-                  progress=not args.no_progress, dataset_options=options, **extra)
-    config = TrainConfig.from_dict({k: v for k, v in values.items() if v is not None})
-    if args.T is None:
-        config.T = 60 if args.preset == "paper-gesture" else config.T
-    if args.dataset == "dvs128" and not args.data_dir:
+    given = dict(dataset=args.dataset, data_dir=args.data_dir, T=args.T, epochs=args.epochs,
+                 batch_size=args.batch_size, lr=args.lr, loss=args.loss, neuron=args.neuron,
+                 preset=args.preset, seed=args.seed, clip_grad=args.clip_grad, **extra)
+    values = {**base, **{k: v for k, v in given.items() if v is not None}}
+    values.update(progress=not args.no_progress, dataset_options=options)
+    config = TrainConfig.from_dict(values)
+    if args.T is None and "T" not in base and config.preset == "paper-gesture":
+        config.T = 60
+    if config.dataset == "dvs128" and not config.data_dir:
         raise UsageError("--dataset dvs128 needs --data-dir pointing at the DVS128 Gesture folder")
     if args.data_dir and not os.path.isdir(args.data_dir):
         raise UsageError(f"--data-dir {args.data_dir}: no such folder")
@@ -105,14 +111,19 @@ def _config_from(args, **extra):
 
 
 def cmd_train(args):
+    from .checkpoint import load_checkpoint
     from .report import print_layers
     from .train import train
 
-    if args.attention not in VARIANTS:
+    if args.attention is not None and args.attention not in VARIANTS:
         raise UsageError(f"--attention {args.attention!r}: choose one of {', '.join(VARIANTS)}")
-    if args.resume and not os.path.isfile(args.resume):
-        raise UsageError(f"--resume {args.resume}: no such file")
-    config = _config_from(args, attention=args.attention, out=args.out, resume=args.resume)
+    base = None
+    if args.resume:
+        if not os.path.isfile(args.resume):
+            raise UsageError(f"--resume {args.resume}: no such file")
+        base = load_checkpoint(args.resume)[2]["config"]  # continue the run as it was set up
+    config = _config_from(args, base, attention=args.attention, out=args.out,
+                          resume=args.resume)
     metrics = train(config)
     print_layers(metrics)
     print(f"wrote {os.path.join(config.out, 'metrics.json')}")

@@ -161,6 +161,7 @@ def train(config):
     history, first_epoch = [], 1
     if config.resume:
         model_state, optim_state, meta = load_checkpoint(config.resume)
+        _check_same_model(config, meta["config"], config.resume)
         model.load_state_dict(model_state)
         optimizer.load_state_dict(optim_state)
         if scheduler and meta.get("scheduler"):
@@ -196,6 +197,17 @@ def train(config):
                         time.perf_counter() - started)
     write_json(os.path.join(config.out, "metrics.json"), metrics)
     return metrics
+
+
+MODEL_FIELDS = ("dataset", "attention", "preset", "T", "neuron")
+
+
+def _check_same_model(config, saved, path):
+    """Resuming must rebuild the same network on the same data; name what differs."""
+    changed = [f"{k}: {saved.get(k)!r} -> {getattr(config, k)!r}" for k in MODEL_FIELDS
+               if saved.get(k) != getattr(config, k)]
+    if changed:
+        raise ValueError(f"cannot resume {path} with other model settings ({'; '.join(changed)})")
 
 
 def summarize(config, model, monitor, history, test_accuracy, seconds):
