@@ -12,7 +12,7 @@ from hypothesis.extra import numpy as hnp
 
 import tinysnn.functional as F
 from tinysnn import Tensor
-from tinysnn.functional import basic
+from tinysnn.functional import basic, shape
 from tinysnn.testing import arrays, check_function, shapes
 
 
@@ -131,20 +131,20 @@ CASES = {
     "Sum": Case(basic.Sum, reductions(), np.sum),
     "Mean": Case(basic.Mean, reductions(), np.mean),
     "Max": Case(basic.Max, reductions(distinct=True), np.max),
-    "Reshape": Case(basic.Reshape, reshapes(), np.reshape),
-    "Permute": Case(basic.Permute, permutes(), np.transpose),
-    "GetItem": Case(basic.GetItem, indexings(), lambda x, index: x[index]),
-    "Concatenate": Case(basic.Concatenate, concatenations(),
+    "Reshape": Case(shape.Reshape, reshapes(), np.reshape),
+    "Permute": Case(shape.Permute, permutes(), np.transpose),
+    "GetItem": Case(shape.GetItem, indexings(), lambda x, index: x[index]),
+    "Concatenate": Case(shape.Concatenate, concatenations(),
                         lambda *xs, axis: np.concatenate(xs, axis=axis)),
-    "Stack": Case(basic.Stack, stacks(), lambda *xs, axis: np.stack(xs, axis=axis)),
+    "Stack": Case(shape.Stack, stacks(), lambda *xs, axis: np.stack(xs, axis=axis)),
     "Linear": Case(basic.Linear, linears(), linear_reference),
 }
 
 
-def test_every_function_in_basic_has_a_case():
-    functions = {name for name, obj in vars(basic).items()
+def test_every_function_in_basic_and_shape_has_a_case():
+    functions = {name for module in (basic, shape) for name, obj in vars(module).items()
                  if isinstance(obj, type) and issubclass(obj, basic.Function)
-                 and obj.__module__ == basic.__name__}
+                 and obj.__module__ == module.__name__}
     assert functions == set(CASES)
 
 

@@ -34,7 +34,8 @@ def test_sgd_momentum_buffer_starts_at_first_gradient():
 def test_sgd_nesterov_looks_ahead():
     p = one_param()
     # buf = 0.5; update = g + mu * buf = 0.95
-    assert run(optim.SGD([p], lr=0.1, momentum=0.9, nesterov=True), p, [0.5]) == pytest.approx(0.905)
+    opt = optim.SGD([p], lr=0.1, momentum=0.9, nesterov=True)
+    assert run(opt, p, [0.5]) == pytest.approx(0.905)
 
 
 def test_sgd_weight_decay_adds_to_gradient():
@@ -93,7 +94,8 @@ def test_cosine_annealing():
     for _ in range(4):
         sched.step()
         lrs.append(opt.lr)
-    assert lrs == pytest.approx([(1 + math.cos(math.pi / 4)) / 2, 0.5, (1 - math.cos(math.pi / 4)) / 2, 0.0])
+    c = math.cos(math.pi / 4)
+    assert lrs == pytest.approx([(1 + c) / 2, 0.5, (1 - c) / 2, 0.0])
 
 
 def test_reduce_on_plateau_waits_patience_epochs():

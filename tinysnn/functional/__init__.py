@@ -6,10 +6,8 @@ Each is backed by a ``Function`` with its forward and hand-written backward side
 from .attention import channel_attention, spatial_attention, temporal_attention
 from .basic import (
     add,
-    concatenate,
     div,
     exp,
-    flatten,
     linear,
     log,
     matmul,
@@ -17,20 +15,17 @@ from .basic import (
     mean,
     mul,
     neg,
-    permute,
     pow,
     relu,
-    reshape,
     sigmoid,
-    stack,
     sub,
     sum,
     tanh,
-    transpose,
     unbroadcast,
 )
 from .conv import avg_pool2d, conv2d, max_pool2d
-from .lif import lif
 from .dropout import dropout
+from .lif import lif
 from .loss import cross_entropy, mse_loss
 from .norm import batch_norm
+from .shape import concatenate, flatten, getitem, permute, reshape, stack, transpose

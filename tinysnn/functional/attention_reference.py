@@ -9,7 +9,8 @@ while the hand-written max pool routes it all to the first.
 
 from ..autograd import Tensor
 from ..backend import xp_of
-from .basic import concatenate, relu, sigmoid, stack
+from .basic import relu, sigmoid
+from .shape import concatenate, stack
 
 
 def _mlp_logits(avg, top, w1, w2):

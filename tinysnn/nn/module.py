@@ -115,7 +115,7 @@ class Module:
     def to(self, device=None, dtype=None):
         """Move (and/or cast) every parameter and floating buffer in place; returns self."""
         for m in self.modules():
-            for name, p in m._parameters.items():
+            for p in m._parameters.values():
                 data = p.data if device is None else to_device(p.data, device)
                 p.data = data if dtype is None else data.astype(dtype)
                 p.grad = None

@@ -1,0 +1,122 @@
+"""Shape Functions: reshape, permute, indexing, concatenation and stacking.
+
+None of them computes anything; their backward only moves the gradient back to where each
+element came from: the backward of a reshape is a reshape, of a permutation the inverse
+permutation, of an index a scatter-add, of a concatenation a split.
+"""
+
+import numpy as np
+
+from ..autograd import Function, Tensor
+from ..backend import xp_of
+
+
+class Reshape(Function):
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (grad.reshape(ctx.shape),)
+
+
+class Permute(Function):
+    @staticmethod
+    def forward(ctx, x, axes):
+        ctx.axes = axes
+        return x.transpose(axes)
+
+    @staticmethod
+    def backward(ctx, grad):  # the inverse permutation undoes it
+        return (grad.transpose(np.argsort(ctx.axes)),)
+
+
+class GetItem(Function):
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.shape, ctx.dtype, ctx.index = x.shape, x.dtype, index
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = xp_of(grad)
+        out = xp.zeros(ctx.shape, ctx.dtype)
+        xp.add.at(out, ctx.index, grad)  # add.at: repeated indices accumulate
+        return (out,)
+
+
+class Concatenate(Function):
+    @staticmethod
+    def forward(ctx, *arrays, axis=0):
+        ctx.axis = axis
+        ctx.bounds = np.cumsum([a.shape[axis] for a in arrays])[:-1]
+        return xp_of(arrays[0]).concatenate(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):  # the backward of a concatenation is a split
+        return tuple(xp_of(grad).split(grad, ctx.bounds, axis=ctx.axis))
+
+
+class Stack(Function):
+    @staticmethod
+    def forward(ctx, *arrays, axis=0):
+        ctx.axis = axis
+        return xp_of(arrays[0]).stack(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = xp_of(grad)
+        return tuple(xp.take(grad, i, axis=ctx.axis) for i in range(grad.shape[ctx.axis]))
+
+
+# ------------------------------------------------------------------ functional names
+def reshape(x, *shape):
+    shape = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
+    known = int(np.prod([n for n in shape if n != -1]))  # the size of the sides given
+    fits = bool(known) and x.size % known == 0 if -1 in shape else x.size == known
+    if not fits or shape.count(-1) > 1:
+        raise ValueError(f"reshape: cannot reshape {x.shape} ({x.size} elements) into {shape}")
+    return Reshape.apply(x, shape=shape)
+
+
+def permute(x, *axes):
+    axes = tuple(axes[0]) if len(axes) == 1 and not isinstance(axes[0], int) else axes
+    if sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
+        raise ValueError(f"permute: {axes} is not a permutation of the {x.ndim} axes of {x.shape}")
+    return Permute.apply(x, axes=tuple(a % x.ndim for a in axes))
+
+
+def transpose(x, dim0=-2, dim1=-1):
+    axes = list(range(x.ndim))
+    axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
+    return Permute.apply(x, axes=tuple(axes))
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    end = end_dim % x.ndim
+    shape = x.shape[:start_dim] + (-1,) + x.shape[end + 1 :]
+    return Reshape.apply(x, shape=shape)
+
+
+def getitem(x, index):
+    if isinstance(index, Tensor):
+        index = index.data
+    return GetItem.apply(x, index=index)
+
+
+def _same_dtype(name, tensors):
+    dtypes = sorted({str(t.dtype) for t in tensors})
+    if len(dtypes) > 1:
+        raise TypeError(f"{name}: tensors have dtypes {dtypes}; convert them to one first")
+
+
+def concatenate(tensors, axis=0):
+    _same_dtype("concatenate", tensors)
+    return Concatenate.apply(*tensors, axis=axis)
+
+
+def stack(tensors, axis=0):
+    _same_dtype("stack", tensors)
+    return Stack.apply(*tensors, axis=axis)
