@@ -12,6 +12,10 @@ import os
 # explicit OMP_WAIT_POLICY in the environment wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+from .memory import keep_freed_memory
+
+keep_freed_memory()  # big arrays reuse freed memory instead of page-faulting fresh pages
+
 from . import data, functional, nn, optim, surrogate
 from .autograd import Function, Tensor, is_grad_enabled, no_grad
 from .backend import to_device, xp_of
