@@ -1,0 +1,49 @@
+"""MASNN: the paper's layer order and parameter counts, every attention variant, clear errors."""
+
+import numpy as np
+import pytest
+
+from tinysnn import Tensor
+from tinysnn.nn import LIF, MultiDimensionalAttention
+from tinysnn.nn.models import MASNN, VARIANTS
+
+
+@pytest.mark.parametrize("attention, params", [("no", 2_324_065), ("TCSA", 2_340_535)])
+def test_paper_gesture_network_has_the_papers_parameter_count(attention, params):
+    assert MASNN(attention=attention, preset="paper-gesture").num_parameters() == params
+
+
+@pytest.mark.parametrize("attention", list(VARIANTS))
+def test_every_variant_runs_forward_and_backward(attention):
+    model = MASNN(attention=attention, T=3, input_size=8, channels=(4, 4), pools=(2, 2),
+                  hidden=(8,), reduction_t=1, reduction_c=2)
+    x = np.random.default_rng(0).random((3, 2, 2, 8, 8)).astype(np.float32) * 3
+    rates = model(Tensor(x))
+    assert rates.shape == (2, 11)
+    assert np.all((rates.data >= 0) & (rates.data <= 1))  # mean of 0/1 spikes over time
+    (rates * rates).sum().backward()
+    assert all(p.grad is not None for p in model.parameters())
+
+
+def test_layers_follow_the_papers_order_and_attention_placement():
+    model = MASNN(attention="TCA", T=4, input_size=8, channels=(4,), pools=(2,), hidden=())
+    block = model.features[0]
+    assert list(block._modules) == ["conv", "bn", "pool", "attention", "lif"]
+    assert isinstance(block.attention, MultiDimensionalAttention) and block.attention.dims == "TC"
+    assert isinstance(block.lif, LIF) and block.lif.v_reset == 0.3  # the paper's cell
+    fc = model.classifier[0]
+    assert fc.attention is not None and fc.attention.dims == "T"  # FC layers: temporal only
+    assert MASNN(attention="CSA", T=4).classifier[0].attention is None
+
+
+@pytest.mark.parametrize("kwargs, x_shape, message", [
+    ({"attention": "XY"}, None, "attention must be one of"),
+    ({"preset": "imagenet"}, None, "preset must be one of"),
+    ({"channels": (4, 4), "pools": (2,)}, None, "same length"),
+    ({"T": 4}, (5, 1, 2, 32, 32), "built for T=4"),
+    ({"T": 4}, (4, 1, 2, 16, 16), "expected x of shape"),
+])
+def test_bad_configuration_or_input_is_named(kwargs, x_shape, message):
+    with pytest.raises(ValueError, match=message):
+        model = MASNN(**kwargs)
+        model(Tensor(np.zeros(x_shape, np.float32)))
