@@ -110,3 +110,9 @@ def test_module_entry_point_runs():
     done = subprocess.run([sys.executable, "-m", "tinysnn", "train", "--T", "-3"],
                           capture_output=True, text=True)
     assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+def test_bench_reports_step_time_and_shares(capsys):
+    assert main(["bench", "--T", "2", "--batch-size", "2", "--steps", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "samples/s" in out and "conv" in out and "LIF" in out

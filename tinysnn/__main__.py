@@ -1,10 +1,11 @@
-"""Command line: ``python -m tinysnn train | eval | plot | ablation``.
+"""Command line: ``python -m tinysnn train | eval | plot | ablation | bench``.
 
     python -m tinysnn train                       # MA-SNN (TCSA) on the built-in synthetic gestures
     python -m tinysnn train --attention no --epochs 5 --out runs/vanilla
     python -m tinysnn eval runs/masnn/checkpoint.npz
     python -m tinysnn plot runs/masnn
     python -m tinysnn ablation --variants no,TA,CA,SA,TCSA --out runs/ablation
+    python -m tinysnn bench                       # how fast a training step runs here
 
 Bad arguments give a one-line error and exit status 2, never a traceback.
 """
@@ -84,6 +85,11 @@ def parser():
     _add_run_options(a)
     a.add_argument("--variants", default="no,TA,CA,SA,TCSA")
     a.add_argument("--out", default="runs/ablation")
+    b = sub.add_parser("bench", help="time a training step of MASNN on this machine")
+    b.add_argument("--attention", default="TCSA", choices=list(VARIANTS))
+    b.add_argument("--T", type=_positive(int), default=16)
+    b.add_argument("--batch-size", type=_positive(int), default=16)
+    b.add_argument("--steps", type=_positive(int), default=10)
     return root
 
 
@@ -157,7 +163,15 @@ def cmd_ablation(args):
     print(table)
 
 
-COMMANDS = {"train": cmd_train, "eval": cmd_eval, "plot": cmd_plot, "ablation": cmd_ablation}
+def cmd_bench(args):
+    from .bench import format_bench, time_steps
+
+    median, times, shares = time_steps(args.attention, args.T, args.batch_size, steps=args.steps)
+    print(format_bench(args.attention, args.T, args.batch_size, median, times, shares))
+
+
+COMMANDS = {"train": cmd_train, "eval": cmd_eval, "plot": cmd_plot, "ablation": cmd_ablation,
+            "bench": cmd_bench}
 
 
 def main(argv=None):
