@@ -95,6 +95,8 @@ class MASNN(Module):
     attention: one of VARIANTS ("no", "TA", "CA", "SA", "TCA", "TSA", "CSA", "TCSA").
     channels/pools: one 3x3 conv layer per entry, each followed by an average pool of that size.
     hidden: sizes of the fully connected spiking layers before the output layer.
+    reduction_t, reduction_c: the attention MLPs' reductions (hidden size max(1, n // r));
+    reduction_t is capped at T.
     preset: "paper-gesture" fills in the paper's Gesture network; explicit arguments override it.
     """
 
@@ -121,6 +123,8 @@ class MASNN(Module):
                              "must have the same length")
         if config["T"] < 1:
             raise ValueError(f"T must be >= 1, got {config['T']}")
+        # the small default's r_t = 4 would not fit a sequence shorter than 4 steps
+        config["reduction_t"] = min(config["reduction_t"], config["T"])
         self.config = dict(config, attention=attention, preset=preset)
         dims = VARIANTS[attention]
         T, size, c_in = config["T"], config["input_size"], config["in_channels"]
