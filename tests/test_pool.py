@@ -129,3 +129,35 @@ def test_pool_errors_name_the_argument_and_shapes():
         avg_pool2d(Tensor(np.zeros((1, 1, 4, 4), np.int32)), 2)
     with pytest.raises(ValueError, match="max_pool2d: kernel_size must be an int >= 1"):
         max_pool2d(x, 0)
+
+
+@given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 4), st.integers(1, 4),
+       st.sampled_from([np.float32, np.float64]), st.data())
+def test_tiling_2x2_fast_path_matches_the_reference(n, c, half_h, half_w, dtype, data):
+    shape, window = (n, c, 2 * half_h, 2 * half_w), ((2, 2), (2, 2), (0, 0))
+    assert pool._tiles_2x2(shape, *window)
+    x = data.draw(arrays(shape, dtype))
+    g = data.draw(arrays((n, c, half_h, half_w), dtype))
+    np.testing.assert_allclose(pool.avg_pool_forward(x, *window),
+                               pool.avg_pool_forward_reference(x, *window), rtol=1e-6)
+    np.testing.assert_allclose(pool.avg_pool_backward(g, shape, *window),
+                               pool.avg_pool_backward_reference(g, shape, *window), rtol=1e-6)
+    assert_grad_close(lambda t: avg_pool2d(t, 2), x.astype(np.float64))
+
+
+def test_tiling_2x2_fast_path_runs_on_large_inputs_too():
+    # large enough for the parallel kernel (tinysnn.kernels.threads.PARALLEL_MIN_SIZE)
+    x = np.random.default_rng(0).random((8, 16, 32, 32)).astype(np.float32)
+    window = ((2, 2), (2, 2), (0, 0))
+    np.testing.assert_allclose(pool.avg_pool_forward(x, *window),
+                               pool.avg_pool_forward_reference(x, *window), rtol=1e-6)
+    g = np.random.default_rng(1).random((8, 16, 16, 16)).astype(np.float32)
+    np.testing.assert_allclose(pool.avg_pool_backward(g, x.shape, *window),
+                               pool.avg_pool_backward_reference(g, x.shape, *window), rtol=1e-6)
+
+
+def test_odd_sides_take_the_general_kernel():
+    assert not pool._tiles_2x2((1, 1, 5, 4), (2, 2), (2, 2), (0, 0))
+    x = np.random.default_rng(0).random((2, 3, 5, 7))
+    np.testing.assert_allclose(pool.avg_pool_backward(np.ones((2, 3, 2, 3)), x.shape, (2, 2),
+                                                      (2, 2), (0, 0))[:, :, 4, :], 0)
