@@ -138,7 +138,21 @@ CASES = {
                         lambda *xs, axis: np.concatenate(xs, axis=axis)),
     "Stack": Case(shape.Stack, stacks(), lambda *xs, axis: np.stack(xs, axis=axis)),
     "Linear": Case(basic.Linear, linears(), linear_reference),
+    "Convert": Case(basic.Convert, unary().map(lambda c: (c[0], {"device": "cpu"})),
+                    lambda x, device: x),
 }
+
+
+def test_to_is_differentiable_and_casts_the_gradient_back():
+    a = Tensor(np.array([1.0, -2.0], np.float32), requires_grad=True)
+    (a * 2).to(dtype=np.float64).sum().backward()
+    assert a.grad.dtype == np.float32 and np.array_equal(a.grad, [2.0, 2.0])
+
+
+def test_pow_zero_has_a_zero_gradient_at_zero():
+    x = Tensor(np.array([0.0, 1.5]), requires_grad=True)
+    (x**0).sum().backward()
+    assert np.array_equal(x.grad, [0.0, 0.0])
 
 
 def test_every_function_in_basic_and_shape_has_a_case():

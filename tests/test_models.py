@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from tinysnn import Tensor
+from tinysnn import functional as F
 from tinysnn.nn import LIF, MultiDimensionalAttention
 from tinysnn.nn.models import MASNN, VARIANTS
 
@@ -21,8 +22,18 @@ def test_every_variant_runs_forward_and_backward(attention):
     rates = model(Tensor(x))
     assert rates.shape == (2, 11)
     assert np.all((rates.data >= 0) & (rates.data <= 1))  # mean of 0/1 spikes over time
-    (rates * rates).sum().backward()
-    assert all(p.grad is not None for p in model.parameters())
+    F.mse_loss(rates, Tensor(np.eye(11, dtype=np.float32)[[3, 7]])).backward()
+    assert all(p.grad is not None and np.all(np.isfinite(p.grad)) for p in model.parameters())
+
+
+def test_bptt_reaches_the_first_layer():
+    # an active network (no pooling, the Sigmoid surrogate, which is nowhere exactly 0): a layer
+    # with no spikes at all would pass the next one a constant, which BN maps to 0 exactly
+    model = MASNN(attention="no", T=4, input_size=6, channels=(4, 4), pools=(1, 1), hidden=(8,),
+                  neuron="lif")
+    x = np.random.default_rng(0).random((4, 2, 2, 6, 6)).astype(np.float32) * 3
+    F.mse_loss(model(Tensor(x)), Tensor(np.eye(11, dtype=np.float32)[[3, 7]])).backward()
+    assert np.abs(model.features[0].conv.weight.grad).sum() > 0
 
 
 def test_layers_follow_the_papers_order_and_attention_placement():

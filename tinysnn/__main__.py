@@ -177,11 +177,12 @@ COMMANDS = {"train": cmd_train, "eval": cmd_eval, "plot": cmd_plot, "ablation": 
 def main(argv=None):
     from .checkpoint import CheckpointError
     from .data import DataError
+    from .train import ConfigError
 
     args = parser().parse_args(argv)
     try:
         COMMANDS[args.command](args)
-    except (UsageError, CheckpointError, DataError, ValueError, FileNotFoundError) as err:
+    except (UsageError, CheckpointError, DataError, ConfigError, FileNotFoundError) as err:
         if os.environ.get("TINYSNN_DEBUG"):
             raise
         print(f"tinysnn {args.command}: error: {err}", file=sys.stderr)

@@ -25,7 +25,7 @@ import threading
 
 import numpy as np
 
-from .backend import device_of, to_device, xp_of
+from .backend import device_of, is_cupy, to_device, xp_of
 
 _state = threading.local()
 
@@ -102,7 +102,9 @@ class Function:
 def _as_array(data, dtype=None):
     if isinstance(data, Tensor):
         data = data.data
-    if hasattr(data, "__array_namespace__") or isinstance(data, np.ndarray):
+    if isinstance(data, np.generic):  # a NumPy scalar (what ops on 0-d arrays return)
+        data = np.asarray(data)
+    if isinstance(data, np.ndarray) or is_cupy(data):
         return data if dtype is None else data.astype(dtype, copy=False)
     array = np.asarray(data, dtype=dtype)
     if dtype is None and array.dtype.kind == "f":
@@ -151,11 +153,6 @@ class Tensor:
     def detach(self):
         """A leaf tensor sharing the data, cut from the graph."""
         return Tensor(self.data)
-
-    def to(self, device=None, dtype=None):
-        data = self.data if device is None else to_device(self.data, device)
-        data = data if dtype is None else data.astype(dtype)
-        return Tensor(data, requires_grad=self.requires_grad)
 
     def zero_grad(self):
         self.grad = None

@@ -30,7 +30,7 @@ E_MAC_PJ = 4.6
 E_AC_PJ = 0.9
 
 
-def dense_ops(module, x_shape, y_shape):
+def dense_ops(module, y_shape):
     """Multiply-accumulates of one sample at one time step (conv: k*k*Cin*Cout*Hout*Wout)."""
     if isinstance(module, Conv2d):
         kh, kw = module.kernel_size
@@ -58,7 +58,7 @@ class _SynapseStats:
         x = inputs[0].data
         rank = 3 if isinstance(module, Conv2d) else 1
         self.T, batch = _time_and_batch(x.shape, rank)
-        self.ops_per_step = dense_ops(module, x.shape, output.shape)
+        self.ops_per_step = dense_ops(module, output.shape)
         self.samples += batch
         self.input_nonzero += int(xp_of(x).count_nonzero(x))
         self.input_elements += x.size
@@ -101,6 +101,7 @@ class Monitor:
         self.synapses, self.neurons = [], []
 
     def attach(self):
+        self.detach()  # attaching twice must not count twice
         self.synapses, self.neurons = [], []
         for name, module in self.model.named_modules():
             if isinstance(module, (Conv2d, Linear)):

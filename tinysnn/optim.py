@@ -135,12 +135,15 @@ class Scheduler:
         self.base_lr = optimizer.lr
         self.epoch = 0
 
+    progress = ("epoch",)  # what a checkpoint keeps; the settings come from the new run
+
     def state_dict(self):
-        return {k: v for k, v in vars(self).items() if k != "optimizer"}
+        return {key: getattr(self, key) for key in self.progress}
 
     def load_state_dict(self, state):
-        for key, value in state.items():
-            setattr(self, key, type(getattr(self, key))(value))
+        """Restore the progress only, so a resumed run may change settings (T_max, patience)."""
+        for key in self.progress:
+            setattr(self, key, type(getattr(self, key))(state[key]))
 
 
 class StepLR(Scheduler):
@@ -173,6 +176,8 @@ class ReduceLROnPlateau(Scheduler):
 
     Improvement (mode "min", threshold_mode "rel"): metric < best * (1 - threshold).
     """
+
+    progress = ("epoch", "best", "bad_epochs")
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
                  min_lr=0.0):

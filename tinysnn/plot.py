@@ -150,6 +150,8 @@ def membrane_of(lif, current):
     from . import functional as F
     from .autograd import Tensor, no_grad
 
+    if lif.decay_input:
+        current = current / lif.tau  # the layer feeds X / tau (the hook saw X)
     with no_grad():
         _, v = F.lif(Tensor(current), decay=lif.decay, threshold=lif.threshold,
                      reset=lif.reset_mode, v_reset=lif.v_reset, surrogate=lif.surrogate,

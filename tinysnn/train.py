@@ -9,6 +9,7 @@ With the same seed, training on the CPU gives the same numbers on every run, and
 resumed from a checkpoint continues exactly as if it had not stopped.
 """
 
+import contextlib
 import json
 import os
 import time
@@ -23,7 +24,11 @@ from .autograd import Tensor, no_grad
 from .checkpoint import load_checkpoint, save_checkpoint
 from .datasets import make_datasets
 from .monitor import Monitor, count_parameters
-from .nn.models import MASNN
+from .nn.models import MASNN, VARIANTS
+
+
+class ConfigError(ValueError):
+    """Settings that cannot make a run (bad values, a resume with another model)."""
 
 
 @dataclass
@@ -50,14 +55,17 @@ class TrainConfig:
     dataset_options: dict = field(default_factory=dict)
 
     def validate(self):
+        if self.attention not in VARIANTS:
+            raise ConfigError(f"attention must be one of {list(VARIANTS)}, "
+                              f"got {self.attention!r}")
         if self.T < 1:
-            raise ValueError(f"T must be >= 1, got {self.T}")
+            raise ConfigError(f"T must be >= 1, got {self.T}")
         if self.epochs < 1 or self.batch_size < 1:
-            raise ValueError("epochs and batch_size must be >= 1")
+            raise ConfigError("epochs and batch_size must be >= 1")
         if self.loss not in ("mse", "ce"):
-            raise ValueError(f"loss must be 'mse' or 'ce', got {self.loss!r}")
+            raise ConfigError(f"loss must be 'mse' or 'ce', got {self.loss!r}")
         if self.scheduler not in ("cosine", "plateau", "none"):
-            raise ValueError(f"scheduler must be 'cosine', 'plateau' or 'none', "
+            raise ConfigError(f"scheduler must be 'cosine', 'plateau' or 'none', "
                              f"got {self.scheduler!r}")
         return self
 
@@ -126,16 +134,12 @@ def evaluate(model, loader, config, num_classes, monitor=None):
     """Accuracy and mean loss on a loader, without a graph; counts spikes if a Monitor is given."""
     model.eval()
     total_loss, correct, seen = 0.0, 0, 0
-    if monitor is not None:
-        monitor.attach()
-    with no_grad():
+    with monitor if monitor is not None else contextlib.nullcontext(), no_grad():
         for x, y in loader:
             rates = model(Tensor(x))
             total_loss += loss_fn(config.loss, rates, y, num_classes).item() * len(y)
             correct += int((rates.data.argmax(axis=1) == y).sum())
             seen += len(y)
-    if monitor is not None:
-        monitor.detach()
     return total_loss / seen, correct / seen
 
 
@@ -207,7 +211,7 @@ def _check_same_model(config, saved, path):
     changed = [f"{k}: {saved.get(k)!r} -> {getattr(config, k)!r}" for k in MODEL_FIELDS
                if saved.get(k) != getattr(config, k)]
     if changed:
-        raise ValueError(f"cannot resume {path} with other model settings ({'; '.join(changed)})")
+        raise ConfigError(f"cannot resume {path} with other model settings ({'; '.join(changed)})")
 
 
 def summarize(config, model, monitor, history, test_accuracy, seconds):

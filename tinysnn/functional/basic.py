@@ -7,7 +7,7 @@ a gradient back to an input's shape, and every binary op uses it.
 import numpy as np
 
 from ..autograd import Function, Tensor
-from ..backend import xp_of
+from ..backend import device_of, to_device, xp_of
 from .shape import flatten, getitem, permute, reshape, transpose  # for the Tensor methods
 
 
@@ -105,6 +105,8 @@ class Pow(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved
+        if ctx.p == 0:  # x^0 = 1 is constant (p x^(p-1) would be 0 * inf at x = 0)
+            return (xp_of(grad).zeros_like(grad),)
         return (grad * ctx.p * x ** (ctx.p - 1),)  # d x^p / dx = p x^(p-1)
 
 
@@ -122,6 +124,20 @@ class MatMul(Function):
         ga = unbroadcast(grad @ b.swapaxes(-1, -2), a.shape) if ctx.needs_input_grad[0] else None
         gb = unbroadcast(a.swapaxes(-1, -2) @ grad, b.shape) if ctx.needs_input_grad[1] else None
         return ga, gb
+
+
+class Convert(Function):
+    """Move to a device and/or cast to a dtype; backward moves and casts the gradient back."""
+
+    @staticmethod
+    def forward(ctx, x, device=None, dtype=None):
+        ctx.device, ctx.dtype = device_of(x), x.dtype
+        y = x if device is None else to_device(x, device)
+        return y if dtype is None else y.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (to_device(grad, ctx.device).astype(ctx.dtype, copy=False),)
 
 
 # ------------------------------------------------------------------ elementwise unary
@@ -393,6 +409,14 @@ def _compare(op):
     return method
 
 
+def to(x, device=None, dtype=None):
+    """x moved to 'cpu' / 'cuda' and/or cast to ``dtype``; gradients flow back through it."""
+    if device is not None and device not in ("cpu", "cuda", "gpu"):
+        raise ValueError(f"to: device must be 'cpu' or 'cuda', got {device!r}")
+    return Convert.apply(x, device=device, dtype=dtype)
+
+
+Tensor.to = to
 Tensor.__add__ = add
 Tensor.__radd__ = lambda self, other: add(other, self)
 Tensor.__sub__ = sub

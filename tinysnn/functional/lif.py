@@ -12,6 +12,8 @@ membrane before reset (4 bytes per neuron-step in float32), and recomputes spike
 import math
 import numbers
 
+import numpy as np
+
 from ..autograd import Function, Tensor
 from ..backend import is_cupy, xp_of
 from ..kernels import lif_reference
@@ -62,8 +64,8 @@ def _check_number(name, value, low=-math.inf, high=math.inf):
 
 
 def _check_arguments(x, decay, threshold, reset, v_reset, surrogate, v_init, return_membrane):
-    if x.dtype.kind != "f":
-        raise TypeError(f"lif: x must be a floating-point tensor, got dtype {x.dtype}")
+    if x.dtype not in (np.float32, np.float64):
+        raise TypeError(f"lif: x must be float32 or float64, got dtype {x.dtype}")
     if x.ndim < 2 or x.shape[0] < 1:
         raise ValueError(f"lif: x must be [T, ...] with T >= 1 and rank >= 2, got shape {x.shape}")
     _check_number("decay", decay, 0.0, 1.0)

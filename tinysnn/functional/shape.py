@@ -95,7 +95,11 @@ def transpose(x, dim0=-2, dim1=-1):
 
 
 def flatten(x, start_dim=0, end_dim=-1):
+    """Merge axes start_dim..end_dim into one: [2, 3, 4, 5] -> [2, 60] for start_dim=1."""
     end = end_dim % x.ndim
+    if not 0 <= start_dim % x.ndim <= end or start_dim >= x.ndim:
+        raise ValueError(f"flatten: cannot merge axes {start_dim}..{end_dim} of a tensor of "
+                         f"shape {x.shape}")
     shape = x.shape[:start_dim] + (-1,) + x.shape[end + 1 :]
     return Reshape.apply(x, shape=shape)
 

@@ -18,6 +18,11 @@ from .module import Module, Sequential
 VARIANTS = {"no": "", "TA": "T", "CA": "C", "SA": "S", "TCA": "TC", "TSA": "TS", "CSA": "CS",
             "TCSA": "TCS"}
 
+#: the small default network: 3 conv layers of 16-32-32 channels, FC 128, 11 classes, T = 16
+DEFAULTS = {"T": 16, "in_channels": 2, "input_size": 32, "num_classes": 11,
+            "channels": (16, 32, 32), "pools": (2, 2, 2), "hidden": (128,), "reduction_t": 4,
+            "reduction_c": 4, "neuron": "paper", "dropout": 0.0}
+
 PRESETS = {
     # Yao et al., DVS128 Gesture: convs 2-64-128-128 (pools after the 2nd and 3rd), FC 256, T=60
     "paper-gesture": dict(T=60, in_channels=2, input_size=32, num_classes=11,
@@ -98,26 +103,23 @@ class MASNN(Module):
     reduction_t, reduction_c: the attention MLPs' reductions (hidden size max(1, n // r));
     reduction_t is capped at T.
     preset: "paper-gesture" fills in the paper's Gesture network; explicit arguments override it.
+    The options and their defaults are in DEFAULTS.
     """
 
-    def __init__(self, attention="TCSA", preset=None, T=16, in_channels=2, input_size=32,
-                 num_classes=11, channels=(16, 32, 32), pools=(2, 2, 2), hidden=(128,),
-                 reduction_t=4, reduction_c=4, neuron="paper", dropout=0.0, **overrides):
+    def __init__(self, attention="TCSA", preset=None, **options):
         super().__init__()
         if attention not in VARIANTS:
             raise ValueError(f"attention must be one of {list(VARIANTS)}, got {attention!r}")
-        config = dict(T=T, in_channels=in_channels, input_size=input_size,
-                      num_classes=num_classes, channels=tuple(channels), pools=tuple(pools),
-                      hidden=tuple(hidden), reduction_t=reduction_t, reduction_c=reduction_c,
-                      neuron=neuron, dropout=dropout)
-        if preset is not None:
-            if preset not in PRESETS:
-                raise ValueError(f"preset must be one of {list(PRESETS)}, got {preset!r}")
-            config.update(PRESETS[preset])
-        unknown = set(overrides) - set(config)
+        if preset is not None and preset not in PRESETS:
+            raise ValueError(f"preset must be one of {list(PRESETS)}, got {preset!r}")
+        unknown = set(options) - set(DEFAULTS)
         if unknown:
-            raise TypeError(f"MASNN: unknown arguments {sorted(unknown)}")
-        config.update(overrides)
+            raise TypeError(f"MASNN: unknown arguments {sorted(unknown)}; "
+                            f"the options are {sorted(DEFAULTS)}")
+        # defaults, then the preset, then what the caller gave
+        config = {**DEFAULTS, **PRESETS.get(preset, {}), **options}
+        for key in ("channels", "pools", "hidden"):
+            config[key] = tuple(config[key])
         if len(config["channels"]) != len(config["pools"]):
             raise ValueError(f"channels {config['channels']} and pools {config['pools']} "
                              "must have the same length")

@@ -36,6 +36,10 @@ class Module:
     def __setattr__(self, name, value):
         if "_parameters" not in self.__dict__:
             raise RuntimeError(f"{type(self).__name__}: call super().__init__() first")
+        if name in self._buffers and value is not None and hasattr(value, "shape"):
+            self._buffers[name] = value  # a new array for a buffer stays a buffer
+            object.__setattr__(self, name, value)
+            return
         for registry in (self._parameters, self._buffers, self._modules):
             registry.pop(name, None)
         if isinstance(value, Parameter):
@@ -46,10 +50,6 @@ class Module:
 
     def register_buffer(self, name, array):
         """An array saved in the state dict but not trained (e.g. running_mean)."""
-        self._buffers[name] = array
-        object.__setattr__(self, name, array)
-
-    def _set_buffer(self, name, array):
         self._buffers[name] = array
         object.__setattr__(self, name, array)
 
@@ -123,7 +123,7 @@ class Module:
                 data = b if device is None else to_device(b, device)
                 if dtype is not None and data.dtype.kind == "f":
                     data = data.astype(dtype)
-                m._set_buffer(name, data)
+                m.register_buffer(name, data)
         return self
 
     # ----------------------------------------------------------------- state
@@ -164,7 +164,7 @@ class Module:
             if name in own:
                 own[name].data = value.copy()
             else:
-                module._set_buffer(leaf, value.copy())
+                module.register_buffer(leaf, value.copy())
         return self
 
     # ----------------------------------------------------------------- printing
