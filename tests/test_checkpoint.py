@@ -52,3 +52,14 @@ def test_pickled_objects_are_never_loaded(tmp_path):
                       "model/w": np.array([{"evil": 1}], dtype=object)})
     with pytest.raises(CheckpointError, match="pickled.npz"):
         load_checkpoint(path)
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    from tinysnn.atomic import atomic_open
+
+    path = tmp_path / "metrics.json"
+    path.write_text("old")
+    with pytest.raises(RuntimeError), atomic_open(path, "w") as f:
+        f.write("half of the new")
+        raise RuntimeError("crash in the middle of writing")
+    assert path.read_text() == "old" and os.listdir(tmp_path) == ["metrics.json"]

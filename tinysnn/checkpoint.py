@@ -14,10 +14,11 @@ the target (``os.replace`` is atomic), so a crash never leaves a half-written ch
 
 import json
 import os
-import tempfile
 import zipfile
 
 import numpy as np
+
+from .atomic import atomic_open
 
 FORMAT = "tinysnn-checkpoint-1"
 
@@ -33,19 +34,8 @@ def save_checkpoint(path, model_state, optim_state=None, meta=None):
         arrays[f"optim/{k}"] = np.asarray(v)
     document = dict(meta or {}, format=FORMAT)
     arrays["meta.json"] = np.array(json.dumps(document))
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_open(path) as f:
+        np.savez(f, **arrays)
     return path
 
 

@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 
 from . import functional as F
 from . import optim, random
+from .atomic import atomic_open
 from .autograd import Tensor, no_grad
 from .checkpoint import load_checkpoint, save_checkpoint
 from .datasets import make_datasets
@@ -235,7 +236,5 @@ def summarize(config, model, monitor, history, test_accuracy, seconds):
 
 def write_json(path, document):
     """Write JSON atomically (temp file + rename)."""
-    tmp = f"{path}.tmp"
-    with open(tmp, "w") as f:
+    with atomic_open(path, "w") as f:
         json.dump(document, f, indent=2)
-    os.replace(tmp, path)

@@ -19,6 +19,7 @@ import struct
 
 import numpy as np
 
+from ..atomic import atomic_open
 from .errors import DataError
 from .events import EVENT_DTYPE, check_events, make_events
 
@@ -138,7 +139,5 @@ def write_aedat31(path, events, valid=None, events_per_packet=4096):
         n_valid = int((part["address"] & 1).sum())
         chunks.append(encode_packet(POLARITY_EVENT, POLARITY_RECORD.itemsize, part.tobytes(),
                                     ts_overflow=int(overflow[start]), valid=n_valid))
-    tmp = f"{os.fspath(path)}.tmp{os.getpid()}"
-    with open(tmp, "wb") as f:
+    with atomic_open(path) as f:
         f.write(b"".join(chunks))
-    os.replace(tmp, path)

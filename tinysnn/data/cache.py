@@ -15,6 +15,7 @@ import zipfile
 
 import numpy as np
 
+from ..atomic import atomic_open
 from .errors import DataError
 
 
@@ -32,16 +33,9 @@ def cache_key(params):
 
 
 def save_npz_atomic(path, **arrays):
-    """np.savez to ``path`` through a temporary file in the same folder and os.replace."""
-    folder = os.path.dirname(path) or "."
-    os.makedirs(folder, exist_ok=True)
-    tmp = f"{path}.tmp{os.getpid()}.npz"
-    try:
-        np.savez(tmp, **arrays)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    """np.savez to ``path``, written whole or not at all (tinysnn.atomic)."""
+    with atomic_open(path) as f:
+        np.savez(f, **arrays)
 
 
 def load_npz(path, names):

@@ -1,0 +1,29 @@
+"""Files written whole or not at all.
+
+``atomic_open(path)`` hands out a temporary file in the target's folder; when the block ends
+without an error the file is flushed to disk and renamed over ``path`` (``os.replace`` is
+atomic), otherwise it is removed. A crash therefore leaves the old file or the new one, never
+half of one. Checkpoints, metrics, data-set caches and written AEDAT files all go through it.
+"""
+
+import contextlib
+import os
+import tempfile
+
+
+@contextlib.contextmanager
+def atomic_open(path, mode="wb"):
+    """Open a temporary file that replaces ``path`` when the ``with`` block succeeds."""
+    folder = os.path.dirname(os.path.abspath(os.fspath(path)))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
+    try:
+        with os.fdopen(fd, mode) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
