@@ -12,7 +12,7 @@ from hypothesis.extra import numpy as hnp
 
 import tinysnn.functional as F
 from tinysnn import Tensor
-from tinysnn.functional import basic, shape
+from tinysnn.functional import basic, dense, shape
 from tinysnn.testing import arrays, check_function, shapes
 
 
@@ -137,7 +137,7 @@ CASES = {
     "Concatenate": Case(shape.Concatenate, concatenations(),
                         lambda *xs, axis: np.concatenate(xs, axis=axis)),
     "Stack": Case(shape.Stack, stacks(), lambda *xs, axis: np.stack(xs, axis=axis)),
-    "Linear": Case(basic.Linear, linears(), linear_reference),
+    "Linear": Case(dense.Linear, linears(), linear_reference),
     "Convert": Case(basic.Convert, unary().map(lambda c: (c[0], {"device": "cpu"})),
                     lambda x, device: x),
 }
@@ -155,8 +155,8 @@ def test_pow_zero_has_a_zero_gradient_at_zero():
     assert np.array_equal(x.grad, [0.0, 0.0])
 
 
-def test_every_function_in_basic_and_shape_has_a_case():
-    functions = {name for module in (basic, shape) for name, obj in vars(module).items()
+def test_every_function_in_basic_dense_and_shape_has_a_case():
+    functions = {name for module in (basic, dense, shape) for name, obj in vars(module).items()
                  if isinstance(obj, type) and issubclass(obj, basic.Function)
                  and obj.__module__ == module.__name__}
     assert functions == set(CASES)

@@ -8,7 +8,6 @@ from .basic import (
     add,
     div,
     exp,
-    linear,
     log,
     matmul,
     max,
@@ -24,6 +23,7 @@ from .basic import (
     unbroadcast,
 )
 from .conv import avg_pool2d, conv2d, max_pool2d
+from .dense import linear
 from .dropout import dropout
 from .lif import lif
 from .loss import cross_entropy, mse_loss

@@ -283,30 +283,6 @@ class Max(Function):
         return (_expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdims) * share,)
 
 
-class Linear(Function):
-    """y = x W^T + b.  x: [..., in], weight: [out, in], bias: [out] -> y: [..., out]."""
-
-    @staticmethod
-    def forward(ctx, x, weight, bias=None):
-        x2 = x.reshape(-1, x.shape[-1])
-        ctx.save_for_backward(x2, weight)
-        ctx.x_shape = x.shape
-        y = x2 @ weight.T
-        if bias is not None:
-            y += bias
-        return y.reshape(*x.shape[:-1], weight.shape[0])
-
-    @staticmethod
-    def backward(ctx, grad):
-        x2, weight = ctx.saved
-        g2 = grad.reshape(-1, weight.shape[0])
-        gx = (g2 @ weight).reshape(ctx.x_shape) if ctx.needs_input_grad[0] else None
-        gw = g2.T @ x2 if ctx.needs_input_grad[1] else None  # dL/dW = g^T x
-        if len(ctx.needs_input_grad) == 2:
-            return gx, gw
-        return gx, gw, g2.sum(axis=0) if ctx.needs_input_grad[2] else None
-
-
 # ------------------------------------------------------------------ functional names
 def _check_float(name, x):
     if x.dtype.kind != "f":
@@ -378,26 +354,6 @@ def mean(x, axis=None, keepdims=False):
 
 def max(x, axis=None, keepdims=False):
     return Max.apply(x, axis=axis, keepdims=keepdims)
-
-
-def linear(x, weight, bias=None):
-    """y = x W^T + b.  x: [..., in], weight: [out, in], bias: [out] or None -> [..., out]."""
-    x = x if isinstance(x, Tensor) else Tensor(x)
-    if weight.ndim != 2:
-        raise ValueError(f"linear: weight must be [out, in], got shape {weight.shape}")
-    if x.shape[-1] != weight.shape[1]:
-        raise ValueError(
-            f"linear: x has {x.shape[-1]} input features (shape {x.shape}), "
-            f"weight expects {weight.shape[1]}"
-        )
-    if x.dtype != weight.dtype:
-        raise TypeError(f"linear: x is {x.dtype}, weight is {weight.dtype}")
-    if bias is None:
-        return Linear.apply(x, weight)
-    if bias.shape != (weight.shape[0],) or bias.dtype != weight.dtype:
-        raise ValueError(f"linear: bias must be [{weight.shape[0]}] of {weight.dtype}, "
-                         f"got shape {bias.shape} of {bias.dtype}")
-    return Linear.apply(x, weight, bias)
 
 
 # ------------------------------------------------------------------ Tensor operators
