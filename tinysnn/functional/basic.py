@@ -290,28 +290,34 @@ def _check_float(name, x):
 
 
 def add(a, b):
+    """a + b with NumPy broadcasting; a Python number takes the tensor's dtype."""
     return Add.apply(*_binary("add", a, b))
 
 
 def sub(a, b):
+    """a - b with NumPy broadcasting."""
     return Sub.apply(*_binary("sub", a, b))
 
 
 def mul(a, b):
+    """a * b elementwise, with NumPy broadcasting."""
     return Mul.apply(*_binary("mul", a, b))
 
 
 def div(a, b):
+    """a / b elementwise, with NumPy broadcasting."""
     return Div.apply(*_binary("div", a, b))
 
 
 def pow(x, p):
+    """x ** p for a constant Python number p; same shape as x."""
     if isinstance(p, Tensor):
         raise TypeError("pow: the exponent must be a Python number, not a Tensor")
     return Pow.apply(x, p=p)
 
 
 def matmul(a, b):
+    """a @ b.  a: [..., n, k], b: [..., k, m] -> [..., n, m] (leading axes broadcast)."""
     a, b = _binary("matmul", a, b)
     if a.ndim < 2 or b.ndim < 2:
         raise ValueError(f"matmul: operands need rank >= 2, got shapes {a.shape} and {b.shape}")
@@ -321,38 +327,47 @@ def matmul(a, b):
 
 
 def neg(x):
+    """-x."""
     return Neg.apply(x)
 
 
 def exp(x):
+    """e ** x elementwise."""
     return Exp.apply(x)
 
 
 def log(x):
+    """Natural logarithm elementwise (x > 0)."""
     return Log.apply(x)
 
 
 def relu(x):
+    """max(x, 0) elementwise; the gradient at 0 is 0."""
     return ReLU.apply(x)
 
 
 def sigmoid(x):
+    """1 / (1 + e^-x) elementwise, without overflow."""
     return Sigmoid.apply(x)
 
 
 def tanh(x):
+    """tanh(x) elementwise."""
     return Tanh.apply(x)
 
 
 def sum(x, axis=None, keepdims=False):
+    """Sum over ``axis`` (an int, a tuple, or None for all axes)."""
     return Sum.apply(x, axis=axis, keepdims=keepdims)
 
 
 def mean(x, axis=None, keepdims=False):
+    """Mean over ``axis`` (an int, a tuple, or None for all axes)."""
     return Mean.apply(x, axis=axis, keepdims=keepdims)
 
 
 def max(x, axis=None, keepdims=False):
+    """Maximum over ``axis``; tied maxima share the gradient equally."""
     return Max.apply(x, axis=axis, keepdims=keepdims)
 
 

@@ -73,6 +73,7 @@ class Stack(Function):
 
 # ------------------------------------------------------------------ functional names
 def reshape(x, *shape):
+    """x with a new shape of the same size (one side may be -1)."""
     shape = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
     known = int(np.prod([n for n in shape if n != -1]))  # the size of the sides given
     fits = bool(known) and x.size % known == 0 if -1 in shape else x.size == known
@@ -82,6 +83,7 @@ def reshape(x, *shape):
 
 
 def permute(x, *axes):
+    """x with its axes reordered: permute(x, 1, 0, 2) of [A, B, C] is [B, A, C]."""
     axes = tuple(axes[0]) if len(axes) == 1 and not isinstance(axes[0], int) else axes
     if sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
         raise ValueError(f"permute: {axes} is not a permutation of the {x.ndim} axes of {x.shape}")
@@ -89,6 +91,7 @@ def permute(x, *axes):
 
 
 def transpose(x, dim0=-2, dim1=-1):
+    """x with axes dim0 and dim1 swapped."""
     axes = list(range(x.ndim))
     axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
     return Permute.apply(x, axes=tuple(axes))
@@ -105,6 +108,7 @@ def flatten(x, start_dim=0, end_dim=-1):
 
 
 def getitem(x, index):
+    """x[index] for NumPy indices; repeated integer indices accumulate in backward."""
     if isinstance(index, Tensor):
         index = index.data
     return GetItem.apply(x, index=index)
@@ -117,10 +121,12 @@ def _same_dtype(name, tensors):
 
 
 def concatenate(tensors, axis=0):
+    """Tensors of one dtype joined along an existing axis."""
     _same_dtype("concatenate", tensors)
     return Concatenate.apply(*tensors, axis=axis)
 
 
 def stack(tensors, axis=0):
+    """Tensors of one shape and dtype joined along a new axis."""
     _same_dtype("stack", tensors)
     return Stack.apply(*tensors, axis=axis)
