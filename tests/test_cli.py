@@ -116,3 +116,11 @@ def test_bench_reports_step_time_and_shares(capsys):
     assert main(["bench", "--T", "2", "--batch-size", "2", "--steps", "2"]) == 0
     out = capsys.readouterr().out
     assert "samples/s" in out and "conv" in out and "LIF" in out
+
+
+def test_cuda_without_cupy_is_one_line(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "cupy", None)  # as on a machine without CuPy
+    monkeypatch.setenv("TINYSNN_CACHE", str(tmp_path / "cache"))
+    assert exit_code(["train", "--device", "cuda", "--out", str(tmp_path / "run"), *TINY]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "pip install cupy" in err and "\n" not in err

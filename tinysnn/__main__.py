@@ -49,6 +49,8 @@ def _add_run_options(p, epochs_default=None):
     p.add_argument("--preset", choices=("paper-gesture",), default=None)
     p.add_argument("--seed", type=int, default=None, help="default 0")
     p.add_argument("--clip-grad", type=_positive(float), default=None)
+    p.add_argument("--device", choices=("cpu", "cuda"), default=None,
+                   help="cuda runs on the GPU through CuPy (pip install cupy-cuda12x)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument("--samples-per-class", type=_positive(int), default=None,
                    help="synthetic gestures: training samples per class (smaller = faster)")
@@ -103,7 +105,8 @@ def _config_from(args, base=None, **extra):
         options["samples_per_class"] = args.samples_per_class
     given = dict(dataset=args.dataset, data_dir=args.data_dir, T=args.T, epochs=args.epochs,
                  batch_size=args.batch_size, lr=args.lr, loss=args.loss, neuron=args.neuron,
-                 preset=args.preset, seed=args.seed, clip_grad=args.clip_grad, **extra)
+                 preset=args.preset, seed=args.seed, clip_grad=args.clip_grad,
+                 device=args.device, **extra)
     values = {**base, **{k: v for k, v in given.items() if v is not None}}
     values.update(progress=not args.no_progress, dataset_options=options)
     config = TrainConfig.from_dict(values)
@@ -175,6 +178,7 @@ COMMANDS = {"train": cmd_train, "eval": cmd_eval, "plot": cmd_plot, "ablation": 
 
 
 def main(argv=None):
+    from .backend import BackendError
     from .checkpoint import CheckpointError
     from .data import DataError
     from .train import ConfigError
@@ -182,7 +186,8 @@ def main(argv=None):
     args = parser().parse_args(argv)
     try:
         COMMANDS[args.command](args)
-    except (UsageError, CheckpointError, DataError, ConfigError, FileNotFoundError) as err:
+    except (UsageError, BackendError, CheckpointError, DataError, ConfigError,
+            FileNotFoundError) as err:
         if os.environ.get("TINYSNN_DEBUG"):
             raise
         print(f"tinysnn {args.command}: error: {err}", file=sys.stderr)

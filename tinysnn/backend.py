@@ -13,12 +13,16 @@ _CUPY_HINT = (
 )
 
 
+class BackendError(RuntimeError):
+    """The GPU backend cannot be used: CuPy is missing or cannot reach a CUDA device."""
+
+
 def _cupy():
     """Import CuPy on first use, with one clear message when it is missing or broken."""
     try:
         import cupy
     except Exception as err:  # ImportError, or a CUDA library that fails to load
-        raise RuntimeError(f"{_CUPY_HINT} ({type(err).__name__}: {err})") from err
+        raise BackendError(f"{_CUPY_HINT} ({type(err).__name__}: {err})") from err
     return cupy
 
 

@@ -62,8 +62,9 @@ def make_datasets(config):
     return RunData(
         train_set=train,
         test_set=test,
-        train_loader=DataLoader(train, config.batch_size, shuffle=True, seed=config.seed),
-        test_loader=DataLoader(test, config.batch_size, shuffle=False),
+        train_loader=DataLoader(train, config.batch_size, shuffle=True, seed=config.seed,
+                                device=config.device),
+        test_loader=DataLoader(test, config.batch_size, shuffle=False, device=config.device),
         frame_shape=tuple(frame_shape),
         num_classes=num_classes,
     )

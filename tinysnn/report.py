@@ -43,7 +43,7 @@ def load_run(path, dataset=None, data_dir=None):
                      data_dir=data_dir or config.data_dir, resume=None, progress=False)
     random.manual_seed(config.seed)
     data = make_datasets(config)
-    model = build_model(config, data)
+    model = build_model(config, data).to(config.device)
     model.load_state_dict(model_state)
     return model, data, config, meta.get("history", [])
 

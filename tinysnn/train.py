@@ -22,6 +22,7 @@ from . import functional as F
 from . import optim, random
 from .atomic import atomic_open
 from .autograd import Tensor, no_grad
+from .backend import xp_of
 from .checkpoint import load_checkpoint, save_checkpoint
 from .datasets import make_datasets
 from .monitor import Monitor, count_parameters
@@ -50,6 +51,7 @@ class TrainConfig:
     clip_grad: float = None
     neuron: str = "paper"
     seed: int = 0
+    device: str = "cpu"
     out: str = "runs/masnn"
     resume: str = None
     progress: bool = True
@@ -61,6 +63,8 @@ class TrainConfig:
                               f"got {self.attention!r}")
         if self.T < 1:
             raise ConfigError(f"T must be >= 1, got {self.T}")
+        if self.device not in ("cpu", "cuda"):
+            raise ConfigError(f"device must be 'cpu' or 'cuda', got {self.device!r}")
         if self.epochs < 1 or self.batch_size < 1:
             raise ConfigError("epochs and batch_size must be >= 1")
         if self.loss not in ("mse", "ce"):
@@ -79,7 +83,8 @@ class TrainConfig:
 def loss_fn(kind, rates, labels, num_classes):
     """rates: [B, classes] firing rates; labels: [B] ints -> scalar loss Tensor."""
     if kind == "mse":
-        target = np.eye(num_classes, dtype=rates.dtype)[labels]  # one-hot, the paper's target
+        xp = xp_of(rates.data)
+        target = xp.eye(num_classes, dtype=rates.dtype)[labels]  # one-hot, the paper's target
         return F.mse_loss(rates, Tensor(target))
     return F.cross_entropy(rates, labels)
 
@@ -87,7 +92,7 @@ def loss_fn(kind, rates, labels, num_classes):
 def clip_grad_norm(params, max_norm):
     """Scale all gradients so that their joint L2 norm is at most max_norm; returns the norm."""
     grads = [p.grad for p in params if p.grad is not None]
-    norm = float(np.sqrt(sum(float((g.astype(np.float64) ** 2).sum()) for g in grads)))
+    norm = float(np.sqrt(sum(float((g.astype(np.float64) ** 2).sum()) for g in grads)))  # host
     if norm > max_norm:
         for g in grads:
             g *= max_norm / (norm + 1e-12)
@@ -160,7 +165,7 @@ def train(config):
     started = time.perf_counter()
     random.manual_seed(config.seed)
     data = make_datasets(config)
-    model = build_model(config, data)
+    model = build_model(config, data).to(config.device)
     optimizer = optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     scheduler = _scheduler(config, optimizer)
     history, first_epoch = [], 1
