@@ -150,6 +150,11 @@ class Tensor:
     def item(self):
         return self.data.item()
 
+    @property
+    def graph_freed(self):
+        """True when a backward has already freed the graph that produced this tensor."""
+        return self._node is not None and self._node.ctx is None
+
     def detach(self):
         """A leaf tensor sharing the data, cut from the graph."""
         return Tensor(self.data)

@@ -43,8 +43,17 @@ class GetItem(Function):
     def backward(ctx, grad):
         xp = xp_of(grad)
         out = xp.zeros(ctx.shape, ctx.dtype)
-        xp.add.at(out, ctx.index, grad)  # add.at: repeated indices accumulate
+        if _is_basic(ctx.index):
+            out[ctx.index] = grad  # slices and integers pick each element at most once
+        else:
+            xp.add.at(out, ctx.index, grad)  # index arrays may repeat: add.at accumulates
         return (out,)
+
+
+def _is_basic(index):
+    """True for indices made only of ints, slices, None and Ellipsis (no index arrays)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, slice)) or p is None or p is Ellipsis for p in parts)
 
 
 class Concatenate(Function):

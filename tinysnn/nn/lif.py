@@ -91,8 +91,7 @@ class LIF(Module):
             raise ValueError(
                 f"LIF: the carried membrane is {v.dtype} {v.shape}, this input needs "
                 f"{x.dtype} {x.shape[1:]}; call reset() before a batch of another shape or dtype")
-        node = v._node  # the graph that produced v: freed (ctx None) after a backward through it
-        if node is not None and node.ctx is None:
+        if v.graph_freed:
             raise RuntimeError(
                 "LIF(stateful=True): the carried membrane belongs to a graph that backward() has "
                 "already freed, so gradients could not flow into it. Call reset() before a new, "
