@@ -9,8 +9,8 @@ from tinysnn.train import TrainConfig, train
 TINY = {"samples_per_class": 3, "test_samples_per_class": 2, "sensor": 16}
 
 
-def tiny_config(tmp_path, name, **changes):
-    options = dict(TINY, cache=str(tmp_path / "cache"))
+def tiny_config(tmp_path, name, random_crop=None, **changes):
+    options = dict(TINY, cache=str(tmp_path / "cache"), random_crop=random_crop)
     values = dict(T=4, epochs=2, batch_size=11, lr=5e-3, out=str(tmp_path / name),
                   progress=False, dataset_options=options)
     values.update(changes)
@@ -45,8 +45,10 @@ class Interrupted(Exception):
     pass
 
 
-def test_resume_continues_exactly(tmp_path, monkeypatch):
-    straight = train(tiny_config(tmp_path, "straight", epochs=3, attention="TSA"))
+@pytest.mark.parametrize("random_crop", [None, 0.7])
+def test_resume_continues_exactly(tmp_path, monkeypatch, random_crop):
+    crop = {"random_crop": random_crop}
+    straight = train(tiny_config(tmp_path, "straight", epochs=3, attention="TSA", **crop))
 
     import tinysnn.train as train_module
 
@@ -59,9 +61,9 @@ def test_resume_continues_exactly(tmp_path, monkeypatch):
 
     monkeypatch.setattr(train_module, "save_checkpoint", save_then_crash)
     with pytest.raises(Interrupted):
-        train(tiny_config(tmp_path, "split", epochs=3, attention="TSA"))
+        train(tiny_config(tmp_path, "split", epochs=3, attention="TSA", **crop))
     monkeypatch.setattr(train_module, "save_checkpoint", real_save)
-    resumed = train(tiny_config(tmp_path, "split", epochs=3, attention="TSA",
+    resumed = train(tiny_config(tmp_path, "split", epochs=3, attention="TSA", **crop,
                                 resume=str(tmp_path / "split" / "checkpoint.npz")))
     assert [e["epoch"] for e in resumed["epochs"]] == [1, 2, 3]
     assert resumed["epochs"][-1]["train_loss"] == straight["epochs"][-1]["train_loss"]

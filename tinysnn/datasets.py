@@ -26,8 +26,10 @@ def _synthetic(config, options):
                                  else max(2, per_class // 4))
     sensor = options.get("sensor", 32)
     frames = ToFrames(T=config.T, sensor_size=sensor)
+    train_frames = ToFrames(T=config.T, sensor_size=sensor, seed=config.seed,
+                            random_crop=options.get("random_crop"))
     train = SyntheticGestures(train=True, n_per_class=per_class, sensor=sensor,
-                              seed=config.seed, transform=frames, root=options.get("cache"))
+                              seed=config.seed, transform=train_frames, root=options.get("cache"))
     test = SyntheticGestures(train=False, n_per_class=test_per_class, sensor=sensor,
                              seed=config.seed, transform=frames, root=options.get("cache"))
     return train, test, frames.frame_shape(), len(train.classes)

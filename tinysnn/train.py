@@ -149,13 +149,20 @@ def evaluate(model, loader, config, num_classes, monitor=None):
     return total_loss / seen, correct / seen
 
 
-def _checkpoint_meta(config, epoch, history, scheduler):
+def _train_transform(data):
+    """The training set's transform when it has state to checkpoint (e.g. random crops)."""
+    transform = getattr(data.train_set, "transform", None)
+    return transform if hasattr(transform, "state_dict") else None
+
+
+def _checkpoint_meta(config, epoch, history, scheduler, transform):
     return {
         "config": asdict(config),
         "epoch": epoch,
         "history": history,
         "scheduler": scheduler.state_dict() if scheduler else None,
         "rng": random.generator().bit_generator.state,
+        "transform": transform.state_dict() if transform else None,
     }
 
 
@@ -177,6 +184,8 @@ def train(config):
         if scheduler and meta.get("scheduler"):
             scheduler.load_state_dict(meta["scheduler"])
         random.generator().bit_generator.state = meta["rng"]
+        if _train_transform(data) and meta.get("transform"):
+            _train_transform(data).load_state_dict(meta["transform"])
         history, first_epoch = meta["history"], meta["epoch"] + 1
 
     os.makedirs(config.out, exist_ok=True)
@@ -199,7 +208,8 @@ def train(config):
         print(f"epoch {epoch:3d}  loss {train_loss:.4f}  train {train_acc:.3f}  "
               f"test {test_acc:.3f}  ({history[-1]['seconds']:.1f} s)", flush=True)
         save_checkpoint(checkpoint_path, model.state_dict(), optimizer.state_dict(),
-                        _checkpoint_meta(config, epoch, history, scheduler))
+                        _checkpoint_meta(config, epoch, history, scheduler,
+                                         _train_transform(data)))
 
     monitor = Monitor(model)
     _, final_acc = evaluate(model, test_loader, config, num_classes, monitor)

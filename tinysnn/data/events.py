@@ -143,6 +143,13 @@ class ToFrames:
         return events_to_frames(events, self.T, self.sensor_size, bin_us=self.bin_us,
                                 downsample=self.downsample, t_start=t_start, t_end=t_end)
 
+    def state_dict(self):
+        """The crop generator's state: a checkpoint keeps it so a resumed run crops the same."""
+        return {"rng": self.rng.bit_generator.state}
+
+    def load_state_dict(self, state):
+        self.rng.bit_generator.state = state["rng"]
+
     def __repr__(self):
         return (f"ToFrames(T={self.T}, sensor_size={self.sensor_size}, "
                 f"downsample={self.downsample}, bin_us={self.bin_us}, "
