@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tinysnn import Tensor, no_grad
-from tinysnn.monitor import E_AC_PJ, E_MAC_PJ, Monitor, count_parameters
+from tinysnn.monitor import E_AC_PJ, E_MAC_PJ, Monitor
 from tinysnn.nn import LIF, Conv2d, Flatten, Linear, Module
 
 
@@ -76,4 +76,4 @@ def test_hooks_are_removed_on_exit():
 
 
 def test_parameter_count():
-    assert count_parameters(tiny_network()) == 2 * 9 + 3 * 32
+    assert tiny_network().num_parameters() == 2 * 9 + 3 * 32

@@ -20,7 +20,6 @@ A "layer" in the report is one synaptic layer (Conv2d or Linear) together with t
 neurons that follow it, named after the module that holds both (e.g. ``features.0``).
 """
 
-import numpy as np
 
 from .backend import xp_of
 from .nn.layers import Conv2d, Linear
@@ -180,8 +179,3 @@ def _common_parent(a, b):
             break
         common.append(x)
     return ".".join(common) or a
-
-
-def count_parameters(model):
-    """Number of trainable values in a model."""
-    return int(np.sum([p.size for p in model.parameters()]))

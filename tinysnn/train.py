@@ -25,7 +25,7 @@ from .autograd import Tensor, no_grad
 from .backend import xp_of
 from .checkpoint import load_checkpoint, save_checkpoint
 from .datasets import make_datasets
-from .monitor import Monitor, count_parameters
+from .monitor import Monitor
 from .nn.models import MASNN, VARIANTS
 
 
@@ -243,7 +243,7 @@ def summarize(config, model, monitor, history, test_accuracy, seconds):
         "synaptic_ops_per_sample": totals["synaptic_ops"],
         "energy_uj_per_sample": totals["energy_uj_per_sample"],
         "ann_energy_uj_per_sample": totals["ann_energy_uj_per_sample"],
-        "params": count_parameters(model),
+        "params": model.num_parameters(),
         "seconds": seconds,
         "layers": monitor.layers(),
     }

@@ -284,11 +284,6 @@ class Max(Function):
 
 
 # ------------------------------------------------------------------ functional names
-def _check_float(name, x):
-    if x.dtype.kind != "f":
-        raise TypeError(f"{name}: expected a floating-point tensor, got {x.dtype}")
-
-
 def add(a, b):
     """a + b with NumPy broadcasting; a Python number takes the tensor's dtype."""
     return Add.apply(*_binary("add", a, b))
