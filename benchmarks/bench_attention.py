@@ -5,7 +5,7 @@
 
 Three ways to run the same TCS block: the hand-written Functions of tinysnn.functional.attention
 as they run by default (Numba kernels for large arrays), the same with NumPy passes only, and
-the branches composed from primitive ops (tinysnn.functional.attention_reference), differentiated
+the branches composed from primitive ops (tinysnn.testing.composed_attention), differentiated
 by the tape.
 
 The memory bound is the time to move the bytes the hand-written block must read and write, at
@@ -30,14 +30,14 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _measure import copy_bandwidth_gbs, median_ms, table
 
-from tinysnn import Tensor
-from tinysnn.functional import attention_pools, relu
+from tinysnn import Tensor, kernels
+from tinysnn.functional import relu
 from tinysnn.functional.attention import (
     channel_attention,
     spatial_attention,
     temporal_attention,
 )
-from tinysnn.functional.attention_reference import (
+from tinysnn.testing.composed_attention import (
     channel_attention_composed,
     spatial_attention_composed,
     temporal_attention_composed,
@@ -97,9 +97,16 @@ def time_interleaved(variants, repeats):
 
 
 def with_numba(flag, fn):
+    """fn with the attention passes on the Numba kernels (flag) or on the plain reference."""
+    attention = kernels.attention
+    cpu = attention.cpu
+
     def run():
-        with attention_pools.numba_mode(flag):
+        attention.cpu = cpu if flag else attention.reference
+        try:
             fn()
+        finally:
+            attention.cpu = cpu
 
     return run
 

@@ -6,10 +6,13 @@
 Rows (each forward then backward, median of repeats):
 * F.lif + backward: the autograd path a model uses; x is a leaf, so the tape also copies
   dL/dX into x.grad (not counted in the bytes);
-* Numba, fresh outputs: kernels/lif_numba.py's lif_forward and lif_backward, which allocate
+* F.lif, user's surrogate: the same surrogate re-implemented as a plain class of the user's
+  (only ``derivative``), so the kernels take the general path: ``derivative`` fills an array
+  of slopes in one vectorised call, then the BPTT kernel reads it;
+* Numba, fresh outputs: kernels/lif/cpu.py's lif_forward and lif_backward, which allocate
   their outputs (S, H, dL/dX) as F.lif does;
 * Numba, preallocated: the same kernels writing into arrays allocated once;
-* NumPy reference loop: kernels/lif_reference.py, the specification;
+* NumPy reference loop: kernels/lif/reference.py, the specification;
 * PyTorch per-step loop: the same LIF written step by step with a custom spike Function and
   autograd (only when torch is installed), at Numba's thread count.
 
@@ -39,7 +42,9 @@ from _measure import copy_bandwidth_gbs, median_ms, table, torch_or_none
 
 from tinysnn import Tensor
 from tinysnn import functional as F
-from tinysnn.kernels import lif_numba, lif_reference
+from tinysnn.kernels.lif import cpu as lif_numba
+from tinysnn.kernels.lif import reference as lif_reference
+from tinysnn.kernels.lif import slopes
 from tinysnn.surrogate import Rectangle, Sigmoid
 
 DECAY, THRESHOLD = 0.5, 1.0
@@ -56,6 +61,16 @@ def autograd_path(x, g_spikes, surrogate):
         spikes.backward(g_spikes)
 
     return forward, forward_backward
+
+
+class UsersSurrogate:
+    """A built-in surrogate as a user would write it: any object with derivative(u)."""
+
+    def __init__(self, built_in):
+        self.built_in = built_in
+
+    def derivative(self, u):
+        return self.built_in.derivative(u)
 
 
 def kernels_fresh_outputs(x, g_spikes, surrogate):
@@ -76,7 +91,8 @@ def kernels_preallocated(x, g_spikes, surrogate):
     spikes, h, g_x = np.empty_like(x), np.empty_like(x), np.empty_like(x)
     v_init, v_last = np.zeros(x.shape[1], x.dtype), np.empty((1, x.shape[1]), x.dtype)
     g_v, g_v_init = np.zeros((1, x.shape[1]), x.dtype), np.empty(x.shape[1], x.dtype)
-    kind, c0, c1 = surrogate.kernel_args
+    kind, c0, c1 = slopes.encode(surrogate)
+    psi_unused = np.empty((1, 1), x.dtype)
 
     def forward():
         lif_numba._forward_kernel(x, v_init, dt(DECAY), dt(THRESHOLD), True, dt(0), spikes, h,
@@ -85,7 +101,7 @@ def kernels_preallocated(x, g_spikes, surrogate):
     def forward_backward():
         forward()
         lif_numba._backward_kernel(h, g_spikes, g_v, dt(DECAY), dt(THRESHOLD), True, dt(0), False,
-                                   kind, dt(c0), dt(c1), g_x, g_v_init)
+                                   kind, dt(c0), dt(c1), psi_unused, g_x, g_v_init)
 
     return forward, forward_backward
 
@@ -183,6 +199,8 @@ def main():
 
     for surrogate in (Sigmoid(alpha=4.0), Rectangle(width=0.5)):
         runners = {"F.lif + backward": autograd_path(x, g_spikes, surrogate),
+                   "F.lif, user's surrogate": autograd_path(x, g_spikes,
+                                                            UsersSurrogate(surrogate)),
                    "Numba, fresh outputs": kernels_fresh_outputs(x, g_spikes, surrogate),
                    "Numba, preallocated": kernels_preallocated(x, g_spikes, surrogate)}
         if not args.no_reference:

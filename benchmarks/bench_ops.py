@@ -29,7 +29,7 @@ from _measure import (
 
 import tinysnn.functional as F
 from tinysnn import Tensor
-from tinysnn.kernels.im2col import col2im, im2col
+from tinysnn.kernels.conv import col2im, im2col
 
 CONV = {"x": (128, 32, 16, 16), "out_channels": 64, "kernel": 3, "padding": 1}
 MEMORY_BOUND_SHAPE = (128, 64, 16, 16)

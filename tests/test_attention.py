@@ -7,12 +7,12 @@ from hypothesis import strategies as st
 
 from tinysnn import Tensor
 from tinysnn.functional import channel_attention, spatial_attention, temporal_attention
-from tinysnn.functional.attention_reference import (
+from tinysnn.testing import arrays, assert_grad_close, attention_configs
+from tinysnn.testing.composed_attention import (
     channel_attention_composed,
     spatial_attention_composed,
     temporal_attention_composed,
 )
-from tinysnn.testing import arrays, assert_grad_close, attention_configs
 
 # Small sizes: central differences cost two forward passes per element.
 SMALL = dict(max_T=4, max_B=2, max_C=4, max_side=4)

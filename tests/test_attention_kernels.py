@@ -1,20 +1,17 @@
 """The Numba attention kernels against their plain array versions (the specification)."""
 
+import contextlib
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tinysnn import Tensor
-from tinysnn.functional import attention_pools
+from tinysnn import Tensor, kernels
 from tinysnn.functional.attention import channel_attention, spatial_attention, temporal_attention
-from tinysnn.functional.attention_pools import (
-    gate_input_grad_reference,
-    gate_scale_reference,
-    pool_stats_reference,
-)
-from tinysnn.kernels import attention_numba
+from tinysnn.kernels.attention import cpu as attention_numba
+from tinysnn.kernels.attention import reference
 from tinysnn.testing import arrays, attention_configs, shapes
 
 DTYPES = st.sampled_from([np.float32, np.float64])
@@ -30,7 +27,7 @@ def test_pool_stats_kernel_matches_reference(x4, dtype, ties):
     """Mean, max and the first argmax in (i, k) order; rounding to integers makes many ties."""
     x4 = (np.round(x4) if ties else x4).astype(dtype)
     mean, top, where = attention_numba.pool_stats(x4)
-    mean_ref, top_ref, where_ref = pool_stats_reference(x4)
+    mean_ref, top_ref, where_ref = reference.pool_stats(x4)
     np.testing.assert_allclose(mean, mean_ref, **_tolerance(dtype))
     np.testing.assert_array_equal(top, top_ref)
     np.testing.assert_array_equal(where, where_ref)
@@ -44,8 +41,8 @@ def test_pool_stats_kernel_matches_reference(x4, dtype, ties):
 def test_gate_scale_kernel_matches_reference(x4, data, dtype):
     x4 = x4.astype(dtype)
     gate = data.draw(arrays((x4.shape[1], x4.shape[3]), dtype=dtype, min_value=0, max_value=1))
-    y = attention_numba.gate_scale(x4, gate, np.empty_like(x4))
-    np.testing.assert_array_equal(y, gate_scale_reference(x4, gate))
+    y = attention_numba.gate_scale(x4, gate)
+    np.testing.assert_array_equal(y, reference.gate_scale(x4, gate))
 
 
 @given(grad4=arrays(VIEWS), data=st.data(), dtype=DTYPES)
@@ -55,12 +52,20 @@ def test_gate_input_grad_kernel_matches_reference(grad4, data, dtype):
     gate, grad_mean, grad_max = (data.draw(arrays((G, Q), dtype=dtype)) for _ in range(3))
     where = data.draw(hnp.arrays(np.int64, (G, Q), elements=st.integers(0, P1 * P2 - 1)))
     args = grad4, gate, grad_mean, grad_max, where
-    dx = attention_numba.gate_input_grad(*args, np.empty_like(grad4))
-    np.testing.assert_allclose(dx, gate_input_grad_reference(*args), **_tolerance(dtype))
+    dx = attention_numba.gate_input_grad(*args)
+    np.testing.assert_allclose(dx, reference.gate_input_grad(*args), **_tolerance(dtype))
+
+
+@contextlib.contextmanager
+def numba_mode(on):
+    with pytest.MonkeyPatch.context() as patch:
+        if not on:  # the entry points call cpu.<pass>: make that the reference
+            patch.setattr(kernels.attention, "cpu", reference)
+        yield
 
 
 def _run(fn, x, weights, probe, numba):
-    with attention_pools.numba_mode(numba):
+    with numba_mode(numba):
         tensors = [Tensor(a, requires_grad=True) for a in (x, *weights)]
         out = fn(*tensors)
         out.backward(probe)
@@ -89,10 +94,10 @@ def test_branches_agree_with_and_without_numba(config, dtype, seed):
 @pytest.mark.parametrize("numba", [True, False])
 def test_tied_maxima_route_the_whole_gradient_to_the_first(numba):
     x4 = np.ones((2, 1, 3, 2))  # [P1, G, P2, Q]: every (i, k) ties for each (g, q)'s max
-    with attention_pools.numba_mode(numba):
-        _, _, where = attention_pools.pool_stats(x4)
+    with numba_mode(numba):
+        _, _, where = kernels.attention.pool_stats(x4)
         zeros, ones = np.zeros((1, 2)), np.ones((1, 2))
-        dx = attention_pools.gate_input_grad(np.zeros_like(x4), zeros, zeros, ones, where)
+        dx = kernels.attention.gate_input_grad(np.zeros_like(x4), zeros, zeros, ones, where)
     np.testing.assert_array_equal(where, [[0, 0]])
     expected = np.zeros_like(x4)
     expected[0, :, 0, :] = 1.0  # i = 0, k = 0: the first in (i, k) order

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tinysnn import Tensor, nn, random
+from tinysnn import Tensor, nn, random_state
 from tinysnn.functional import channel_attention, relu, spatial_attention, temporal_attention
 from tinysnn.testing import ATTENTION_DIMS, arrays, assert_grad_close, attention_configs
 
@@ -58,7 +58,7 @@ def test_parameters_have_the_documented_shapes(config):
 
 def test_initialisation_is_pytorch_default_uniform():
     """U(-1/sqrt(fan_in), 1/sqrt(fan_in)): fan_in = n for w1, hidden for w2, 2 k^2 for the conv."""
-    random.manual_seed(0)
+    random_state.manual_seed(0)
     ma = nn.MultiDimensionalAttention(T=60, C=256, reduction_t=5, reduction_c=8, kernel_size=7)
     for p, fan_in in [(ma.ta.w1, 60), (ma.ta.w2, 12), (ma.ca.w1, 256), (ma.ca.w2, 32),
                       (ma.sa.weight, 98)]:
@@ -70,9 +70,9 @@ def test_initialisation_is_pytorch_default_uniform():
 
 
 def test_manual_seed_makes_initialisation_repeatable():
-    random.manual_seed(3)
+    random_state.manual_seed(3)
     first = nn.MultiDimensionalAttention(8, 16, reduction_t=2, reduction_c=4).state_dict()
-    random.manual_seed(3)
+    random_state.manual_seed(3)
     second = nn.MultiDimensionalAttention(8, 16, reduction_t=2, reduction_c=4).state_dict()
     assert first.keys() == second.keys()
     for name in first:
@@ -84,7 +84,7 @@ def test_manual_seed_makes_initialisation_repeatable():
 def test_ma_gradients_along_a_random_direction(dims):
     @given(config=attention_configs(dims=dims), data=st.data(), seed=st.integers(0, 2**16))
     def check(config, data, seed):
-        random.manual_seed(seed)
+        random_state.manual_seed(seed)
         ma = _ma(config)
         x = data.draw(arrays(_shape(config), avoid=(0.0,), distinct=True, margin=1e-4))
         params = [p.data for p in ma.parameters()]
@@ -95,7 +95,7 @@ def test_ma_gradients_along_a_random_direction(dims):
 
 @given(config=attention_configs(), data=st.data())
 def test_ma_applies_t_then_c_then_s_then_relu(config, data):
-    random.manual_seed(0)
+    random_state.manual_seed(0)
     ma = _ma(config)
     x = Tensor(data.draw(arrays(_shape(config))))
     expected = x
@@ -121,7 +121,7 @@ def test_zero_weights_make_every_gate_one_half(config, data):
 
 @given(x=arrays((4, 2, 6), distinct=True, margin=1e-4, avoid=(0.0,)))
 def test_fully_connected_input_takes_temporal_attention(x):
-    random.manual_seed(1)
+    random_state.manual_seed(1)
     ma = nn.MultiDimensionalAttention(T=4, C=6, dims="T", reduction_t=2, dtype=np.float64)
     expected = relu(temporal_attention(Tensor(x), ma.ta.w1, ma.ta.w2))
     np.testing.assert_array_equal(ma(Tensor(x)).data, expected.data)

@@ -17,7 +17,7 @@ def test_numpy_arrays_stay_on_the_cpu():
 
 
 def test_importing_tinysnn_never_imports_cupy():
-    code = "import sys, tinysnn, tinysnn.train, tinysnn.plot; print('cupy' in sys.modules)"
+    code = "import sys, tinysnn, tinysnn.app.train, tinysnn.app.plot; print('cupy' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
 

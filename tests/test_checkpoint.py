@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from tinysnn.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from tinysnn.app.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 
 
 def test_round_trip(tmp_path):

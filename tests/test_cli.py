@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tinysnn.__main__ import main
+from tinysnn.app.cli import main
 
 TINY = ["--epochs", "1", "--T", "4", "--samples-per-class", "2", "--batch-size", "11",
         "--no-progress"]

@@ -9,7 +9,7 @@ from tinysnn import Tensor
 from tinysnn.autograd import Context
 from tinysnn.functional import conv2d
 from tinysnn.functional.conv import Conv2d
-from tinysnn.kernels.im2col import col2im, col2im_reference, im2col, im2col_reference
+from tinysnn.kernels.conv import col2im, im2col, reference
 from tinysnn.testing import arrays, assert_grad_close
 
 
@@ -69,11 +69,11 @@ def test_im2col_and_col2im_kernels_match_their_references(config, dtype, data):
     x_shape, (_, _, kh, kw), stride, padding = config
     x = data.draw(arrays(x_shape, dtype))
     cols = im2col(x, kh, kw, stride, padding)
-    np.testing.assert_array_equal(cols, im2col_reference(x, kh, kw, stride, padding))
+    np.testing.assert_array_equal(cols, reference.im2col(x, kh, kw, stride, padding))
     dcols = data.draw(arrays(cols.shape, dtype))
     tol = 1e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(col2im(dcols, x.shape, kh, kw, stride, padding),
-                               col2im_reference(dcols, x.shape, kh, kw, stride, padding),
+                               reference.col2im(dcols, x.shape, kh, kw, stride, padding),
                                rtol=tol, atol=tol)
 
 

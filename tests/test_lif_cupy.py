@@ -18,7 +18,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tinysnn.kernels import lif_cupy, lif_reference
+from tinysnn.kernels.lif import gpu as lif_cupy
+from tinysnn.kernels.lif import reference as lif_reference
 from tinysnn.surrogate import Sigmoid
 from tinysnn.testing import arrays, lif_configs, shapes, time_major
 

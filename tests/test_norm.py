@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from tinysnn import Tensor
 from tinysnn.functional import batch_norm
-from tinysnn.kernels import batch_norm as kernels
+from tinysnn.kernels.batch_norm import cpu, reference
 from tinysnn.testing import arrays, assert_grad_close
 
 bn_shapes = st.sampled_from([2, 3, 4]).flatmap(
@@ -56,14 +56,14 @@ def test_batch_norm_kernels_match_their_references(shape, training, dtype, data)
     x, grad = data.draw(arrays(shape, dtype)), data.draw(arrays(shape, dtype))
     weight, bias = data.draw(arrays(shape[1:2], dtype)), data.draw(arrays(shape[1:2], dtype))
     mean, var = data.draw(arrays(shape[1:2])), data.draw(arrays(shape[1:2], min_value=0.5))
-    y, m, v = kernels.batch_norm_forward(x, weight, bias, 1e-5, training, mean, var)
-    y_ref, m_ref, v_ref = kernels.forward_reference(x, weight, bias, 1e-5, training, mean, var)
+    y, m, v = cpu.batch_norm_forward(x, weight, bias, 1e-5, training, mean, var)
+    y_ref, m_ref, v_ref = reference.batch_norm_forward(x, weight, bias, 1e-5, training, mean, var)
     tol = 1e-4 if dtype == np.float32 else 1e-10
     for ours, ref in [(y, y_ref), (m, m_ref), (v, v_ref)]:
         np.testing.assert_allclose(ours, ref, rtol=tol, atol=tol)
     m, v = m + 0.1, v + 0.5  # away from a zero variance
-    ours = kernels.batch_norm_backward(grad, x, weight, m, v, 1e-5, training)
-    refs = kernels.backward_reference(grad, x, weight, m, v, 1e-5, training)
+    ours = cpu.batch_norm_backward(grad, x, weight, m, v, 1e-5, training)
+    refs = reference.batch_norm_backward(grad, x, weight, m, v, 1e-5, training)
     for a, b in zip(ours, refs):
         np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
 
@@ -107,7 +107,7 @@ def test_eval_mode_uses_running_statistics_and_leaves_them_alone():
 def test_float32_statistics_survive_a_large_mean():
     """Shifted sums: a mean of 1000 does not swamp a standard deviation of 0.01 in float32."""
     x = (1000 + 0.01 * np.random.default_rng(0).standard_normal((64, 2, 8))).astype(np.float32)
-    _, mean, var = kernels.batch_norm_forward(x, np.ones(2, np.float32), np.zeros(2, np.float32),
+    _, mean, var = cpu.batch_norm_forward(x, np.ones(2, np.float32), np.zeros(2, np.float32),
                                               1e-5, True)
     x64 = x.astype(np.float64)
     np.testing.assert_allclose(var, x64.var(axis=(0, 2)), rtol=1e-3)

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from tinysnn import Tensor
 from tinysnn.functional import avg_pool2d, max_pool2d
-from tinysnn.kernels import pool
+from tinysnn.kernels.pool import cpu, reference
 from tinysnn.testing import arrays, assert_grad_close
 
 
@@ -64,20 +64,20 @@ def test_max_pool2d_backward_matches_central_differences(config, data):
 def test_pool_kernels_match_their_references(config, dtype, data):
     shape, kernel, stride, padding = config
     x = data.draw(arrays(shape, dtype, distinct=True, margin=1e-3))
-    y, argmax = pool.max_pool_forward(x, kernel, stride, padding)
-    y_ref, argmax_ref = pool.max_pool_forward_reference(x, kernel, stride, padding)
+    y, argmax = cpu.max_pool_forward(x, kernel, stride, padding)
+    y_ref, argmax_ref = reference.max_pool_forward(x, kernel, stride, padding)
     np.testing.assert_array_equal(y, y_ref)
     np.testing.assert_array_equal(argmax, argmax_ref)
     assert argmax.dtype == np.uint8
     g = data.draw(arrays(y.shape, dtype))
-    np.testing.assert_allclose(pool.max_pool_backward(g, argmax, shape, kernel, stride, padding),
-                               pool.max_pool_backward_reference(g, argmax, shape, kernel, stride,
+    np.testing.assert_allclose(cpu.max_pool_backward(g, argmax, shape, kernel, stride, padding),
+                               reference.max_pool_backward(g, argmax, shape, kernel, stride,
                                                                 padding), rtol=1e-6)
-    np.testing.assert_allclose(pool.avg_pool_forward(x, kernel, stride, padding),
-                               pool.avg_pool_forward_reference(x, kernel, stride, padding),
+    np.testing.assert_allclose(cpu.avg_pool_forward(x, kernel, stride, padding),
+                               reference.avg_pool_forward(x, kernel, stride, padding),
                                rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(pool.avg_pool_backward(g, shape, kernel, stride, padding),
-                               pool.avg_pool_backward_reference(g, shape, kernel, stride,
+    np.testing.assert_allclose(cpu.avg_pool_backward(g, shape, kernel, stride, padding),
+                               reference.avg_pool_backward(g, shape, kernel, stride,
                                                                 padding), rtol=1e-5, atol=1e-6)
 
 
@@ -107,7 +107,7 @@ def test_max_pool2d_propagates_nan_and_ignores_padding():
 
 
 def test_max_pool2d_argmax_is_int32_for_windows_over_256_elements():
-    _, argmax = pool.max_pool_forward(np.zeros((1, 1, 17, 17)), (17, 17), (1, 1), (0, 0))
+    _, argmax = cpu.max_pool_forward(np.zeros((1, 1, 17, 17)), (17, 17), (1, 1), (0, 0))
     assert argmax.dtype == np.int32
 
 
@@ -135,13 +135,13 @@ def test_pool_errors_name_the_argument_and_shapes():
        st.sampled_from([np.float32, np.float64]), st.data())
 def test_tiling_2x2_fast_path_matches_the_reference(n, c, half_h, half_w, dtype, data):
     shape, window = (n, c, 2 * half_h, 2 * half_w), ((2, 2), (2, 2), (0, 0))
-    assert pool._tiles_2x2(shape, *window)
+    assert cpu._tiles_2x2(shape, *window)
     x = data.draw(arrays(shape, dtype))
     g = data.draw(arrays((n, c, half_h, half_w), dtype))
-    np.testing.assert_allclose(pool.avg_pool_forward(x, *window),
-                               pool.avg_pool_forward_reference(x, *window), rtol=1e-6)
-    np.testing.assert_allclose(pool.avg_pool_backward(g, shape, *window),
-                               pool.avg_pool_backward_reference(g, shape, *window), rtol=1e-6)
+    np.testing.assert_allclose(cpu.avg_pool_forward(x, *window),
+                               reference.avg_pool_forward(x, *window), rtol=1e-6)
+    np.testing.assert_allclose(cpu.avg_pool_backward(g, shape, *window),
+                               reference.avg_pool_backward(g, shape, *window), rtol=1e-6)
     assert_grad_close(lambda t: avg_pool2d(t, 2), x.astype(np.float64))
 
 
@@ -149,15 +149,15 @@ def test_tiling_2x2_fast_path_runs_on_large_inputs_too():
     # large enough for the parallel kernel (tinysnn.kernels.threads.PARALLEL_MIN_SIZE)
     x = np.random.default_rng(0).random((8, 16, 32, 32)).astype(np.float32)
     window = ((2, 2), (2, 2), (0, 0))
-    np.testing.assert_allclose(pool.avg_pool_forward(x, *window),
-                               pool.avg_pool_forward_reference(x, *window), rtol=1e-6)
+    np.testing.assert_allclose(cpu.avg_pool_forward(x, *window),
+                               reference.avg_pool_forward(x, *window), rtol=1e-6)
     g = np.random.default_rng(1).random((8, 16, 16, 16)).astype(np.float32)
-    np.testing.assert_allclose(pool.avg_pool_backward(g, x.shape, *window),
-                               pool.avg_pool_backward_reference(g, x.shape, *window), rtol=1e-6)
+    np.testing.assert_allclose(cpu.avg_pool_backward(g, x.shape, *window),
+                               reference.avg_pool_backward(g, x.shape, *window), rtol=1e-6)
 
 
 def test_odd_sides_take_the_general_kernel():
-    assert not pool._tiles_2x2((1, 1, 5, 4), (2, 2), (2, 2), (0, 0))
+    assert not cpu._tiles_2x2((1, 1, 5, 4), (2, 2), (2, 2), (0, 0))
     x = np.random.default_rng(0).random((2, 3, 5, 7))
-    np.testing.assert_allclose(pool.avg_pool_backward(np.ones((2, 3, 2, 3)), x.shape, (2, 2),
+    np.testing.assert_allclose(cpu.avg_pool_backward(np.ones((2, 3, 2, 3)), x.shape, (2, 2),
                                                       (2, 2), (0, 0))[:, :, 4, :], 0)

@@ -5,10 +5,10 @@ import pytest
 
 from tinysnn import Tensor, optim
 from tinysnn import functional as F
+from tinysnn.app.plot import membrane_of
 from tinysnn.monitor import Monitor
 from tinysnn.nn import LIF, BatchNorm2d, Flatten, Linear, Parameter, Sequential
 from tinysnn.nn.models import MASNN
-from tinysnn.plot import membrane_of
 
 
 def test_explicit_arguments_override_a_preset():

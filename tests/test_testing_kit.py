@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from tinysnn import Function, surrogate
-from tinysnn.gradcheck import GradReport, check_gradients, directional_check
 from tinysnn.testing import (
     ATTENTION_DIMS,
     PROFILE_ENV_VAR,
@@ -24,6 +23,7 @@ from tinysnn.testing import (
     shapes,
     time_major,
 )
+from tinysnn.testing.gradcheck import GradReport, check_gradients, directional_check
 
 
 # ---------------------------------------------------------------- ops with planted bugs

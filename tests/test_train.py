@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from tinysnn.checkpoint import load_checkpoint
-from tinysnn.train import TrainConfig, train
+from tinysnn.app.checkpoint import load_checkpoint
+from tinysnn.app.train import TrainConfig, train
 
 TINY = {"samples_per_class": 3, "test_samples_per_class": 2, "sensor": 16}
 
@@ -50,7 +50,7 @@ def test_resume_continues_exactly(tmp_path, monkeypatch, random_crop):
     crop = {"random_crop": random_crop}
     straight = train(tiny_config(tmp_path, "straight", epochs=3, attention="TSA", **crop))
 
-    import tinysnn.train as train_module
+    import tinysnn.app.train as train_module
 
     real_save = train_module.save_checkpoint
 

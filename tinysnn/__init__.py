@@ -17,10 +17,11 @@ from .memory import keep_freed_memory
 keep_freed_memory()  # big arrays reuse freed memory instead of page-faulting fresh pages
 
 from . import data, functional, nn, optim, surrogate
-from .autograd import Function, Tensor, is_grad_enabled, no_grad
+from .autograd import Function, is_grad_enabled, no_grad
 from .backend import to_device, xp_of
 from .nn import models
-from .random import manual_seed
+from .random_state import manual_seed
+from .tensor import Tensor
 
 __version__ = "0.1.0"
 

@@ -23,9 +23,7 @@ the leaves, so a tensor used twice gets the sum of both paths.
 import contextlib
 import threading
 
-import numpy as np
-
-from .backend import device_of, is_cupy, to_device, xp_of
+from .backend import xp_of
 
 _state = threading.local()
 
@@ -99,96 +97,34 @@ class Function:
         return results if multi else results[0]
 
 
-def _as_array(data, dtype=None):
-    if isinstance(data, Tensor):
-        data = data.data
-    if isinstance(data, np.generic):  # a NumPy scalar (what ops on 0-d arrays return)
-        data = np.asarray(data)
-    if isinstance(data, np.ndarray) or is_cupy(data):
-        return data if dtype is None else data.astype(dtype, copy=False)
-    array = np.asarray(data, dtype=dtype)
-    if dtype is None and array.dtype.kind == "f":
-        array = array.astype(np.float32)  # Python floats default to float32, as in PyTorch
-    return array
+def backward(tensor, grad=None, retain_graph=False):
+    """``tensor.backward(grad)``: accumulate d(tensor)/d(leaf) * grad into every leaf's ``.grad``.
 
-
-class Tensor:
-    """An array (``.data``, NumPy or CuPy) with an optional gradient (``.grad``, same shape)."""
-
-    __array_priority__ = 100  # so that ndarray * Tensor calls Tensor.__rmul__
-
-    def __init__(self, data, requires_grad=False, dtype=None):
-        self.data = _as_array(data, dtype)
-        if requires_grad and self.data.dtype.kind != "f":
-            raise TypeError(
-                f"Tensor: only floating-point tensors can require gradients, got {self.data.dtype}"
+    grad defaults to 1 for a scalar tensor. Visits each node once, in reverse topological
+    order; frees the graph afterwards unless ``retain_graph``.
+    """
+    if not tensor.requires_grad:
+        raise RuntimeError("backward: this tensor does not require grad (no graph to walk)")
+    if grad is None:
+        if tensor.data.size != 1:
+            raise RuntimeError(
+                f"backward: a gradient must be given for a non-scalar output of shape "
+                f"{tensor.shape}; pass grad=<array of that shape>"
             )
-        self.requires_grad = bool(requires_grad)
-        self.grad = None
-        self._node = None  # the Node that produced this tensor (None for leaves)
-        self._index = 0  # which output of that node
-
-    # ----------------------------------------------------------------- properties
-    shape = property(lambda self: self.data.shape)
-    dtype = property(lambda self: self.data.dtype)
-    ndim = property(lambda self: self.data.ndim)
-    size = property(lambda self: self.data.size)
-    device = property(lambda self: device_of(self.data))
-    is_leaf = property(lambda self: self._node is None)
-
-    def __len__(self):
-        return len(self.data)
-
-    def __repr__(self):
-        grad = ", requires_grad=True" if self.requires_grad else ""
-        return f"Tensor({self.data!r}{grad})"
-
-    def numpy(self):
-        """The data as a NumPy array (copied to the host for CuPy)."""
-        return to_device(self.data, "cpu")
-
-    def item(self):
-        return self.data.item()
-
-    @property
-    def graph_freed(self):
-        """True when a backward has already freed the graph that produced this tensor."""
-        return self._node is not None and self._node.ctx is None
-
-    def detach(self):
-        """A leaf tensor sharing the data, cut from the graph."""
-        return Tensor(self.data)
-
-    def zero_grad(self):
-        self.grad = None
-
-    # ------------------------------------------------------------------- backward
-    def backward(self, grad=None, retain_graph=False):
-        """Accumulate d(self)/d(leaf) * grad into every leaf that requires a gradient."""
-        if not self.requires_grad:
-            raise RuntimeError("backward: this tensor does not require grad (no graph to walk)")
-        if grad is None:
-            if self.data.size != 1:
-                raise RuntimeError(
-                    f"backward: a gradient must be given for a non-scalar output of shape "
-                    f"{self.shape}; pass grad=<array of that shape>"
-                )
-            grad = xp_of(self.data).ones_like(self.data)
-        grad = _as_array(grad, self.dtype)
-        if grad.shape != self.shape:
-            raise ValueError(f"backward: grad has shape {grad.shape}, output has {self.shape}")
-        if self._node is None:
-            self.grad = grad if self.grad is None else self.grad + grad
-            return
-        _check_not_freed(self._node)
-        self._node.accumulate(self._index, grad)
-        for node in _reverse_topological(self._node):
-            _run_backward(node)
-            node.out_grads = [None] * len(node.out_grads)
-            if not retain_graph:
-                node.ctx, node.inputs = None, ()
-
-    # Operators and methods are attached by tinysnn.functional.basic.
+        grad = xp_of(tensor.data).ones_like(tensor.data)
+    grad = as_array(grad, tensor.dtype)
+    if grad.shape != tensor.shape:
+        raise ValueError(f"backward: grad has shape {grad.shape}, output has {tensor.shape}")
+    if tensor._node is None:
+        tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+        return
+    _check_not_freed(tensor._node)
+    tensor._node.accumulate(tensor._index, grad)
+    for node in _reverse_topological(tensor._node):
+        _run_backward(node)
+        node.out_grads = [None] * len(node.out_grads)
+        if not retain_graph:
+            node.ctx, node.inputs = None, ()
 
 
 def _check_not_freed(node):
@@ -250,3 +186,6 @@ def _run_backward(node):
             t.grad = g.copy() if t.grad is None else t.grad + g
         else:
             t._node.accumulate(t._index, g)
+
+
+from .tensor import Tensor, as_array  # noqa: E402  (Tensor.backward calls back into this module)

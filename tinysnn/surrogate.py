@@ -17,20 +17,20 @@ Sharpness convention: a larger alpha / slope, or a smaller width, is closer to t
     FastSigmoid(slope=25) psi = (slope/2) / (1 + slope |u|)^2  (snnTorch's fast sigmoid / 2 * slope)
 
 Surrogates are frozen dataclasses: hashable, comparable, with a readable repr for configs.
-The Numba kernels cannot take Python objects, so each surrogate also reduces to
-``kernel_args = (kind, c0, c1)``: an integer code and two constants, from which
-``kernels/lif_numba.py`` computes the same psi bit for bit (tests check it).
+Any object with a ``derivative(u)`` method works as a surrogate in ``F.lif``, ``F.spike`` and
+the neurons (``primitive(u)`` is optional: gradient checks use it). The LIF kernels compute the
+five built-in slopes inside their loops (``kernels/lif/slopes.py`` holds that encoding and the
+formulas' Numba and CUDA twins); for any other surrogate they call its ``derivative`` once on
+the whole array of membranes.
 """
 
 import math
 from dataclasses import dataclass
-from typing import ClassVar, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
 from .backend import xp_of
-
-SIGMOID, ATAN, RECTANGLE, TRIANGLE, FAST_SIGMOID = range(5)  # the kernels' `kind` codes
 
 
 def _typed(value, u):
@@ -45,9 +45,7 @@ def _check_positive(owner, name, value):
 
 @dataclass(frozen=True)
 class Surrogate:
-    """Base class: subclasses set ``kind`` and define derivative, primitive and kernel_args."""
-
-    kind: ClassVar[int]
+    """Base class of the built-in surrogates: each defines derivative and primitive."""
 
     def derivative(self, u):
         """psi(u), the surrogate slope. u: any shape (NumPy or CuPy) -> same shape and dtype."""
@@ -57,10 +55,6 @@ class Surrogate:
         """The smooth step psi is the derivative of (0 far below, 1 far above threshold)."""
         raise NotImplementedError
 
-    @property
-    def kernel_args(self):
-        """(kind, c0, c1): what the Numba and CuPy kernels need to compute ``derivative``."""
-        raise NotImplementedError
 
 
 @dataclass(frozen=True)
@@ -68,7 +62,6 @@ class Sigmoid(Surrogate):
     """psi(u) = alpha * s * (1 - s) with s = sigmoid(alpha * u); primitive s. Peak alpha / 4."""
 
     alpha: float = 4.0
-    kind: ClassVar[int] = SIGMOID
 
     def __post_init__(self):
         _check_positive("Sigmoid", "alpha", self.alpha)
@@ -84,9 +77,6 @@ class Sigmoid(Surrogate):
         e = exp_nonpositive(-xp.abs(x))
         return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))  # sigmoid(x), stable for both signs
 
-    @property
-    def kernel_args(self):
-        return SIGMOID, self.alpha, 0.0
 
 
 @dataclass(frozen=True)
@@ -94,7 +84,6 @@ class ATan(Surrogate):
     """psi(u) = (alpha/2) / (1 + (pi/2 alpha u)^2); primitive atan(pi/2 alpha u) / pi + 1/2."""
 
     alpha: float = 2.0
-    kind: ClassVar[int] = ATAN
 
     def __post_init__(self):
         _check_positive("ATan", "alpha", self.alpha)
@@ -107,9 +96,6 @@ class ATan(Surrogate):
         z = _typed(math.pi / 2 * self.alpha, u) * u
         return xp_of(u).arctan(z) / _typed(math.pi, u) + _typed(0.5, u)
 
-    @property
-    def kernel_args(self):
-        return ATAN, self.alpha / 2, math.pi / 2 * self.alpha
 
 
 @dataclass(frozen=True)
@@ -120,7 +106,6 @@ class Rectangle(Surrogate):
     """
 
     width: float = 1.0
-    kind: ClassVar[int] = RECTANGLE
 
     def __post_init__(self):
         _check_positive("Rectangle", "width", self.width)
@@ -132,9 +117,6 @@ class Rectangle(Surrogate):
     def primitive(self, u):
         return xp_of(u).clip(u * _typed(1 / self.width, u) + _typed(0.5, u), 0, 1)
 
-    @property
-    def kernel_args(self):
-        return RECTANGLE, 1 / self.width, self.width / 2
 
 
 @dataclass(frozen=True)
@@ -145,7 +127,6 @@ class Triangle(Surrogate):
     """
 
     width: float = 1.0
-    kind: ClassVar[int] = TRIANGLE
 
     def __post_init__(self):
         _check_positive("Triangle", "width", self.width)
@@ -161,9 +142,6 @@ class Triangle(Surrogate):
         v = xp.clip(u * _typed(2 / self.width, u), -1, 1)  # u / h, clipped to the support
         return xp.where(v < 0, (1 + v) * (1 + v) / 2, 1 - (1 - v) * (1 - v) / 2)
 
-    @property
-    def kernel_args(self):
-        return TRIANGLE, 2 / self.width, 0.0
 
 
 @dataclass(frozen=True)
@@ -175,7 +153,6 @@ class FastSigmoid(Surrogate):
     """
 
     slope: float = 25.0
-    kind: ClassVar[int] = FAST_SIGMOID
 
     def __post_init__(self):
         _check_positive("FastSigmoid", "slope", self.slope)
@@ -188,9 +165,6 @@ class FastSigmoid(Surrogate):
         k = _typed(self.slope, u)
         return (1 + k * u / (1 + k * xp_of(u).abs(u))) / 2
 
-    @property
-    def kernel_args(self):
-        return FAST_SIGMOID, self.slope / 2, self.slope
 
 
 # ---------------------------------------------------------------------------- e**x for x <= 0
@@ -198,9 +172,7 @@ class FastSigmoid(Surrogate):
 # bit for a few percent of inputs, and Numba cannot vectorise the C library's. The LIF kernels
 # must equal the NumPy reference bit for bit and run at memory speed, so the Sigmoid surrogate
 # uses this exp, made of + - * floor and the float's exponent bits only. It is written once for
-# arrays (here) and once for scalars (kernels/lif_numba.py, from the same constants).
-#: the surrogates the LIF kernels compute (exact types: a subclass may change the slope)
-BUILT_IN_SURROGATES = (Sigmoid, ATan, Rectangle, Triangle, FastSigmoid)
+# arrays (here) and once for scalars (kernels/lif/slopes.py, from the same constants).
 
 
 class ExpConstants(NamedTuple):

@@ -20,12 +20,14 @@ from .basic import (
     sub,
     sum,
     tanh,
+    to,
     unbroadcast,
 )
-from .conv import avg_pool2d, conv2d, max_pool2d
+from .conv import conv2d
 from .dense import linear
 from .dropout import dropout
 from .lif import lif
 from .loss import cross_entropy, mse_loss
 from .norm import batch_norm
+from .pool import avg_pool2d, max_pool2d
 from .shape import concatenate, flatten, getitem, permute, reshape, stack, transpose

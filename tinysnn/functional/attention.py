@@ -20,14 +20,15 @@ Backward of y = x * a(x), for every branch (g = dL/dy):
                                then through the pools: average spreads evenly over its window,
                                max routes to the argmax only.
 
-The big-array passes live in ``attention_pools`` (one 4-D view serves all three branches);
+The big-array passes live in ``kernels/attention`` (one 4-D view serves all three branches);
 this file holds the small parts: the MLP, the convolution, and the checks on the arguments.
-``attention_reference`` builds the same branches from primitive ops, for the tests.
+``tinysnn.testing.composed_attention`` builds the same branches from primitive ops, for tests.
 """
 
-from ..autograd import Function, Tensor
+from ..autograd import Function
 from ..backend import xp_of
-from .attention_pools import gate_input_grad, gate_scale, grad_dot_input, pool_stats
+from ..kernels.attention import gate_input_grad, gate_scale, grad_dot_input, pool_stats
+from ..tensor import Tensor
 from .basic import sigmoid_array
 
 

@@ -1,4 +1,4 @@
-"""Elementwise, reduction, shape and matrix Functions, and the Tensor operators built on them.
+"""Elementwise, reduction and matrix Functions, and their functional names (``F.add``, ...).
 
 Broadcasting follows NumPy. The backward of a broadcast is a sum: ``unbroadcast`` sums
 a gradient back to an input's shape, and every binary op uses it.
@@ -6,9 +6,9 @@ a gradient back to an input's shape, and every binary op uses it.
 
 import numpy as np
 
-from ..autograd import Function, Tensor
+from ..autograd import Function
 from ..backend import device_of, to_device, xp_of
-from .shape import flatten, getitem, permute, reshape, transpose  # for the Tensor methods
+from ..tensor import Tensor
 
 
 def unbroadcast(grad, shape):
@@ -366,51 +366,8 @@ def max(x, axis=None, keepdims=False):
     return Max.apply(x, axis=axis, keepdims=keepdims)
 
 
-# ------------------------------------------------------------------ Tensor operators
-def _compare(op):
-    def method(self, other):
-        other = other.data if isinstance(other, Tensor) else other
-        return Tensor(op(self.data, other))
-
-    return method
-
-
 def to(x, device=None, dtype=None):
     """x moved to 'cpu' / 'cuda' and/or cast to ``dtype``; gradients flow back through it."""
     if device is not None and device not in ("cpu", "cuda", "gpu"):
         raise ValueError(f"to: device must be 'cpu' or 'cuda', got {device!r}")
     return Convert.apply(x, device=device, dtype=dtype)
-
-
-Tensor.to = to
-Tensor.__add__ = add
-Tensor.__radd__ = lambda self, other: add(other, self)
-Tensor.__sub__ = sub
-Tensor.__rsub__ = lambda self, other: sub(other, self)
-Tensor.__mul__ = mul
-Tensor.__rmul__ = lambda self, other: mul(other, self)
-Tensor.__truediv__ = div
-Tensor.__rtruediv__ = lambda self, other: div(other, self)
-Tensor.__pow__ = pow
-Tensor.__matmul__ = matmul
-Tensor.__rmatmul__ = lambda self, other: matmul(other, self)
-Tensor.__neg__ = neg
-Tensor.__getitem__ = getitem
-Tensor.__lt__ = _compare(lambda a, b: a < b)
-Tensor.__le__ = _compare(lambda a, b: a <= b)
-Tensor.__gt__ = _compare(lambda a, b: a > b)
-Tensor.__ge__ = _compare(lambda a, b: a >= b)
-Tensor.eq = _compare(lambda a, b: a == b)
-Tensor.sum = sum
-Tensor.mean = mean
-Tensor.max = max
-Tensor.exp = exp
-Tensor.log = log
-Tensor.relu = relu
-Tensor.sigmoid = sigmoid
-Tensor.tanh = tanh
-Tensor.reshape = reshape
-Tensor.permute = permute
-Tensor.transpose = transpose
-Tensor.flatten = flatten
-Tensor.T = property(lambda self: permute(self, tuple(range(self.ndim))[::-1]))

@@ -1,4 +1,4 @@
-"""2-D convolution (im2col + one GEMM) and 2-D average / max pooling, on [N, C, H, W].
+"""2-D convolution on [N, C, H, W]: im2col + one GEMM forward, its adjoint backward.
 
 Time-major sequences [T, B, C, H, W] are folded into N = T*B by the nn layers, not here.
 
@@ -13,13 +13,13 @@ W2 = weight.reshape(O, C*kh*kw),
 Forward saves x, not cols: cols is kh*kw times larger than x, and a spiking network keeps
 every time step's activations until backward, so backward recomputes cols (one cheap pass)
 and only when the weight gradient is wanted. On the CPU, cols and dcols live in one reused
-per-thread buffer (``kernels.im2col.scratch``) instead of a fresh allocation per call.
+per-thread buffer (``kernels.conv.scratch``) instead of a fresh allocation per call.
 """
 
-from ..autograd import Function, Tensor
+from ..autograd import Function
 from ..backend import is_cupy, xp_of
-from ..kernels.im2col import col2im, im2col, output_size, scratch
-from ..kernels.pool import avg_pool_backward, avg_pool_forward, max_pool_backward, max_pool_forward
+from ..kernels.conv import col2im, im2col, output_size, scratch
+from ..tensor import Tensor
 
 
 def _scratch_cols(x, weight, pixels):
@@ -71,39 +71,6 @@ class Conv2d(Function):
         if needs[2]:
             gb = g2.sum(axis=1)
         return gx, gw, gb
-
-
-class AvgPool2d(Function):
-    """x: [N, C, H, W] -> y: [N, C, Ho, Wo], the mean over each window (padding counts as 0)."""
-
-    @staticmethod
-    def forward(ctx, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0)):
-        ctx.x_shape, ctx.args = x.shape, (kernel, stride, padding)
-        return avg_pool_forward(x, kernel, stride, padding)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return (avg_pool_backward(grad, ctx.x_shape, *ctx.args),)
-
-
-class MaxPool2d(Function):
-    """x: [N, C, H, W] -> y: [N, C, Ho, Wo], the max over each window (padding counts as -inf).
-
-    Saves the argmax of each window as an offset i*kw + j inside it (uint8 for windows up to
-    256 elements); the gradient goes to the argmax only.
-    """
-
-    @staticmethod
-    def forward(ctx, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0)):
-        y, argmax = max_pool_forward(x, kernel, stride, padding)
-        ctx.save_for_backward(argmax)
-        ctx.x_shape, ctx.args = x.shape, (kernel, stride, padding)
-        return y
-
-    @staticmethod
-    def backward(ctx, grad):
-        (argmax,) = ctx.saved
-        return (max_pool_backward(grad, argmax, ctx.x_shape, *ctx.args),)
 
 
 # ------------------------------------------------------------------ functional names
@@ -158,27 +125,3 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
     if bias.dtype != x.dtype:
         raise TypeError(f"conv2d: x is {x.dtype}, bias is {bias.dtype}; convert one first")
     return Conv2d.apply(x, weight, bias, stride=stride, padding=padding)
-
-
-def _pool_args(name, x, kernel_size, stride, padding):
-    _check_input(name, x)
-    kernel = _pair(name, "kernel_size", kernel_size, 1)
-    stride = kernel if stride is None else _pair(name, "stride", stride, 1)
-    padding = _pair(name, "padding", padding, 0)
-    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
-        raise ValueError(f"{name}: padding {padding} must be at most half the kernel {kernel}")
-    _check_window(name, x, kernel, padding)
-    return {"kernel": kernel, "stride": stride, "padding": padding}
-
-
-def avg_pool2d(x, kernel_size, stride=None, padding=0):
-    """Mean over kernel windows. x: [N, C, H, W] -> [N, C, Ho, Wo]; stride defaults to kernel.
-
-    Padded positions count as zeros in the mean (PyTorch's count_include_pad=True).
-    """
-    return AvgPool2d.apply(x, **_pool_args("avg_pool2d", x, kernel_size, stride, padding))
-
-
-def max_pool2d(x, kernel_size, stride=None, padding=0):
-    """Max over kernel windows. x: [N, C, H, W] -> [N, C, Ho, Wo]; stride defaults to kernel."""
-    return MaxPool2d.apply(x, **_pool_args("max_pool2d", x, kernel_size, stride, padding))

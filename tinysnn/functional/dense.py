@@ -1,6 +1,7 @@
 """The fully connected layer's op: y = x W^T + b as one Function (one GEMM each way)."""
 
-from ..autograd import Function, Tensor
+from ..autograd import Function
+from ..tensor import Tensor
 
 
 class Linear(Function):

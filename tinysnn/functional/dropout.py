@@ -8,8 +8,9 @@ Generator reproduces a run exactly.
 
 import numpy as np
 
-from ..autograd import Function, Tensor
+from ..autograd import Function
 from ..backend import is_cupy, to_device
+from ..tensor import Tensor
 
 
 class Dropout(Function):

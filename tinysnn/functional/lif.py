@@ -4,7 +4,7 @@
     spikes, v = F.lif(x, return_membrane=True)            # v: [T, B, ...] membrane after reset
 
 The recurrence (charge, fire with >=, hard or soft reset) and its BPTT are in
-``kernels/lif_reference.py``; this file checks arguments, picks the kernels (Numba for NumPy
+``kernels/lif/reference.py``; this file checks arguments, picks the kernels (Numba for NumPy
 arrays, CuPy for CuPy arrays) and wires them into the autograd tape. Backward keeps only H, the
 membrane before reset (4 bytes per neuron-step in float32), and recomputes spikes and slopes.
 """
@@ -14,25 +14,13 @@ import numbers
 
 import numpy as np
 
-from ..autograd import Function, Tensor
-from ..backend import is_cupy, xp_of
-from ..kernels import lif_reference
-from ..surrogate import BUILT_IN_SURROGATES, Sigmoid
+from ..autograd import Function
+from ..backend import xp_of
+from ..kernels import lif as kernels
+from ..surrogate import Sigmoid
+from ..tensor import Tensor
 
 _MEMBRANE_CHOICES = (False, True, "last")
-
-
-def _kernels(array, spike_fn):
-    """The module with lif_forward/lif_backward for this array (and spike function)."""
-    if spike_fn is not None:
-        return lif_reference  # a smooth spike function: the plain loop (tests, experiments)
-    if is_cupy(array):
-        from ..kernels import lif_cupy  # imported only when a CuPy array arrives
-
-        return lif_cupy
-    from ..kernels import lif_numba
-
-    return lif_numba
 
 
 class LIFSequence(Function):
@@ -42,19 +30,17 @@ class LIFSequence(Function):
     @staticmethod
     def forward(ctx, x, v_init, *, decay, threshold, reset, v_reset, detach_reset, surrogate,
                 membrane="last", spike_fn=None):
-        kernels = _kernels(x, spike_fn)
-        extra = {} if spike_fn is None else {"spike_fn": spike_fn}
         spikes, h, v = kernels.lif_forward(x, v_init, decay, threshold, reset, v_reset,
-                                           keep_membrane=(membrane == "all"), **extra)
+                                           keep_membrane=(membrane == "all"), spike_fn=spike_fn)
         ctx.save_for_backward(h)
         ctx.params = (decay, threshold, reset, v_reset, detach_reset, surrogate)
-        ctx.kernels, ctx.extra = kernels, extra
+        ctx.spike_fn = spike_fn
         return spikes, v
 
     @staticmethod
     def backward(ctx, g_spikes, g_v):
         (h,) = ctx.saved
-        g_x, g_v_init = ctx.kernels.lif_backward(h, g_spikes, g_v, *ctx.params, **ctx.extra)
+        g_x, g_v_init = kernels.lif_backward(h, g_spikes, g_v, *ctx.params, spike_fn=ctx.spike_fn)
         return g_x, (g_v_init if ctx.needs_input_grad[1] else None)
 
 
@@ -73,10 +59,8 @@ def _check_arguments(x, decay, threshold, reset, v_reset, surrogate, v_init, ret
     _check_number("v_reset", v_reset)
     if reset not in ("hard", "soft"):
         raise ValueError(f"lif: reset must be 'hard' or 'soft', got {reset!r}")
-    if type(surrogate) not in BUILT_IN_SURROGATES:
-        names = ", ".join(cls.__name__ for cls in BUILT_IN_SURROGATES)
-        raise TypeError(f"lif: surrogate must be one of tinysnn.surrogate's {names} (the kernels "
-                        f"compute only those; a new one needs a kind in kernels/lif_numba.py), "
+    if not callable(getattr(surrogate, "derivative", None)):
+        raise TypeError(f"lif: surrogate must have a derivative(u) method (array in, array out), "
                         f"got {surrogate!r}")
     if not any(return_membrane is choice for choice in _MEMBRANE_CHOICES):
         raise ValueError(f"lif: return_membrane must be False, True or 'last', "

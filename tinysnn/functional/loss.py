@@ -4,8 +4,9 @@ Both reduce with ``reduction`` = "mean" (default), "sum" or "none" (one value pe
 for MSE, per sample for cross-entropy), as in PyTorch.
 """
 
-from ..autograd import Function, Tensor
+from ..autograd import Function
 from ..backend import xp_of
+from ..tensor import Tensor
 
 REDUCTIONS = ("mean", "sum", "none")
 

@@ -8,12 +8,13 @@ estimates IN PLACE with PyTorch's rule (the unbiased variance goes into the runn
     running_var  = (1 - momentum) * running_var  + momentum * var * M / (M - 1)
 
 Eval normalises with the running estimates. The equations of the forward and backward sit
-beside their loops in ``tinysnn/kernels/batch_norm.py``.
+beside their loops in ``tinysnn/kernels/batch_norm/``.
 """
 
-from ..autograd import Function, Tensor
+from ..autograd import Function
 from ..backend import xp_of
 from ..kernels.batch_norm import batch_norm_backward, batch_norm_forward
+from ..tensor import Tensor
 
 
 class BatchNorm(Function):

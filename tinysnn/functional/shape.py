@@ -7,8 +7,9 @@ permutation, of an index a scatter-add, of a concatenation a split.
 
 import numpy as np
 
-from ..autograd import Function, Tensor
+from ..autograd import Function
 from ..backend import xp_of
+from ..tensor import Tensor
 
 
 class Reshape(Function):

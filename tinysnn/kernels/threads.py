@@ -1,33 +1,30 @@
-"""One thread for small inputs: waking Numba's thread pool costs more than a small loop.
+"""The one rule for how many threads a Numba kernel uses: one for small inputs, all for large.
 
-A ``parallel=True`` kernel spends tens of microseconds starting and joining its threads
-(far more on a busy machine), while a few thousand elements take a few microseconds on one
-core. ``serial_twin`` compiles the same Python source without threads (``prange`` then runs
-as ``range``), and ``for_size`` picks one of the two by the number of elements touched:
+A ``parallel=True`` kernel wakes Numba's thread pool on every call. For a few thousand elements
+the work takes microseconds and the wake-up can take longer, far longer on a busy machine, so
+below ``PARALLEL_MIN_SIZE`` elements a kernel runs on the calling thread alone (``prange`` then
+runs as ``range``). Every kernel family calls its Numba kernels inside this context manager:
 
-    kernel = for_size(_pool_numba, _pool_numba_serial, x.size)
+    with threads_for(x.size):
+        _forward_kernel(x, ..., out)
 """
 
-import types
+import contextlib
 
-from numba import njit
+import numba
 
-PARALLEL_MIN_SIZE = 1 << 15  # elements; below this the serial twin is faster
-
-
-def serial_twin(kernel):
-    """``kernel`` (a ``@njit(parallel=True)`` dispatcher) compiled again without threads.
-
-    Compiled from a renamed copy of the Python function, so that Numba's on-disk cache, which
-    keys entries by name and signature but not by the ``parallel`` flag, keeps both versions.
-    """
-    fn = getattr(kernel, "py_func", kernel)  # a plain function under NUMBA_DISABLE_JIT=1
-    copy = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + "_serial",
-                              fn.__defaults__, fn.__closure__)
-    copy.__qualname__ = fn.__qualname__ + "_serial"
-    return njit(cache=True)(copy)
+PARALLEL_MIN_SIZE = 1 << 15  # elements; below this one thread is faster than waking the pool
 
 
-def for_size(parallel_kernel, serial_kernel, size):
-    """The parallel kernel when ``size`` elements are worth the threads, else the serial one."""
-    return parallel_kernel if size >= PARALLEL_MIN_SIZE else serial_kernel
+@contextlib.contextmanager
+def threads_for(size):
+    """Run the block with one Numba thread if ``size`` elements are too few to share out."""
+    if size >= PARALLEL_MIN_SIZE:
+        yield
+        return
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(threads)

@@ -14,8 +14,7 @@ import math
 
 import numpy as np
 
-from .. import random
-from ..autograd import Tensor
+from .. import random_state
 from ..functional.attention import (
     ChannelGate,
     SpatialGate,
@@ -25,6 +24,7 @@ from ..functional.attention import (
     temporal_attention,
 )
 from ..functional.basic import relu
+from ..tensor import Tensor
 from .module import Module, Parameter
 
 
@@ -59,8 +59,9 @@ class _MLPAttention(Module):
         super().__init__()
         hidden = _hidden_size(layer, n, axis, reduction)
         self.reduction = reduction
-        self.w1 = Parameter(random.uniform((hidden, n), 1 / math.sqrt(n), dtype))  # fan_in = n
-        self.w2 = Parameter(random.uniform((n, hidden), 1 / math.sqrt(hidden), dtype))
+        # fan_in = n for w1 and hidden for w2
+        self.w1 = Parameter(random_state.uniform((hidden, n), 1 / math.sqrt(n), dtype))
+        self.w2 = Parameter(random_state.uniform((n, hidden), 1 / math.sqrt(hidden), dtype))
 
 
 class TemporalAttention(_MLPAttention):
@@ -126,7 +127,7 @@ class SpatialAttention(Module):
                 f"keeps H and W), got {kernel_size!r}"
             )
         self.kernel_size = k
-        self.weight = Parameter(random.uniform((1, 2, k, k), 1 / math.sqrt(2 * k * k), dtype))
+        self.weight = Parameter(random_state.uniform((1, 2, k, k), 1 / math.sqrt(2 * k * k), dtype))
 
     def forward(self, x):
         return spatial_attention(x, self.weight)

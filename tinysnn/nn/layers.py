@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from .. import functional as F
-from .. import random
+from .. import random_state
 from .module import Module, Parameter
 
 
@@ -39,8 +39,8 @@ class Linear(Module):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
         bound = 1 / math.sqrt(in_features)  # kaiming_uniform(a=sqrt 5) == U(+-1/sqrt(fan_in))
-        self.weight = Parameter(random.uniform((out_features, in_features), bound, dtype))
-        self.bias = Parameter(random.uniform((out_features,), bound, dtype)) if bias else None
+        self.weight = Parameter(random_state.uniform((out_features, in_features), bound, dtype))
+        self.bias = Parameter(random_state.uniform((out_features,), bound, dtype)) if bias else None
 
     def forward(self, x):
         return F.linear(x, self.weight, self.bias)
@@ -59,8 +59,9 @@ class Conv2d(Module):
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.padding = (kh, kw), stride, padding
         bound = 1 / math.sqrt(in_channels * kh * kw)
-        self.weight = Parameter(random.uniform((out_channels, in_channels, kh, kw), bound, dtype))
-        self.bias = Parameter(random.uniform((out_channels,), bound, dtype)) if bias else None
+        self.weight = Parameter(random_state.uniform((out_channels, in_channels, kh, kw), bound,
+                                                     dtype))
+        self.bias = Parameter(random_state.uniform((out_channels,), bound, dtype)) if bias else None
 
     def forward(self, x):
         _check_rank("Conv2d", x, (4, 5), "[N, C, H, W] or [T, B, C, H, W]")
@@ -169,7 +170,7 @@ class Dropout(Module):
         self.p = p
 
     def forward(self, x):
-        return F.dropout(x, self.p, self.training, random.generator())
+        return F.dropout(x, self.p, self.training, random_state.generator())
 
     def extra_repr(self):
         return f"p={self.p}"

@@ -9,8 +9,8 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ..autograd import Tensor
 from ..backend import device_of, to_device
+from ..tensor import Tensor
 
 
 class Parameter(Tensor):

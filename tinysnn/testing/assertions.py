@@ -15,9 +15,9 @@ Both compare the hand-written backward with central differences of the forward, 
 import numpy as np
 from hypothesis import given
 
-from ..autograd import Tensor
 from ..backend import is_cupy
-from ..gradcheck import check_gradients, directional_check
+from ..tensor import Tensor
+from .gradcheck import check_gradients, directional_check
 
 ELEMENTWISE_LIMIT = 2000  # method="auto": per-element differences up to this many elements
 

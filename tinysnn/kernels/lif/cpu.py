@@ -1,4 +1,4 @@
-"""The LIF recurrence and its BPTT in Numba: the same arithmetic as lif_reference.py, fast.
+"""The LIF recurrence and its BPTT in Numba: the same arithmetic as reference.py, fast.
 
 Arrays are flattened to [T, N] (C order: neuron n at step t is x[t, n]). Neurons are
 independent, so ``prange`` hands out contiguous chunks of CHUNK neurons; inside a chunk the time
@@ -8,86 +8,22 @@ small buffer that stays in cache. Outputs are preallocated by the Python wrapper
 and return any [T, ...] shape, exactly like the reference.
 
 Saved for backward: H alone (the pre-reset membrane, x's dtype: 4 bytes per neuron-step in
-float32). S = H >= threshold and psi = surrogate'(H - threshold) are recomputed.
+float32). S = H >= threshold and psi = surrogate'(H - threshold) are recomputed: inside the
+backward kernel for the built-in surrogates (``slopes.py``), or read from an array that the
+surrogate's own ``derivative`` filled for any other.
 
 Float32 stays float32: every scalar is cast to the array's dtype before the call, and constants
 inside the kernels are made with ``dtype.type``. ``error_model="numpy"`` lets divisions follow
 IEEE rules instead of raising ZeroDivisionError, which is what allows them to vectorise.
 """
 
-import contextlib
-import math
-
-import numba
 import numpy as np
-from numba import njit, prange, types
-from numba.extending import overload
-from numba.np.numpy_support import as_dtype
+from numba import njit, prange
 
-from ..surrogate import (
-    ATAN,
-    EXP_CONSTANTS,
-    RECTANGLE,
-    SIGMOID,
-    TRIANGLE,
-    exp_nonpositive,
-)
-from .threads import PARALLEL_MIN_SIZE
+from ..threads import threads_for
+from .slopes import GIVEN, GIVEN_SLOPE, encode, slopes, surrogate_slopes
 
 CHUNK = 16384  # neurons per parallel task: its buffers stay in L2, its rows are long streams
-
-
-@overload(exp_nonpositive, inline="always")
-def _exp_nonpositive_scalar(x):
-    """Numba's twin of ``surrogate.exp_nonpositive`` for one scalar: the same operations in the
-    same order, so the same bits."""
-    if not isinstance(x, types.Float):
-        return None
-    dt = as_dtype(x)
-    c = EXP_CONSTANTS[dt]
-    float_type, int_type, bias, shift = dt.type, c.int_type, c.bias, c.mantissa_bits
-    lowest, ln2_hi, ln2_lo = dt.type(c.lowest), dt.type(c.ln2_hi), dt.type(c.ln2_lo)
-    log2e, half, zero = dt.type(1 / math.log(2)), dt.type(0.5), dt.type(0)
-    taylor = tuple(dt.type(a) for a in c.taylor)
-    degree = len(taylor) - 1
-
-    def exp_nonpositive_scalar(x):
-        clamped = max(lowest, x)
-        k = np.floor(clamped * log2e + half)  # x = k ln2 + r
-        r = (clamped - k * ln2_hi) - k * ln2_lo
-        p = taylor[degree]
-        for i in range(degree - 1, -1, -1):  # Horner over 1/n!
-            p = p * r + taylor[i]
-        two_to_k = int_type((int_type(k) + bias) << shift).view(float_type)
-        return zero if x < lowest else p * two_to_k
-
-    return exp_nonpositive_scalar
-
-
-@njit(inline="always", error_model="numpy")
-def _surrogate_slopes(kind, c0, c1, h_t, threshold, psi):
-    """psi[j] = surrogate'(h_t[j] - threshold) for one row; the formulas of surrogate.py with
-    (kind, c0, c1) = surrogate.kernel_args. The switch sits outside the loops so each vectorises."""
-    one, zero = h_t.dtype.type(1), h_t.dtype.type(0)
-    if kind == SIGMOID:  # c0 = alpha
-        for j in range(h_t.size):
-            e = exp_nonpositive(-abs(c0 * (h_t[j] - threshold)))
-            psi[j] = c0 * e / ((one + e) * (one + e))
-    elif kind == ATAN:  # c0 = alpha/2, c1 = pi/2 alpha
-        for j in range(h_t.size):
-            z = c1 * (h_t[j] - threshold)
-            psi[j] = c0 / (one + z * z)
-    elif kind == RECTANGLE:  # c0 = 1/width, c1 = width/2
-        for j in range(h_t.size):
-            psi[j] = c0 if abs(h_t[j] - threshold) < c1 else zero
-    elif kind == TRIANGLE:  # c0 = 1/h = 2/width
-        for j in range(h_t.size):
-            distance = abs(h_t[j] - threshold) * c0
-            psi[j] = (one - distance) * c0 if distance < one else zero
-    else:  # FAST_SIGMOID: c0 = slope/2, c1 = slope
-        for j in range(h_t.size):
-            d = one + c1 * abs(h_t[j] - threshold)
-            psi[j] = c0 / (d * d)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -119,8 +55,12 @@ def _forward_kernel(x, v_init, decay, threshold, hard, v_reset, spikes, h, v_out
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def _backward_kernel(h, g_spikes, g_v, decay, threshold, hard, v_reset, detach_reset, kind, c0,
-                     c1, g_x, g_v_init):
-    """h, g_spikes, g_x: [T, N]; g_v: [T, N] or [1, N] (as v_out above); g_v_init: [N]."""
+                     c1, psi_given, g_x, g_v_init):
+    """h, g_spikes, g_x: [T, N]; g_v: [T, N] or [1, N] (as v_out above); g_v_init: [N].
+
+    psi comes from (kind, c0, c1) (kernels/lif/slopes.py) or, when kind == GIVEN, from
+    psi_given [T, N]; psi_given is not read otherwise.
+    """
     steps, n = h.shape
     every_step = g_v.shape[0] == steps
     one, zero = h.dtype.type(1), h.dtype.type(0)
@@ -128,10 +68,14 @@ def _backward_kernel(h, g_spikes, g_v, decay, threshold, hard, v_reset, detach_r
         lo = chunk * CHUNK
         hi = min(lo + CHUNK, n)
         g_v_next = g_v[g_v.shape[0] - 1, lo:hi].copy()  # gV[T-1] = dL/dV[T-1]
-        psi = np.empty(hi - lo, h.dtype)
+        psi_row = np.empty(hi - lo, h.dtype)
         for t in range(steps - 1, -1, -1):
             h_t, gs_t, gx_t = h[t, lo:hi], g_spikes[t, lo:hi], g_x[t, lo:hi]
-            _surrogate_slopes(kind, c0, c1, h_t, threshold, psi)
+            if kind == GIVEN:
+                psi = psi_given[t, lo:hi]
+            else:
+                slopes(kind, c0, c1, h_t, threshold, psi_row)  # psi = surrogate'(H - threshold)
+                psi = psi_row
             for j in range(hi - lo):
                 h_j = h_t[j]
                 s_j = one if h_j >= threshold else zero
@@ -148,20 +92,8 @@ def _backward_kernel(h, g_spikes, g_v, decay, threshold, hard, v_reset, detach_r
         g_v_init[lo:hi] = g_v_next  # dL/dv_init = decay gH[0]
 
 
-@contextlib.contextmanager
-def _threads_worth_waking(size):
-    """One thread when ``size`` elements take less time than waking Numba's thread pool
-    (see kernels/threads.py); the kernels are the same, ``prange`` then runs serially."""
-    threads = numba.get_num_threads()
-    numba.set_num_threads(threads if size >= PARALLEL_MIN_SIZE else 1)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(threads)
-
-
 def lif_forward(x, v_init, decay, threshold, reset="hard", v_reset=0.0, keep_membrane=False):
-    """``lif_reference.lif_forward`` (same arguments and results), in Numba.
+    """``reference.lif_forward`` (same arguments and results), in Numba.
 
     x: [T, ...] float32 or float64; v_init: [...] of the same dtype.
     Returns (spikes [T, ...], h [T, ...], v [T, ...] if keep_membrane else [...]).
@@ -172,7 +104,7 @@ def lif_forward(x, v_init, decay, threshold, reset="hard", v_reset=0.0, keep_mem
     spikes, h = np.empty_like(x2), np.empty_like(x2)
     v_out = np.empty((steps if keep_membrane else 1, n), x2.dtype)
     v0 = np.ascontiguousarray(v_init, dtype=x2.dtype).reshape(n)
-    with _threads_worth_waking(x2.size):
+    with threads_for(x2.size):
         _forward_kernel(x2, v0, dt(decay), dt(threshold), reset == "hard", dt(v_reset), spikes, h,
                         v_out)
     v = v_out.reshape(x.shape if keep_membrane else x.shape[1:])
@@ -180,9 +112,11 @@ def lif_forward(x, v_init, decay, threshold, reset="hard", v_reset=0.0, keep_mem
 
 
 def lif_backward(h, g_spikes, g_v, decay, threshold, reset, v_reset, detach_reset, surrogate):
-    """``lif_reference.lif_backward`` (same arguments and results), in Numba.
+    """``reference.lif_backward`` (same arguments and results), in Numba.
 
     h, g_spikes: [T, ...]; g_v: [T, ...] (whole membrane) or [...] (last step).
+    A built-in surrogate's slope is computed inside the kernel (slopes.py); any other
+    surrogate's ``derivative`` fills an array of slopes first, in one vectorised call.
     Returns (g_x [T, ...], g_v_init [...]).
     """
     steps = h.shape[0]
@@ -190,9 +124,15 @@ def lif_backward(h, g_spikes, g_v, decay, threshold, reset, v_reset, detach_rese
     n, dt = h2.shape[1], h2.dtype.type
     g_s2 = np.ascontiguousarray(g_spikes, dtype=h2.dtype).reshape(steps, n)
     g_v2 = np.ascontiguousarray(g_v, dtype=h2.dtype).reshape(steps if g_v.ndim == h.ndim else 1, n)
+    fused = encode(surrogate)
+    if fused is None:
+        psi = surrogate_slopes(surrogate, h2, threshold)
+        fused = GIVEN_SLOPE
+    else:
+        psi = np.empty((1, 1), h2.dtype)  # not read
     g_x, g_v_init = np.empty_like(h2), np.empty(n, h2.dtype)
-    kind, c0, c1 = surrogate.kernel_args
-    with _threads_worth_waking(h2.size):
+    kind, c0, c1 = fused
+    with threads_for(h2.size):
         _backward_kernel(h2, g_s2, g_v2, dt(decay), dt(threshold), reset == "hard", dt(v_reset),
-                         bool(detach_reset), kind, dt(c0), dt(c1), g_x, g_v_init)
+                         bool(detach_reset), kind, dt(c0), dt(c1), psi, g_x, g_v_init)
     return g_x.reshape(h.shape), g_v_init.reshape(h.shape[1:])

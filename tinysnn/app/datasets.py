@@ -7,7 +7,7 @@
 
 from dataclasses import dataclass
 
-from .data import DataLoader, Digits, DVS128Gesture, SyntheticGestures, ToFrames
+from ..data import DataLoader, Digits, DVS128Gesture, SyntheticGestures, ToFrames
 
 
 @dataclass

@@ -9,17 +9,19 @@ Every attention branch is the same operation on a different 4-D view of its inpu
 
 Each kernel streams that view once (``prange`` over g). The big outputs come in preallocated
 by NumPy: its large arrays get huge pages, so first touching them costs far fewer page faults
-than an array allocated inside a kernel. ``tinysnn.functional.attention_pools``
-holds the plain array versions they are tested against, and picks between the two. The
-reduction sum(grad * x) of the backward has no kernel here: ``einsum`` is as fast.
+than an array allocated inside a kernel. ``reference.py`` holds the plain array versions they
+are tested against. The reduction sum(grad * x) of the backward has no kernel here: ``einsum``
+is as fast.
 """
 
 import numpy as np
 from numba import njit, prange
 
+from ..threads import threads_for
+
 
 @njit(cache=True, parallel=True)
-def pool_stats(x4):
+def _pool_stats_kernel(x4):
     """Mean, max and argmax over axes 0 and 2.  x4: [P1, G, P2, Q] -> three [G, Q] arrays.
 
     The argmax is the flat index i * P2 + k of the first maximum in (i, k) order. Sums
@@ -51,7 +53,7 @@ def pool_stats(x4):
 
 
 @njit(cache=True, parallel=True)
-def gate_scale(x4, gate, y):
+def _gate_scale_kernel(x4, gate, y):
     """y = x * gate, broadcast over the pooled axes.  x4, y: [P1, G, P2, Q]; gate: [G, Q]."""
     P1, G, P2, Q = x4.shape
     for g in prange(G):
@@ -69,7 +71,7 @@ def gate_scale(x4, gate, y):
 
 
 @njit(cache=True, parallel=True)
-def gate_input_grad(grad4, gate, grad_mean, grad_max, where, dx):
+def _gate_input_grad_kernel(grad4, gate, grad_mean, grad_max, where, dx):
     """dL/dx of y = x * gate(pools of x), into dx.  grad4, dx: [P1, G, P2, Q]; the rest [G, Q].
 
     dx[i, g, k, q] = grad * gate[g, q]                        (the direct path)
@@ -93,3 +95,22 @@ def gate_input_grad(grad4, gate, grad_mean, grad_max, where, dx):
             i, k = divmod(where[g, q], P2)
             dx[i, g, k, q] += grad_max[g, q]
     return dx
+
+
+def pool_stats(x4):
+    """``reference.pool_stats``: mean, max and argmax of x4 [P1, G, P2, Q] over axes 0 and 2."""
+    with threads_for(x4.size):
+        return _pool_stats_kernel(x4)
+
+
+def gate_scale(x4, gate):
+    """``reference.gate_scale``: y = x * gate.  x4: [P1, G, P2, Q], gate: [G, Q]."""
+    with threads_for(x4.size):
+        return _gate_scale_kernel(x4, gate, np.empty_like(x4))
+
+
+def gate_input_grad(grad4, gate, grad_mean, grad_max, where):
+    """``reference.gate_input_grad``: dL/dx of y = x * gate(pools of x)."""
+    with threads_for(grad4.size):
+        return _gate_input_grad_kernel(grad4, gate, grad_mean, grad_max, where,
+                                       np.empty_like(grad4))

@@ -18,7 +18,7 @@ import zipfile
 
 import numpy as np
 
-from .atomic import atomic_open
+from ..atomic import atomic_open
 
 FORMAT = "tinysnn-checkpoint-1"
 

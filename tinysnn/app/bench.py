@@ -7,26 +7,30 @@ this measures what a user waits for.
 """
 
 import cProfile
+import os
 import pstats
 import time
 
 import numpy as np
 
-from . import functional as F
-from . import optim, random
-from .autograd import Tensor
-from .nn.models import MASNN
+from .. import functional as F
+from .. import optim, random_state
+from ..nn.models import MASNN
+from ..tensor import Tensor
 
-# where a profiled function's time is counted: the file it lives in, by what it does
-_GROUPS = {"conv": ("conv.py", "im2col.py"), "pools": ("pool.py",),
-           "batch norm": ("norm.py", "batch_norm.py"), "LIF": ("lif.py", "lif_numba.py"),
-           "attention": ("attention.py", "attention_pools.py", "attention_numba.py"),
-           "linear / matmul": ("basic.py",), "autograd": ("autograd.py",)}
+# where a profiled function's time is counted: the files it lives in, by what it does
+_GROUPS = {"conv": ("functional/conv.py", "kernels/conv/"),
+           "pools": ("functional/pool.py", "kernels/pool/"),
+           "batch norm": ("functional/norm.py", "kernels/batch_norm/"),
+           "LIF": ("functional/lif.py", "kernels/lif/"),
+           "attention": ("functional/attention.py", "kernels/attention/"),
+           "linear / matmul": ("functional/basic.py", "functional/dense.py"),
+           "autograd": ("autograd.py", "tensor.py")}
 
 
 def time_steps(attention="TCSA", T=16, batch_size=16, input_size=32, steps=10, seed=0):
     """Median and all step times (seconds) of training steps on random 5%-dense frames."""
-    random.manual_seed(seed)
+    random_state.manual_seed(seed)
     model = MASNN(attention=attention, T=T, input_size=input_size)
     optimizer = optim.Adam(model.parameters(), lr=1e-3)
     rng = np.random.default_rng(seed)
@@ -59,8 +63,9 @@ def _time_by_group(profile):
     stats = pstats.Stats(profile).stats
     totals = dict.fromkeys([*_GROUPS, "other"], 0.0)
     for (filename, _, _), (_, _, own_time, _, _) in stats.items():
-        group = next((g for g, files in _GROUPS.items()
-                      if filename.endswith(files) and "tinysnn" in filename), "other")
+        path = filename.replace(os.sep, "/")
+        group = next((g for g, parts in _GROUPS.items()
+                      if "tinysnn/" in path and any(p in path for p in parts)), "other")
         totals[group] += own_time
     whole = sum(totals.values()) or 1.0
     return {g: t / whole for g, t in totals.items()}

@@ -1,4 +1,4 @@
-"""CuPy twin of the LIF kernels: the recurrence of lif_reference.py, one GPU thread per neuron.
+"""CuPy twin of the LIF kernels: the recurrence of reference.py, one GPU thread per neuron.
 
 F.lif imports this module only when a CuPy array arrives. Arrays are [T, N] in C order, so at
 each step the threads of a warp read neighbouring neurons: coalesced loads. Like the Numba
@@ -10,29 +10,8 @@ compile the same strings as C++ and compare them with the reference loop.
 
 import functools
 
-from ..backend import _cupy
-from ..surrogate import ATAN, RECTANGLE, SIGMOID, TRIANGLE
-
-SURROGATE_SLOPE_SOURCE = f"""
-template <typename T>
-__device__ T surrogate_slope(int kind, T c0, T c1, T u) {{  // surrogate.py's derivative(u)
-    if (kind == {SIGMOID}) {{  // c0 = alpha
-        T e = exp(-fabs(c0 * u));
-        return c0 * e / ((1 + e) * (1 + e));
-    }}
-    if (kind == {ATAN}) {{  // c0 = alpha/2, c1 = pi/2 alpha
-        T z = c1 * u;
-        return c0 / (1 + z * z);
-    }}
-    if (kind == {RECTANGLE}) return fabs(u) < c1 ? c0 : (T)0;  // c0 = 1/width, c1 = width/2
-    if (kind == {TRIANGLE}) {{  // c0 = 2/width
-        T distance = fabs(u) * c0;
-        return distance < 1 ? (1 - distance) * c0 : (T)0;
-    }}
-    T d = 1 + c1 * fabs(u);  // FastSigmoid: c0 = slope/2, c1 = slope
-    return c0 / (d * d);
-}}
-"""
+from ...backend import _cupy
+from .slopes import CUDA_SLOPE_SOURCE, GIVEN_SLOPE, encode, surrogate_slopes
 
 FORWARD_PARAMS = ("raw T x, T v_init, int64 steps, int64 n, T decay, T threshold, bool hard, "
                   "T v_reset, bool every_step", "raw T spikes, raw T h, raw T v_out")
@@ -53,14 +32,15 @@ if (!every_step) v_out[i] = v;
 
 BACKWARD_PARAMS = ("raw T h, raw T g_spikes, raw T g_v, int64 steps, int64 n, bool every_step, "
                    "T decay, T threshold, bool hard, T v_reset, bool detach_reset, int32 kind, "
-                   "T c0, T c1", "raw T g_x, T g_v_init")
+                   "T c0, T c1, raw T psi_given", "raw T g_x, T g_v_init")
 BACKWARD_SOURCE = """
 T g_v_next = g_v[every_step ? (steps - 1) * n + i : i];          // gV[T-1] = dL/dV[T-1]
 for (long long t = steps - 1; t >= 0; --t) {
     const long long k = t * n + i;
     const T h_k = h[k];
     const T s = h_k >= threshold ? (T)1 : (T)0;
-    const T psi = surrogate_slope<T>(kind, c0, c1, h_k - threshold);
+    const T psi = kind == SLOPE_GIVEN ? psi_given[k]                // slopes.py's encoding
+                                : surrogate_slope<T>(kind, c0, c1, h_k - threshold);
     T rho;                                                         // dV/dH
     if (hard) rho = detach_reset ? (T)1 - s : ((T)1 - s) + (v_reset - h_k) * psi;
     else rho = detach_reset ? (T)1 : (T)1 - threshold * psi;
@@ -78,12 +58,12 @@ def _kernels():
     cupy = _cupy()
     forward = cupy.ElementwiseKernel(*FORWARD_PARAMS, FORWARD_SOURCE, "tinysnn_lif_forward")
     backward = cupy.ElementwiseKernel(*BACKWARD_PARAMS, BACKWARD_SOURCE, "tinysnn_lif_backward",
-                                      preamble=SURROGATE_SLOPE_SOURCE)
+                                      preamble=CUDA_SLOPE_SOURCE)
     return cupy, forward, backward
 
 
 def lif_forward(x, v_init, decay, threshold, reset="hard", v_reset=0.0, keep_membrane=False):
-    """``lif_reference.lif_forward`` on CuPy arrays (same arguments and results)."""
+    """``reference.lif_forward`` on CuPy arrays (same arguments and results)."""
     cupy, forward, _ = _kernels()
     steps = x.shape[0]
     x2 = cupy.ascontiguousarray(x).reshape(steps, -1)
@@ -98,7 +78,7 @@ def lif_forward(x, v_init, decay, threshold, reset="hard", v_reset=0.0, keep_mem
 
 
 def lif_backward(h, g_spikes, g_v, decay, threshold, reset, v_reset, detach_reset, surrogate):
-    """``lif_reference.lif_backward`` on CuPy arrays (same arguments and results)."""
+    """``reference.lif_backward`` on CuPy arrays (same arguments and results)."""
     cupy, _, backward = _kernels()
     steps = h.shape[0]
     h2 = cupy.ascontiguousarray(h).reshape(steps, -1)
@@ -107,7 +87,13 @@ def lif_backward(h, g_spikes, g_v, decay, threshold, reset, v_reset, detach_rese
     v_steps = steps if g_v.ndim == h.ndim else 1  # dL/dV of every step, or of the last only
     g_v2 = cupy.ascontiguousarray(g_v, dtype=h2.dtype).reshape(v_steps, n)
     g_x, g_v_init = cupy.empty_like(h2), cupy.empty(n, h2.dtype)
-    kind, c0, c1 = surrogate.kernel_args
+    fused = encode(surrogate)
+    if fused is None:  # not a built-in: its own derivative fills the slopes first
+        psi, fused = surrogate_slopes(surrogate, h2, threshold), GIVEN_SLOPE
+    else:
+        psi = cupy.empty((1,), h2.dtype)  # not read
+    kind, c0, c1 = fused
     backward(h2, g_s2, g_v2, steps, n, g_v2.shape[0] == steps, dt(decay), dt(threshold),
-             reset == "hard", dt(v_reset), bool(detach_reset), kind, dt(c0), dt(c1), g_x, g_v_init)
+             reset == "hard", dt(v_reset), bool(detach_reset), kind, dt(c0), dt(c1), psi, g_x,
+             g_v_init)
     return g_x.reshape(h.shape), g_v_init.reshape(h.shape[1:])

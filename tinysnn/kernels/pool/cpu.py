@@ -1,40 +1,16 @@
-"""2-D average and max pooling on [N, C, H, W]: Numba kernels and plain array references.
+"""2-D average and max pooling in Numba (the window rules and the specification: ``reference.py``).
 
-Window (ho, wo) covers input rows h = ho*sh - ph + i (i < kh) and columns w = wo*sw - pw + j
-(j < kw); positions outside the input are padding.
-
-* average: y = (sum of the window's inputs) / (kh*kw), padding counting as 0
-  (PyTorch's count_include_pad=True); backward spreads g / (kh*kw) over the window.
-* max: y = the largest input in the window (padding never wins; a NaN wins and propagates,
-  as in PyTorch; on ties, or when every input is -inf, the first in row-major order wins).
-  The argmax is kept as the offset i*kw + j inside the window (uint8 when kh*kw <= 256,
-  else int32); backward sends g to that one input.
-
-The Numba kernels run one (n, c) plane per ``prange`` iteration, so backward's ``+=`` onto
-overlapping windows never races. The plain versions loop only over the kh*kw offsets and are
-what runs on CuPy.
+The kernels run one (n, c) plane per ``prange`` iteration, so backward's ``+=`` onto
+overlapping windows never races.
 """
 
 import numpy as np
 from numba import njit, prange
 
-from ..backend import is_cupy, xp_of
-from .im2col import output_size
-from .threads import for_size, serial_twin
+from ..threads import threads_for
+from .reference import _out_shape, argmax_dtype
 
 
-def _out_shape(x_shape, kernel, stride, padding):
-    n_batch, channels, height, width = x_shape
-    return (n_batch, channels, output_size(height, kernel[0], stride[0], padding[0]),
-            output_size(width, kernel[1], stride[1], padding[1]))
-
-
-def argmax_dtype(kernel):
-    """uint8 offsets while a window has at most 256 elements, else int32."""
-    return np.uint8 if kernel[0] * kernel[1] <= 256 else np.int32
-
-
-# ------------------------------------------------------------------------ Numba kernels
 # Average pooling walks one output row at a time and, for each window offset (i, j), one
 # strided input row. A row that lies wholly inside the input (no padding reached) runs without
 # bounds checks, and strides 1 and 2 get loops of their own, which LLVM vectorises. Max pooling
@@ -197,121 +173,45 @@ def _tiles_2x2(x_shape, kernel, stride, padding):
             and x_shape[2] % 2 == 0 and x_shape[3] % 2 == 0)
 
 
-_avg2x2_forward_numba_serial = serial_twin(_avg2x2_forward_numba)
-_avg2x2_backward_numba_serial = serial_twin(_avg2x2_backward_numba)
-_avg_forward_numba_serial = serial_twin(_avg_forward_numba)
-_avg_backward_numba_serial = serial_twin(_avg_backward_numba)
-_max_forward_numba_serial = serial_twin(_max_forward_numba)
-_max_backward_numba_serial = serial_twin(_max_backward_numba)
-
-
-# ------------------------------------------------------------------ plain array versions
-def _window(a, i, j, stride, out_hw):
-    """a[:, :, i + sh*ho, j + sw*wo] for all (ho, wo): a strided view [N, C, Ho, Wo]."""
-    (sh, sw), (ho_n, wo_n) = stride, out_hw
-    return a[:, :, i : i + sh * (ho_n - 1) + 1 : sh, j : j + sw * (wo_n - 1) + 1 : sw]
-
-
-def _pad(a, padding, value):
-    (ph, pw), xp = padding, xp_of(a)
-    return xp.pad(a, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
-
-
-def avg_pool_forward_reference(x, kernel, stride, padding):
-    xp, out_shape = xp_of(x), _out_shape(x.shape, kernel, stride, padding)
-    xpad, total = _pad(x, padding, 0), xp.zeros(out_shape, x.dtype)
-    for i in range(kernel[0]):
-        for j in range(kernel[1]):
-            total += _window(xpad, i, j, stride, out_shape[2:])
-    return total / (kernel[0] * kernel[1])
-
-
-def avg_pool_backward_reference(grad, x_shape, kernel, stride, padding):
-    (ph, pw), (_, _, height, width) = padding, x_shape
-    xp, share = xp_of(grad), grad / (kernel[0] * kernel[1])
-    dpad = xp.zeros((*x_shape[:2], height + 2 * ph, width + 2 * pw), grad.dtype)
-    for i in range(kernel[0]):
-        for j in range(kernel[1]):
-            _window(dpad, i, j, stride, grad.shape[2:])[...] += share
-    return dpad[:, :, ph : ph + height, pw : pw + width]
-
-
-def max_pool_forward_reference(x, kernel, stride, padding):
-    xp, out_shape = xp_of(x), _out_shape(x.shape, kernel, stride, padding)
-    xpad = _pad(x, padding, 0)
-    inside = _pad(xp.ones(x.shape[2:], bool)[None, None], padding, False)  # [1, 1, Hp, Wp]
-    best = xp.zeros(out_shape, x.dtype)
-    argmax = xp.full(out_shape, -1, np.int32)
-    for i in range(kernel[0]):
-        for j in range(kernel[1]):
-            v = _window(xpad, i, j, stride, out_shape[2:])
-            beats = ~xp.isnan(best) & ~(v <= best)  # v > best, or v is the first NaN
-            take = _window(inside, i, j, stride, out_shape[2:]) & ((argmax < 0) | beats)
-            best = xp.where(take, v, best)
-            argmax = xp.where(take, i * kernel[1] + j, argmax)
-    return best, argmax.astype(argmax_dtype(kernel))
-
-
-def max_pool_backward_reference(grad, argmax, x_shape, kernel, stride, padding):
-    (ph, pw), (_, _, height, width) = padding, x_shape
-    xp = xp_of(grad)
-    dpad = xp.zeros((*x_shape[:2], height + 2 * ph, width + 2 * pw), grad.dtype)
-    for i in range(kernel[0]):
-        for j in range(kernel[1]):
-            _window(dpad, i, j, stride, grad.shape[2:])[...] += xp.where(
-                argmax == i * kernel[1] + j, grad, 0
-            )
-    return dpad[:, :, ph : ph + height, pw : pw + width]
-
-
-# ------------------------------------------------------------------------- dispatchers
 def avg_pool_forward(x, kernel, stride, padding):
     """x: [N, C, H, W] -> y: [N, C, Ho, Wo]."""
-    if is_cupy(x):
-        return avg_pool_forward_reference(x, kernel, stride, padding)
     y = np.empty(_out_shape(x.shape, kernel, stride, padding), x.dtype)
     if _tiles_2x2(x.shape, kernel, stride, padding):
-        for_size(_avg2x2_forward_numba, _avg2x2_forward_numba_serial, x.size)(
-            np.ascontiguousarray(x), y)
+        with threads_for(x.size):
+            _avg2x2_forward_numba(np.ascontiguousarray(x), y)
         return y
-    kernel_fn = for_size(_avg_forward_numba, _avg_forward_numba_serial, x.size)
     inv_area = x.dtype.type(1 / (kernel[0] * kernel[1]))
-    kernel_fn(np.ascontiguousarray(x), *kernel, *stride, *padding, inv_area, y)
+    with threads_for(x.size):
+        _avg_forward_numba(np.ascontiguousarray(x), *kernel, *stride, *padding, inv_area, y)
     return y
 
 
 def avg_pool_backward(grad, x_shape, kernel, stride, padding):
     """grad: [N, C, Ho, Wo] -> dx: [N, C, H, W]."""
-    if is_cupy(grad):
-        return avg_pool_backward_reference(grad, x_shape, kernel, stride, padding)
     dx = np.empty(x_shape, grad.dtype)
     if _tiles_2x2(x_shape, kernel, stride, padding):
-        for_size(_avg2x2_backward_numba, _avg2x2_backward_numba_serial, dx.size)(
-            np.ascontiguousarray(grad), dx)
+        with threads_for(dx.size):
+            _avg2x2_backward_numba(np.ascontiguousarray(grad), dx)
         return dx
-    kernel_fn = for_size(_avg_backward_numba, _avg_backward_numba_serial, dx.size)
     inv_area = grad.dtype.type(1 / (kernel[0] * kernel[1]))
-    kernel_fn(np.ascontiguousarray(grad), *kernel, *stride, *padding, inv_area, dx)
+    with threads_for(dx.size):
+        _avg_backward_numba(np.ascontiguousarray(grad), *kernel, *stride, *padding, inv_area, dx)
     return dx
 
 
 def max_pool_forward(x, kernel, stride, padding):
     """x: [N, C, H, W] -> (y: [N, C, Ho, Wo], argmax offsets: [N, C, Ho, Wo])."""
-    if is_cupy(x):
-        return max_pool_forward_reference(x, kernel, stride, padding)
     out_shape = _out_shape(x.shape, kernel, stride, padding)
     y = np.empty(out_shape, x.dtype)
     argmax = np.empty(out_shape, argmax_dtype(kernel))
-    kernel_fn = for_size(_max_forward_numba, _max_forward_numba_serial, x.size)
-    kernel_fn(np.ascontiguousarray(x), *kernel, *stride, *padding, y, argmax)
+    with threads_for(x.size):
+        _max_forward_numba(np.ascontiguousarray(x), *kernel, *stride, *padding, y, argmax)
     return y, argmax
 
 
 def max_pool_backward(grad, argmax, x_shape, kernel, stride, padding):
     """grad: [N, C, Ho, Wo] -> dx: [N, C, H, W], each g added onto its window's argmax."""
-    if is_cupy(grad):
-        return max_pool_backward_reference(grad, argmax, x_shape, kernel, stride, padding)
     dx = np.empty(x_shape, grad.dtype)
-    kernel_fn = for_size(_max_backward_numba, _max_backward_numba_serial, dx.size)
-    kernel_fn(np.ascontiguousarray(grad), argmax, kernel[1], *stride, *padding, dx)
+    with threads_for(dx.size):
+        _max_backward_numba(np.ascontiguousarray(grad), argmax, kernel[1], *stride, *padding, dx)
     return dx

@@ -1,6 +1,6 @@
 """What the command line prints and writes.
 
-Layer tables, checkpoint evaluation, the ablation table.
+Layer tables, checkpoint evaluation, the ablation table, the plots of a run folder.
 """
 
 import json
@@ -8,10 +8,13 @@ import os
 import time
 from dataclasses import replace
 
-from . import random
+import numpy as np
+
+from .. import random_state
+from ..monitor import Monitor
+from . import plot
 from .checkpoint import load_checkpoint
 from .datasets import make_datasets
-from .monitor import Monitor
 from .train import TrainConfig, build_model, evaluate, summarize, train, write_json
 
 
@@ -41,7 +44,7 @@ def load_run(path, dataset=None, data_dir=None):
     config = TrainConfig.from_dict(meta["config"])
     config = replace(config, dataset=dataset or config.dataset,
                      data_dir=data_dir or config.data_dir, resume=None, progress=False)
-    random.manual_seed(config.seed)
+    random_state.manual_seed(config.seed)
     data = make_datasets(config)
     model = build_model(config, data).to(config.device)
     model.load_state_dict(model_state)
@@ -94,3 +97,28 @@ def run_ablation(config, variants):
 def load_metrics(run_dir):
     with open(os.path.join(run_dir, "metrics.json")) as f:
         return json.load(f)
+
+
+def plot_run(run_dir):
+    """Draw every plot of a training run folder (metrics.json + checkpoint.npz); returns paths."""
+    metrics = load_metrics(run_dir)
+    paths = [plot.plot_curves(metrics["epochs"], os.path.join(run_dir, "curves.png"))]
+    model, data, _, _ = load_run(os.path.join(run_dir, "checkpoint.npz"))
+    frames, label = data.test_set[0]
+    record = plot.record_sample(model, np.asarray(frames, np.float32)[:, None])
+    names = list(record["spikes"])
+    for name in (names[0], names[-1]):  # the first layer and the output layer
+        tag = name.replace(".", "_")
+        paths.append(plot.plot_raster(record["spikes"][name],
+                                      os.path.join(run_dir, f"raster_{tag}.png"),
+                                      title=f"spikes of {name} (one test sample, class {label})"))
+        lif = record["lif"][name]
+        v = plot.membrane_of(lif, record["current"][name])
+        paths.append(plot.plot_membrane(v, record["spikes"][name], lif.threshold,
+                                   os.path.join(run_dir, f"membrane_{tag}.png"),
+                                   title=f"membrane of {name}"))
+    for name, gates in record["gates"].items():
+        tag = name.replace(".", "_")
+        paths.append(plot.plot_attention(os.path.join(run_dir, f"attention_{tag}.png"),
+                                    title=name, **gates))
+    return paths

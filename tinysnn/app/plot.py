@@ -2,7 +2,8 @@
 attention maps (temporal gate over time, channel gates, spatial map).
 
 Each ``plot_*`` function takes plain arrays and a path and returns the path, so it works on any
-model; ``plot_run(run_dir)`` draws all of them for a training run folder.
+model; ``report.plot_run(run_dir)`` draws all of them for a training run folder. Nothing here
+imports the training code.
 """
 
 import os
@@ -100,9 +101,10 @@ def record_sample(model, frames):
     frames: [T, 1, C, H, W]. Returns {"spikes": {name: [T, ...]}, "current": {name: [T, ...]},
     "gates": {name: {"temporal": [T], "channel": [C], "spatial": [H, W]}}}.
     """
-    from .autograd import Tensor, no_grad
-    from .nn.attention import MultiDimensionalAttention
-    from .nn.lif import LIF
+    from ..autograd import no_grad
+    from ..nn.attention import MultiDimensionalAttention
+    from ..nn.lif import LIF
+    from ..tensor import Tensor
 
     record = {"spikes": {}, "current": {}, "gates": {}, "lif": {}}
     handles = []
@@ -147,8 +149,9 @@ def membrane_of(lif, current):
     H is the membrane before the reset, the value compared with the threshold, so its
     crossings show where the spikes come from (V after a hard reset sits at v_reset).
     """
-    from . import functional as F
-    from .autograd import Tensor, no_grad
+    from .. import functional as F
+    from ..autograd import no_grad
+    from ..tensor import Tensor
 
     if lif.decay_input:
         current = current / lif.tau  # the layer feeds X / tau (the hook saw X)
@@ -158,29 +161,3 @@ def membrane_of(lif, current):
                      return_membrane=True)
     v_before = np.concatenate([np.zeros_like(current[:1]), v.numpy()[:-1]])  # V[t-1], V[-1] = 0
     return lif.decay * v_before + current
-
-
-def plot_run(run_dir):
-    """Draw every plot of a training run folder (metrics.json + checkpoint.npz); returns paths."""
-    from .report import load_metrics, load_run
-
-    metrics = load_metrics(run_dir)
-    paths = [plot_curves(metrics["epochs"], os.path.join(run_dir, "curves.png"))]
-    model, data, _, _ = load_run(os.path.join(run_dir, "checkpoint.npz"))
-    frames, label = data.test_set[0]
-    record = record_sample(model, np.asarray(frames, np.float32)[:, None])
-    names = list(record["spikes"])
-    for name in (names[0], names[-1]):  # the first layer and the output layer
-        tag = name.replace(".", "_")
-        paths.append(plot_raster(record["spikes"][name], os.path.join(run_dir, f"raster_{tag}.png"),
-                                 title=f"spikes of {name} (one test sample, class {label})"))
-        lif = record["lif"][name]
-        v = membrane_of(lif, record["current"][name])
-        paths.append(plot_membrane(v, record["spikes"][name], lif.threshold,
-                                   os.path.join(run_dir, f"membrane_{tag}.png"),
-                                   title=f"membrane of {name}"))
-    for name, gates in record["gates"].items():
-        tag = name.replace(".", "_")
-        paths.append(plot_attention(os.path.join(run_dir, f"attention_{tag}.png"),
-                                    title=name, **gates))
-    return paths

@@ -7,10 +7,10 @@ One difference: with tied maxima tinysnn's ``max`` shares the gradient equally a
 while the hand-written max pool routes it all to the first.
 """
 
-from ..autograd import Tensor
 from ..backend import xp_of
-from .basic import relu, sigmoid
-from .shape import concatenate, stack
+from ..functional.basic import relu, sigmoid
+from ..functional.shape import concatenate, stack
+from ..tensor import Tensor
 
 
 def _mlp_logits(avg, top, w1, w2):

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .autograd import Tensor, no_grad
+from ..autograd import no_grad
+from ..tensor import Tensor
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Training and evaluation of MA-SNNs: epochs, losses, checkpoints, resume, metrics.
 
-    from tinysnn.train import TrainConfig, train
+    from tinysnn.app.train import TrainConfig, train
     metrics = train(TrainConfig(attention="TCSA", epochs=10, out="runs/tcsa"))
 
 One step: frames [T, B, 2, H, W] -> model -> firing rates [B, classes] -> loss (MSE to one-hot,
@@ -18,15 +18,16 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy as np
 from tqdm.auto import tqdm
 
-from . import functional as F
-from . import optim, random
-from .atomic import atomic_open
-from .autograd import Tensor, no_grad
-from .backend import xp_of
+from .. import functional as F
+from .. import optim, random_state
+from ..atomic import atomic_open
+from ..autograd import no_grad
+from ..backend import xp_of
+from ..monitor import Monitor
+from ..nn.models import MASNN, VARIANTS
+from ..tensor import Tensor
 from .checkpoint import load_checkpoint, save_checkpoint
 from .datasets import make_datasets
-from .monitor import Monitor
-from .nn.models import MASNN, VARIANTS
 
 
 class ConfigError(ValueError):
@@ -161,7 +162,7 @@ def _checkpoint_meta(config, epoch, history, scheduler, transform):
         "epoch": epoch,
         "history": history,
         "scheduler": scheduler.state_dict() if scheduler else None,
-        "rng": random.generator().bit_generator.state,
+        "rng": random_state.generator().bit_generator.state,
         "transform": transform.state_dict() if transform else None,
     }
 
@@ -170,7 +171,7 @@ def train(config):
     """Train (or resume) a run; writes checkpoint.npz, metrics.json and plots into config.out."""
     config.validate()
     started = time.perf_counter()
-    random.manual_seed(config.seed)
+    random_state.manual_seed(config.seed)
     data = make_datasets(config)
     model = build_model(config, data).to(config.device)
     optimizer = optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
@@ -183,7 +184,7 @@ def train(config):
         optimizer.load_state_dict(optim_state)
         if scheduler and meta.get("scheduler"):
             scheduler.load_state_dict(meta["scheduler"])
-        random.generator().bit_generator.state = meta["rng"]
+        random_state.generator().bit_generator.state = meta["rng"]
         if _train_transform(data) and meta.get("transform"):
             _train_transform(data).load_state_dict(meta["transform"])
         history, first_epoch = meta["history"], meta["epoch"] + 1

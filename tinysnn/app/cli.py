@@ -1,0 +1,199 @@
+"""Command line: ``python -m tinysnn train | eval | plot | ablation | bench``.
+
+    python -m tinysnn train                       # MA-SNN (TCSA) on the built-in synthetic gestures
+    python -m tinysnn train --attention no --epochs 5 --out runs/vanilla
+    python -m tinysnn eval runs/masnn/checkpoint.npz
+    python -m tinysnn plot runs/masnn
+    python -m tinysnn ablation --variants no,TA,CA,SA,TCSA --out runs/ablation
+    python -m tinysnn bench                       # how fast a training step runs here
+
+Bad arguments give a one-line error and exit status 2, never a traceback.
+"""
+
+import argparse
+import os
+import sys
+
+from ..nn.models import VARIANTS
+
+DATASETS = ("synthetic-gestures", "dvs128", "digits")
+
+
+class UsageError(Exception):
+    """An error in what the user asked for: printed as one line, exit status 2."""
+
+
+def _positive(kind):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if value < 1 and kind is int or value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return value
+    return parse
+
+
+def _add_run_options(p, epochs_default=None):
+    p.add_argument("--dataset", default=None, choices=DATASETS,
+                   help="default synthetic-gestures")
+    p.add_argument("--data-dir", help="folder of the real DVS128 Gesture files (--dataset dvs128)")
+    p.add_argument("--T", type=_positive(int), default=None,
+                   help="time steps (default 16; 60 with --preset paper-gesture)")
+    p.add_argument("--epochs", type=_positive(int), default=epochs_default)
+    p.add_argument("--batch-size", type=_positive(int), default=None)
+    p.add_argument("--lr", type=_positive(float), default=None)
+    p.add_argument("--loss", choices=("mse", "ce"), default=None)
+    p.add_argument("--neuron", choices=("paper", "lif"), default=None)
+    p.add_argument("--preset", choices=("paper-gesture",), default=None)
+    p.add_argument("--seed", type=int, default=None, help="default 0")
+    p.add_argument("--clip-grad", type=_positive(float), default=None)
+    p.add_argument("--device", choices=("cpu", "cuda"), default=None,
+                   help="cuda runs on the GPU through CuPy (pip install cupy-cuda12x)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--samples-per-class", type=_positive(int), default=None,
+                   help="synthetic gestures: training samples per class (smaller = faster)")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (exit status 2), not the usage text."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def parser():
+    root = OneLineParser(prog="python -m tinysnn", description=__doc__.split("\n")[0])
+    sub = root.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    t = sub.add_parser("train", help="train an MA-SNN and report accuracy, spikes and energy")
+    _add_run_options(t)
+    t.add_argument("--attention", default=None,
+                   help=f"one of {', '.join(VARIANTS)} (default TCSA)")
+    t.add_argument("--out", default=None, help="run folder (default runs/masnn)")
+    t.add_argument("--resume", help="checkpoint to continue from; its run's settings are kept "
+                                    "unless given again here (e.g. --epochs 20)")
+
+    e = sub.add_parser("eval", help="evaluate a checkpoint on its test set")
+    e.add_argument("checkpoint")
+    e.add_argument("--dataset", choices=DATASETS, default=None)
+    e.add_argument("--data-dir", default=None)
+
+    pl = sub.add_parser("plot", help="draw curves, rasters, membranes and attention maps of a run")
+    pl.add_argument("run_dir")
+
+    a = sub.add_parser("ablation",
+                       help="train each attention variant with the same seed and budget")
+    _add_run_options(a)
+    a.add_argument("--variants", default="no,TA,CA,SA,TCSA")
+    a.add_argument("--out", default="runs/ablation")
+    b = sub.add_parser("bench", help="time a training step of MASNN on this machine")
+    b.add_argument("--attention", default="TCSA", choices=list(VARIANTS))
+    b.add_argument("--T", type=_positive(int), default=16)
+    b.add_argument("--batch-size", type=_positive(int), default=16)
+    b.add_argument("--steps", type=_positive(int), default=10)
+    return root
+
+
+def _config_from(args, base=None, **extra):
+    """A TrainConfig: the options given on the command line over ``base`` (or the defaults)."""
+    from .train import TrainConfig
+
+    base = base if base is not None else {}
+    options = dict(base.get("dataset_options") or {})
+    if args.samples_per_class:
+        options["samples_per_class"] = args.samples_per_class
+    given = dict(dataset=args.dataset, data_dir=args.data_dir, T=args.T, epochs=args.epochs,
+                 batch_size=args.batch_size, lr=args.lr, loss=args.loss, neuron=args.neuron,
+                 preset=args.preset, seed=args.seed, clip_grad=args.clip_grad,
+                 device=args.device, **extra)
+    values = {**base, **{k: v for k, v in given.items() if v is not None}}
+    values.update(progress=not args.no_progress, dataset_options=options)
+    config = TrainConfig.from_dict(values)
+    if args.T is None and "T" not in base and config.preset == "paper-gesture":
+        config.T = 60
+    if config.dataset == "dvs128" and not config.data_dir:
+        raise UsageError("--dataset dvs128 needs --data-dir pointing at the DVS128 Gesture folder")
+    if args.data_dir and not os.path.isdir(args.data_dir):
+        raise UsageError(f"--data-dir {args.data_dir}: no such folder")
+    return config.validate()
+
+
+def cmd_train(args):
+    from .checkpoint import load_checkpoint
+    from .report import print_layers
+    from .train import train
+
+    if args.attention is not None and args.attention not in VARIANTS:
+        raise UsageError(f"--attention {args.attention!r}: choose one of {', '.join(VARIANTS)}")
+    base = None
+    if args.resume:
+        if not os.path.isfile(args.resume):
+            raise UsageError(f"--resume {args.resume}: no such file")
+        base = load_checkpoint(args.resume)[2]["config"]  # continue the run as it was set up
+    config = _config_from(args, base, attention=args.attention, out=args.out,
+                          resume=args.resume)
+    metrics = train(config)
+    print_layers(metrics)
+    print(f"wrote {os.path.join(config.out, 'metrics.json')}")
+
+
+def cmd_eval(args):
+    from .report import evaluate_checkpoint, print_layers
+
+    metrics = evaluate_checkpoint(args.checkpoint, dataset=args.dataset, data_dir=args.data_dir)
+    print_layers(metrics)
+
+
+def cmd_plot(args):
+    from .report import plot_run
+
+    if not os.path.isfile(os.path.join(args.run_dir, "metrics.json")):
+        raise UsageError(f"{args.run_dir}: no metrics.json (is it a training run folder?)")
+    for path in plot_run(args.run_dir):
+        print(f"wrote {path}")
+
+
+def cmd_ablation(args):
+    from .report import run_ablation
+
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown or not variants:
+        raise UsageError(f"--variants: unknown {unknown}; choose from {', '.join(VARIANTS)}")
+    config = _config_from(args, out=args.out)
+    table = run_ablation(config, variants)
+    print(table)
+
+
+def cmd_bench(args):
+    from .bench import format_bench, time_steps
+
+    median, times, shares = time_steps(args.attention, args.T, args.batch_size, steps=args.steps)
+    print(format_bench(args.attention, args.T, args.batch_size, median, times, shares))
+
+
+COMMANDS = {"train": cmd_train, "eval": cmd_eval, "plot": cmd_plot, "ablation": cmd_ablation,
+            "bench": cmd_bench}
+
+
+def main(argv=None):
+    from ..backend import BackendError
+    from ..data import DataError
+    from .checkpoint import CheckpointError
+    from .train import ConfigError
+
+    args = parser().parse_args(argv)
+    try:
+        COMMANDS[args.command](args)
+    except (UsageError, BackendError, CheckpointError, DataError, ConfigError,
+            FileNotFoundError) as err:
+        if os.environ.get("TINYSNN_DEBUG"):
+            raise
+        print(f"tinysnn {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"tinysnn {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return 0
+

@@ -1,0 +1,27 @@
+"""Convolution as one matrix product: im2col / col2im (layout and specification in reference.py).
+
+``im2col`` and ``col2im`` run the Numba kernels (``cpu.py``) on NumPy arrays and the plain
+array code (``reference.py``) on CuPy arrays.
+"""
+
+from ...backend import is_cupy
+from . import cpu, reference
+from .cpu import scratch
+from .reference import output_size
+
+
+def im2col(x, kh, kw, stride=(1, 1), padding=(0, 0), out=None):
+    """x: [N, C, H, W] -> cols [C*kh*kw, N*Ho*Wo]; out: an optional NumPy array to fill."""
+    if is_cupy(x):
+        return reference.im2col(x, kh, kw, stride, padding)
+    return cpu.im2col(x, kh, kw, stride, padding, out)
+
+
+def col2im(cols, x_shape, kh, kw, stride=(1, 1), padding=(0, 0)):
+    """cols [C*kh*kw, N*Ho*Wo] -> dx [N, C, H, W], the adjoint of im2col."""
+    if is_cupy(cols):
+        return reference.col2im(cols, x_shape, kh, kw, stride, padding)
+    return cpu.col2im(cols, x_shape, kh, kw, stride, padding)
+
+
+__all__ = ["col2im", "im2col", "output_size", "scratch"]

@@ -1,0 +1,57 @@
+"""im2col / col2im as plain array code: the specification of the conv kernels (and the CuPy path).
+
+Column layout (chosen so the GEMM output is already in channel-major order):
+
+    cols[c, i, j, n, ho, wo] = x[n, c, ho*sh - ph + i, wo*sw - pw + j]   (0 outside x)
+
+viewed as a matrix ``[C*kh*kw, N*Ho*Wo]``. Then ``W.reshape(O, C*kh*kw) @ cols`` is
+``[O, N, Ho, Wo]``, and reaching NCHW only swaps the two leading axes, each (o, n) block
+being a contiguous run of Ho*Wo values. ``col2im`` is the adjoint: it adds every column entry
+back onto the input pixel it was copied from (a pixel covered by several windows gets the sum).
+Both loop only over the kh*kw kernel offsets, one strided slice each.
+"""
+
+from ...backend import xp_of
+
+
+def output_size(size, kernel, stride, padding):
+    """Ho = floor((H + 2p - k) / s) + 1, the number of window positions along one axis."""
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def _padded(x, ph, pw):
+    xp = xp_of(x)
+    if ph == 0 and pw == 0:
+        return x
+    return xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+
+
+def im2col(x, kh, kw, stride=(1, 1), padding=(0, 0)):
+    """x: [N, C, H, W] -> cols [C*kh*kw, N*Ho*Wo], one strided slice per kernel offset."""
+    xp = xp_of(x)
+    (sh, sw), (ph, pw) = stride, padding
+    n_batch, channels, height, width = x.shape
+    ho_n, wo_n = output_size(height, kh, sh, ph), output_size(width, kw, sw, pw)
+    xpad = _padded(x, ph, pw)
+    cols = xp.empty((channels, kh, kw, n_batch, ho_n, wo_n), x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            window = xpad[:, :, i : i + sh * ho_n : sh, j : j + sw * wo_n : sw]  # [N, C, Ho, Wo]
+            cols[:, i, j] = window.transpose(1, 0, 2, 3)
+    return cols.reshape(channels * kh * kw, n_batch * ho_n * wo_n)
+
+
+def col2im(cols, x_shape, kh, kw, stride=(1, 1), padding=(0, 0)):
+    """cols [C*kh*kw, N*Ho*Wo] -> dx [N, C, H, W], the adjoint of ``im2col``."""
+    xp = xp_of(cols)
+    (sh, sw), (ph, pw) = stride, padding
+    n_batch, channels, height, width = x_shape
+    ho_n, wo_n = output_size(height, kh, sh, ph), output_size(width, kw, sw, pw)
+    cols6 = cols.reshape(channels, kh, kw, n_batch, ho_n, wo_n)
+    dpad = xp.zeros((n_batch, channels, height + 2 * ph, width + 2 * pw), cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            dpad[:, :, i : i + sh * ho_n : sh, j : j + sw * wo_n : sw] += cols6[:, i, j].transpose(
+                1, 0, 2, 3
+            )
+    return dpad[:, :, ph : ph + height, pw : pw + width]

@@ -1,0 +1,197 @@
+"""Tensor: an array with an optional gradient, and the operators that build graphs from it.
+
+``Tensor(data, requires_grad=False)`` wraps one NumPy or CuPy array (``.data``). Arithmetic on
+tensors (``a + b``, ``a @ b``, ``x.sum(axis=0)``, ``x[1:3]``, ...) calls the differentiable
+operations of ``tinysnn.functional``, which record the graph that ``backward()`` walks
+(``tinysnn.autograd``). Comparisons return plain tensors: they have no gradient.
+"""
+
+import operator
+
+import numpy as np
+
+from .backend import device_of, is_cupy, to_device
+
+
+def as_array(data, dtype=None):
+    """The array inside ``data`` (a Tensor, an array, a number or a nested list)."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, np.generic):  # a NumPy scalar (what ops on 0-d arrays return)
+        data = np.asarray(data)
+    if isinstance(data, np.ndarray) or is_cupy(data):
+        return data if dtype is None else data.astype(dtype, copy=False)
+    array = np.asarray(data, dtype=dtype)
+    if dtype is None and array.dtype.kind == "f":
+        array = array.astype(np.float32)  # Python floats default to float32, as in PyTorch
+    return array
+
+
+class Tensor:
+    """An array (``.data``, NumPy or CuPy) with an optional gradient (``.grad``, same shape)."""
+
+    __array_priority__ = 100  # so that ndarray * Tensor calls Tensor.__rmul__
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        self.data = as_array(data, dtype)
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(
+                f"Tensor: only floating-point tensors can require gradients, got {self.data.dtype}"
+            )
+        self.requires_grad = bool(requires_grad)
+        self.grad = None
+        self._node = None  # the autograd Node that produced this tensor (None for leaves)
+        self._index = 0  # which output of that node
+
+    # ----------------------------------------------------------------- properties
+    shape = property(lambda self: self.data.shape)
+    dtype = property(lambda self: self.data.dtype)
+    ndim = property(lambda self: self.data.ndim)
+    size = property(lambda self: self.data.size)
+    device = property(lambda self: device_of(self.data))
+    is_leaf = property(lambda self: self._node is None)
+
+    def __len__(self):
+        return len(self.data)
+
+    def __repr__(self):
+        grad = ", requires_grad=True" if self.requires_grad else ""
+        return f"Tensor({self.data!r}{grad})"
+
+    def numpy(self):
+        """The data as a NumPy array (copied to the host for CuPy)."""
+        return to_device(self.data, "cpu")
+
+    def item(self):
+        return self.data.item()
+
+    @property
+    def graph_freed(self):
+        """True when a backward has already freed the graph that produced this tensor."""
+        return self._node is not None and self._node.ctx is None
+
+    def detach(self):
+        """A leaf tensor sharing the data, cut from the graph."""
+        return Tensor(self.data)
+
+    def zero_grad(self):
+        self.grad = None
+
+    def backward(self, grad=None, retain_graph=False):
+        """Accumulate d(self)/d(leaf) * grad into every leaf that requires a gradient.
+
+        grad defaults to 1 for a scalar; the graph is freed afterwards unless retain_graph.
+        """
+        from .autograd import backward
+
+        backward(self, grad, retain_graph)
+
+    # ------------------------------------------------------------------ operators
+    # Each is one differentiable op of tinysnn.functional (imported below the class: those ops
+    # are Functions on Tensors, so they can only be defined once Tensor exists).
+    def __add__(self, other):
+        return F.add(self, other)
+
+    def __radd__(self, other):
+        return F.add(other, self)
+
+    def __sub__(self, other):
+        return F.sub(self, other)
+
+    def __rsub__(self, other):
+        return F.sub(other, self)
+
+    def __mul__(self, other):
+        return F.mul(self, other)
+
+    def __rmul__(self, other):
+        return F.mul(other, self)
+
+    def __truediv__(self, other):
+        return F.div(self, other)
+
+    def __rtruediv__(self, other):
+        return F.div(other, self)
+
+    def __pow__(self, p):
+        return F.pow(self, p)
+
+    def __matmul__(self, other):
+        return F.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return F.matmul(other, self)
+
+    def __neg__(self):
+        return F.neg(self)
+
+    def __getitem__(self, index):
+        return F.getitem(self, index)
+
+    def _compare(self, other, op):
+        return Tensor(op(self.data, other.data if isinstance(other, Tensor) else other))
+
+    def __lt__(self, other):
+        return self._compare(other, operator.lt)
+
+    def __le__(self, other):
+        return self._compare(other, operator.le)
+
+    def __gt__(self, other):
+        return self._compare(other, operator.gt)
+
+    def __ge__(self, other):
+        return self._compare(other, operator.ge)
+
+    def eq(self, other):
+        """Elementwise ==, as a Tensor of bools (``==`` itself keeps Python's identity meaning)."""
+        return self._compare(other, operator.eq)
+
+    # ------------------------------------------------------------------ methods
+    def sum(self, axis=None, keepdims=False):
+        return F.sum(self, axis, keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return F.mean(self, axis, keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return F.max(self, axis, keepdims)
+
+    def exp(self):
+        return F.exp(self)
+
+    def log(self):
+        return F.log(self)
+
+    def relu(self):
+        return F.relu(self)
+
+    def sigmoid(self):
+        return F.sigmoid(self)
+
+    def tanh(self):
+        return F.tanh(self)
+
+    def reshape(self, *shape):
+        return F.reshape(self, *shape)
+
+    def permute(self, *axes):
+        return F.permute(self, *axes)
+
+    def transpose(self, dim0=-2, dim1=-1):
+        return F.transpose(self, dim0, dim1)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return F.flatten(self, start_dim, end_dim)
+
+    @property
+    def T(self):
+        """All axes reversed (a differentiable permutation)."""
+        return F.permute(self, tuple(range(self.ndim))[::-1])
+
+    def to(self, device=None, dtype=None):
+        """Moved to 'cpu' / 'cuda' and/or cast to ``dtype``; gradients flow back through it."""
+        return F.to(self, device, dtype)
+
+
+from . import functional as F  # noqa: E402  (the ops build on Tensor; see the operators above)
