@@ -7,12 +7,17 @@ layer's spikes, ``[B, classes]``, one firing rate per class.
 
     model = MASNN(attention="TCSA")                     # small default: trains on a laptop CPU
     model = MASNN(attention="TCSA", preset="paper-gesture")   # the paper's Gesture network
+    model = MASNN(attention="TCSA", preset="paper-gait")      # ... its DVS128 Gait network
+    model = MASNN(attention="TCSA", preset="paper-cifar10dvs")  # ... its CIFAR10-DVS network
 """
 
-from .attention import MultiDimensionalAttention
-from .layers import AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear
-from .lif import LIF
-from .module import Module, Sequential
+from functools import partial
+
+from ...surrogate import Rectangle
+from ..attention import MultiDimensionalAttention
+from ..layers import AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear
+from ..lif import LIF
+from ..module import Module, Sequential
 
 #: attention variants of the paper's ablation -> the branches they apply, in order T, C, S
 VARIANTS = {"no": "", "TA": "T", "CA": "C", "SA": "S", "TCA": "TC", "TSA": "TS", "CSA": "CS",
@@ -23,22 +28,39 @@ DEFAULTS = {"T": 16, "in_channels": 2, "input_size": 32, "num_classes": 11,
             "channels": (16, 32, 32), "pools": (2, 2, 2), "hidden": (128,), "reduction_t": 4,
             "reduction_c": 4, "neuron": "paper", "dropout": 0.0}
 
+# The authors' DVS128 Gait and CIFAR10-DVS networks (their CNN/Networks/Att_SNN.py) are one
+# network: 3x3 convs 2-32-64-128-256-512 on 128x128 frames, each followed by an average pool
+# (2, 2, 2, 2, then 4: 512 x 2 x 2 = 2048 features), FC 256, and 21 or 10 output neurons.
+_DVS128_NETWORK = dict(in_channels=2, input_size=128, channels=(32, 64, 128, 256, 512),
+                       pools=(2, 2, 2, 2, 4), hidden=(256,), reduction_t=2, reduction_c=8)
+
 PRESETS = {
     # Yao et al., DVS128 Gesture: convs 2-64-128-128 (pools after the 2nd and 3rd), FC 256, T=60
     "paper-gesture": dict(T=60, in_channels=2, input_size=32, num_classes=11,
                           channels=(64, 128, 128), pools=(1, 2, 2), hidden=(256,),
                           reduction_t=5, reduction_c=8, neuron="paper"),
+    # DVS128 Gait: 21 outputs (one per folder 0..20 of the authors' loader), T = 8 bins of 500 ms
+    "paper-gait": dict(_DVS128_NETWORK, T=8, num_classes=21, neuron="paper"),
+    # CIFAR10-DVS: 10 classes, T = 20 bins of 10 ms; the cell's surrogate window is twice as wide
+    "paper-cifar10dvs": dict(_DVS128_NETWORK, T=20, num_classes=10, neuron="paper-cifar10dvs"),
+}
+
+#: the neurons a MASNN can be built with, by name
+NEURONS = {
+    # the MA-SNN cell: decay 0.3, threshold 0.3, hard reset to 0.3, Rectangle(width=0.5)
+    "paper": LIF.paper,
+    # the same cell as the authors train it on CIFAR10-DVS: slope 1 on |u - 0.3| < 0.5
+    "paper-cifar10dvs": partial(LIF.paper, surrogate=Rectangle(width=1.0)),
+    # tau 2, threshold 1, hard reset to 0, Sigmoid surrogate (SpikingJelly's defaults)
+    "lif": partial(LIF, tau=2.0),
 }
 
 
 def make_neuron(kind):
-    """'paper': the MA-SNN cell (decay 0.3, threshold 0.3, hard reset to 0.3, Rectangle(0.5));
-    'lif': tau 2, threshold 1, hard reset to 0, Sigmoid surrogate (SpikingJelly's defaults)."""
-    if kind == "paper":
-        return LIF.paper()
-    if kind == "lif":
-        return LIF(tau=2.0)
-    raise ValueError(f"neuron must be 'paper' or 'lif', got {kind!r}")
+    """A fresh neuron layer of the kind named in NEURONS ('paper', 'paper-cifar10dvs', 'lif')."""
+    if kind not in NEURONS:
+        raise ValueError(f"neuron must be one of {list(NEURONS)}, got {kind!r}")
+    return NEURONS[kind]()
 
 
 class SpikingConv(Module):
@@ -102,7 +124,9 @@ class MASNN(Module):
     hidden: sizes of the fully connected spiking layers before the output layer.
     reduction_t, reduction_c: the attention MLPs' reductions (hidden size max(1, n // r));
     reduction_t is capped at T.
-    preset: "paper-gesture" fills in the paper's Gesture network; explicit arguments override it.
+    neuron: a name in NEURONS.
+    preset: a name in PRESETS ("paper-gesture", "paper-gait", "paper-cifar10dvs") fills in one
+    of the paper's networks; explicit arguments override it.
     The options and their defaults are in DEFAULTS.
     """
 

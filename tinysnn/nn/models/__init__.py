@@ -1,0 +1,9 @@
+"""Models: the MA-SNN of the paper's event-camera experiments (``masnn.py``).
+
+    from tinysnn.nn.models import MASNN, PRESETS, VARIANTS
+    model = MASNN(attention="TCSA", preset="paper-gait")
+"""
+
+from .masnn import DEFAULTS, MASNN, NEURONS, PRESETS, VARIANTS, make_neuron
+
+__all__ = ["DEFAULTS", "MASNN", "NEURONS", "PRESETS", "VARIANTS", "make_neuron"]
