@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tinysnn import Tensor
+from tinysnn import Tensor, manual_seed
 from tinysnn import functional as F
 from tinysnn.nn import AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Linear
 from tinysnn.nn.models import MASNN, PRESETS, VARIANTS
@@ -93,6 +93,7 @@ def test_cells_are_the_authors(preset, width):
 
 @pytest.mark.parametrize("preset", ["paper-gait", "paper-cifar10dvs"])
 def test_preset_networks_run_forward_and_backward_on_one_recording(preset):
+    manual_seed(0)
     model = MASNN(attention="TCSA", preset=preset)
     T, classes = PRESETS[preset]["T"], PRESETS[preset]["num_classes"]
     rng = np.random.default_rng(0)
