@@ -5,7 +5,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tinysnn.autograd import Function
 from tinysnn.surrogate import (
     EXP_CONSTANTS,
     ATan,
@@ -15,7 +14,7 @@ from tinysnn.surrogate import (
     Triangle,
     exp_nonpositive,
 )
-from tinysnn.testing import arrays, assert_grad_close, shapes, surrogates
+from tinysnn.testing import arrays, assert_grad_close, shapes, smooth_spike, surrogates
 
 ALL = (Sigmoid(), ATan(), Rectangle(), Triangle(), FastSigmoid())
 
@@ -29,26 +28,12 @@ def kinks(surrogate):
     return (0.0,) if isinstance(surrogate, FastSigmoid) else ()
 
 
-class SmoothStep(Function):
-    """y = surrogate.primitive(u), with backward grad * surrogate.derivative(u)."""
-
-    @staticmethod
-    def forward(ctx, u, surrogate):
-        ctx.save_for_backward(u)
-        ctx.surrogate = surrogate
-        return surrogate.primitive(u)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (u,) = ctx.saved
-        return (grad * ctx.surrogate.derivative(u),)
-
-
 @given(data=st.data(), surrogate=surrogates())
 def test_derivative_is_the_slope_of_the_primitive(data, surrogate):
     u = data.draw(arrays(shapes(max_dims=2, max_side=8), min_value=-3.0, max_value=3.0,
                          avoid=kinks(surrogate), margin=1e-3))
-    assert_grad_close(lambda t: SmoothStep.apply(t, surrogate=surrogate), u, eps=1e-7,
+    # SmoothSpike: forward the primitive, backward F.spike's grad * derivative
+    assert_grad_close(lambda t: smooth_spike(t, surrogate), u, eps=1e-7,
                       atol=1e-6, rtol=1e-5)
 
 

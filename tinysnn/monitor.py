@@ -17,13 +17,14 @@ The energy model (Yao et al., after Horowitz 2014, 45 nm):
   (E_AC = 0.9 pJ).
 
 A "layer" in the report is one synaptic layer (Conv2d or Linear) together with the spiking
-neurons that follow it, named after the module that holds both (e.g. ``features.0``).
+neurons (any ``nn.Neuron``) that follow it, named after the module that holds both (e.g.
+``features.0``).
 """
 
 
 from .backend import xp_of
 from .nn.layers import Conv2d, Linear
-from .nn.lif import LIF
+from .nn.neuron import Neuron
 
 E_MAC_PJ = 4.6
 E_AC_PJ = 0.9
@@ -106,7 +107,7 @@ class Monitor:
             if isinstance(module, (Conv2d, Linear)):
                 stats = _SynapseStats(name, module)
                 self.synapses.append(stats)
-            elif isinstance(module, LIF):
+            elif isinstance(module, Neuron):  # nn.LIF, nn.IF, a neuron of your own, ...
                 stats = _SpikeStats(name)
                 self.neurons.append(stats)
             else:

@@ -6,6 +6,7 @@ operations of ``tinysnn.functional``, which record the graph that ``backward()``
 (``tinysnn.autograd``). Comparisons return plain tensors: they have no gradient.
 """
 
+import collections
 import operator
 
 import numpy as np
@@ -67,8 +68,18 @@ class Tensor:
 
     @property
     def graph_freed(self):
-        """True when a backward has already freed the graph that produced this tensor."""
-        return self._node is not None and self._node.ctx is None
+        """True when a backward has already freed the graph that produced this tensor, or a
+        part of it (a backward through another output of the same computation frees that)."""
+        queue, seen = collections.deque([self._node]), set()
+        while queue:  # breadth first: a freed node is usually a step or two back
+            node = queue.popleft()
+            if node is None or id(node) in seen:
+                continue
+            if node.ctx is None:
+                return True
+            seen.add(id(node))
+            queue.extend(t._node for t in node.inputs)
+        return False
 
     def detach(self):
         """A leaf tensor sharing the data, cut from the graph."""

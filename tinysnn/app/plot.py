@@ -99,21 +99,22 @@ def record_sample(model, frames):
     """Run one sample and keep what the plots need, per layer name.
 
     frames: [T, 1, C, H, W]. Returns {"spikes": {name: [T, ...]}, "current": {name: [T, ...]},
-    "gates": {name: {"temporal": [T], "channel": [C], "spatial": [H, W]}}}.
+    "neuron": {name: the nn.Neuron module}, "gates": {name: {"temporal": [T], "channel": [C],
+    "spatial": [H, W]}}}, for every spiking layer (any ``nn.Neuron``) and attention block.
     """
     from ..autograd import no_grad
     from ..nn.attention import MultiDimensionalAttention
-    from ..nn.lif import LIF
+    from ..nn.neuron import Neuron
     from ..tensor import Tensor
 
-    record = {"spikes": {}, "current": {}, "gates": {}, "lif": {}}
+    record = {"spikes": {}, "current": {}, "gates": {}, "neuron": {}}
     handles = []
 
-    def on_lif(name):
+    def on_neuron(name):
         def hook(module, inputs, output):
             record["current"][name] = inputs[0].numpy()[:, 0]
             record["spikes"][name] = output.numpy()[:, 0]
-            record["lif"][name] = module
+            record["neuron"][name] = module
         return hook
 
     def on_attention(name):
@@ -129,8 +130,8 @@ def record_sample(model, frames):
         return hook
 
     for name, module in model.named_modules():
-        if isinstance(module, LIF):
-            handles.append(module.register_forward_hook(on_lif(name)))
+        if isinstance(module, Neuron):
+            handles.append(module.register_forward_hook(on_neuron(name)))
         elif isinstance(module, MultiDimensionalAttention):
             handles.append(module.register_forward_hook(on_attention(name)))
     try:
@@ -143,21 +144,11 @@ def record_sample(model, frames):
     return record
 
 
-def membrane_of(lif, current):
-    """The potential H[t] = decay V[t-1] + X[t] an LIF layer reached on ``current`` [T, ...].
+def membrane_of(neuron, current):
+    """The potential H[t] a layer of neurons reached on ``current`` [T, ...] (from rest).
 
     H is the membrane before the reset, the value compared with the threshold, so its
-    crossings show where the spikes come from (V after a hard reset sits at v_reset).
+    crossings show where the spikes come from (V after a hard reset sits at v_reset). Any
+    ``nn.Neuron`` computes it: ``neuron.potential(current)``.
     """
-    from .. import functional as F
-    from ..autograd import no_grad
-    from ..tensor import Tensor
-
-    if lif.decay_input:
-        current = current / lif.tau  # the layer feeds X / tau (the hook saw X)
-    with no_grad():
-        _, v = F.lif(Tensor(current), decay=lif.decay, threshold=lif.threshold,
-                     reset=lif.reset_mode, v_reset=lif.v_reset, surrogate=lif.surrogate,
-                     return_membrane=True)
-    v_before = np.concatenate([np.zeros_like(current[:1]), v.numpy()[:-1]])  # V[t-1], V[-1] = 0
-    return lif.decay * v_before + current
+    return np.asarray(neuron.potential(current))

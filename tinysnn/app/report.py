@@ -112,9 +112,9 @@ def plot_run(run_dir):
         paths.append(plot.plot_raster(record["spikes"][name],
                                       os.path.join(run_dir, f"raster_{tag}.png"),
                                       title=f"spikes of {name} (one test sample, class {label})"))
-        lif = record["lif"][name]
-        v = plot.membrane_of(lif, record["current"][name])
-        paths.append(plot.plot_membrane(v, record["spikes"][name], lif.threshold,
+        neuron = record["neuron"][name]
+        v = plot.membrane_of(neuron, record["current"][name])
+        paths.append(plot.plot_membrane(v, record["spikes"][name], neuron.threshold,
                                    os.path.join(run_dir, f"membrane_{tag}.png"),
                                    title=f"membrane of {name}"))
     for name, gates in record["gates"].items():

@@ -31,3 +31,4 @@ from .loss import cross_entropy, mse_loss
 from .norm import batch_norm
 from .pool import avg_pool2d, max_pool2d
 from .shape import concatenate, flatten, getitem, permute, reshape, stack, transpose
+from .spike import spike

@@ -7,6 +7,7 @@ from .attention import (
     SpatialAttention,
     TemporalAttention,
 )
+from .general_neurons import AdaptiveLIF, ParametricLIF
 from .layers import (
     AvgPool2d,
     BatchNorm1d,
@@ -17,6 +18,7 @@ from .layers import (
     Linear,
     MaxPool2d,
 )
-from .lif import LIF
+from .lif import IF, LIF
 from .models import MASNN  # noqa: E402
 from .module import Module, Parameter, Sequential
+from .neuron import Neuron

@@ -1,52 +1,51 @@
-"""LIF neurons as a layer: ``nn.LIF(tau=2.0)`` and the MA-SNN paper's cell, ``nn.LIF.paper()``.
+"""LIF neurons as a layer: ``nn.LIF(tau=2.0)``, the MA-SNN paper's cell ``nn.LIF.paper()``, and
+``nn.IF``, the LIF without leak.
 
     lif = nn.LIF(tau=2.0)                 # decay = 1 - 1/tau = 0.5
     spikes = lif(x)                       # x: [T, B, ...] -> spikes [T, B, ...]
 
-Streaming: ``LIF(stateful=True)`` carries the membrane from one call to the next (the last
-membrane of a call is the first of the next), so a long sequence can be fed in chunks, or one
-step at a time with ``step_mode="single"`` (x: [B, ...]). The carried membrane keeps its graph:
-a loss over several chunks back-propagates through all of them. Once ``backward()`` has freed
-that graph, the next call raises, because BPTT into a freed graph is impossible; call
-``reset()`` before an unrelated sequence (the membrane restarts at 0) or ``detach()`` to keep
-the membrane's value and cut its history (truncated BPTT).
+An LIF is the ``nn.Neuron`` whose charge is H = decay V + X, run fast: ``F.lif`` computes the
+whole sequence in one fused Numba (or CUDA) kernel, forward and BPTT, instead of one autograd op
+per step. Everything else is Neuron's: fire, hard or soft reset, streaming with
+``stateful=True`` or ``step_mode="single"``, ``reset()``, ``detach()``.
 """
 
+import math
+
 from .. import functional as F
+from ..autograd import no_grad
 from ..surrogate import Rectangle, Sigmoid
-from .module import Module
+from ..tensor import Tensor
+from .neuron import Neuron
 
 
-class LIF(Module):
+class LIF(Neuron):
     """Leaky integrate-and-fire neurons over a time-major sequence; F.lif as a layer.
 
     tau: membrane time constant, decay = 1 - 1/tau (or give ``decay`` directly, then
     tau = 1 / (1 - decay)). decay_input: feed X / tau instead of X (SpikingJelly's option).
-    threshold, reset ("hard" | "soft"), v_reset, detach_reset, surrogate: as in ``F.lif``.
-    step_mode: "multi" (x: [T, B, ...]) or "single" (x: [B, ...], one step; implies stateful).
-    stateful: carry the membrane between calls (see the module docstring); default False.
+    threshold, reset ("hard" | "soft"), v_reset, detach_reset, surrogate: as in ``F.lif``
+    (``v_reset=None`` also means a soft reset, as in ``nn.Neuron``).
+    step_mode, stateful: streaming, as in ``nn.Neuron``.
     """
 
     def __init__(self, tau=2.0, decay_input=False, threshold=1.0, reset="hard", v_reset=0.0,
                  detach_reset=False, surrogate=Sigmoid(alpha=4.0), *, decay=None,  # noqa: B008
                  step_mode="multi", stateful=False):
-        super().__init__()
+        if reset not in ("hard", "soft"):
+            raise ValueError(f"LIF: reset must be 'hard' or 'soft', got {reset!r}")
+        soft = reset == "soft" or v_reset is None
+        super().__init__(threshold, None if soft else v_reset, surrogate, detach_reset,
+                         step_mode=step_mode, stateful=stateful)
         if decay is None:
             if not tau >= 1:
                 raise ValueError(f"LIF: tau must be >= 1 (decay = 1 - 1/tau in [0, 1)), got {tau}")
             decay = 1 - 1 / tau
         elif not 0 <= decay < 1:
             raise ValueError(f"LIF: decay must be in [0, 1), got {decay}")
-        if step_mode not in ("multi", "single"):
-            raise ValueError(f"LIF: step_mode must be 'multi' or 'single', got {step_mode!r}")
         self.tau = 1 / (1 - decay)
         self.decay = decay
         self.decay_input = decay_input
-        self.threshold, self.reset_mode, self.v_reset = threshold, reset, v_reset
-        self.detach_reset, self.surrogate = detach_reset, surrogate
-        self.step_mode = step_mode
-        self.stateful = stateful or step_mode == "single"
-        self.v = None  # the carried membrane (stateful only): a Tensor of shape [B, ...]
 
     @classmethod
     def paper(cls, **overrides):
@@ -57,54 +56,66 @@ class LIF(Module):
                   "detach_reset": False, "surrogate": Rectangle(width=0.5)}
         return cls(**{**config, **overrides})
 
-    def reset(self):
-        """Forget the carried membrane: the next call starts from 0."""
-        self.v = None
-        return self
+    @property
+    def reset_mode(self):
+        """"hard" or "soft", the ``reset`` argument of F.lif."""
+        return "soft" if self.v_reset is None else "hard"
 
-    def detach(self):
-        """Keep the carried membrane's value but cut its graph (truncated BPTT)."""
-        if self.v is not None:
-            self.v = self.v.detach()
-        return self
+    def _input(self, x):
+        return x * (1 / self.tau) if self.decay_input else x  # decay_input: X / tau
 
-    def forward(self, x):
-        if self.step_mode == "single":
-            x = x.reshape(1, *x.shape)
-        if self.decay_input:
-            x = x * (1 / self.tau)
-        options = {"decay": self.decay, "threshold": self.threshold, "reset": self.reset_mode,
-                   "v_reset": self.v_reset, "detach_reset": self.detach_reset,
-                   "surrogate": self.surrogate}
-        if not self.stateful:
-            spikes = F.lif(x, **options)
-        else:
-            spikes, self.v = F.lif(x, v_init=self._carried_membrane(x), return_membrane="last",
-                                   **options)
-        return spikes.reshape(*spikes.shape[1:]) if self.step_mode == "single" else spikes
+    def charge(self, v, x):
+        """H = decay V + X (X / tau with decay_input): what the fused kernel computes."""
+        return self.decay * v + self._input(x)
 
-    def _carried_membrane(self, x):
-        v = self.v
-        if v is None:
-            return None
-        if v.shape != x.shape[1:] or v.dtype != x.dtype:
-            raise ValueError(
-                f"LIF: the carried membrane is {v.dtype} {v.shape}, this input needs "
-                f"{x.dtype} {x.shape[1:]}; call reset() before a batch of another shape or dtype")
-        if v.graph_freed:
-            raise RuntimeError(
-                "LIF(stateful=True): the carried membrane belongs to a graph that backward() has "
-                "already freed, so gradients could not flow into it. Call reset() before a new, "
-                "unrelated sequence, or detach() to continue this one with truncated BPTT")
-        return v
+    def _options(self):
+        return {"decay": self.decay, "threshold": self.threshold, "reset": self.reset_mode,
+                "v_reset": 0.0 if self.v_reset is None else self.v_reset,
+                "detach_reset": self.detach_reset, "surrogate": self.surrogate}
+
+    def run(self, x, state=None):
+        """Neuron.run, fused: the whole sequence in one F.lif call (one kernel each way)."""
+        return F.lif(self._input(x), v_init=state, return_membrane="last", **self._options())
+
+    def potential(self, x):
+        """H[t] = decay V[t-1] + X[t] over x [T, ...], from V[-1] = 0: [T, ...] array."""
+        x = self._input(x if isinstance(x, Tensor) else Tensor(x))
+        with no_grad():
+            _, v = F.lif(x, return_membrane=True, **self._options())
+        h = x.data.copy()
+        h[1:] += self.decay * v.data[:-1]  # V[-1] = 0 adds nothing to H[0]
+        return h
 
     def extra_repr(self):
         parts = [f"decay={self.decay:.6g}", f"threshold={self.threshold}",
-                 f"reset={self.reset_mode!r}", f"v_reset={self.v_reset}",
-                 f"detach_reset={self.detach_reset}",
+                 f"reset={self.reset_mode!r}", f"detach_reset={self.detach_reset}",
                  f"surrogate={self.surrogate!r}"]
+        if self.v_reset is not None:
+            parts.insert(3, f"v_reset={self.v_reset}")
         if self.decay_input:
             parts.insert(1, "decay_input=True")
         if self.step_mode != "multi" or self.stateful:
             parts += [f"step_mode={self.step_mode!r}", f"stateful={self.stateful}"]
         return ", ".join(parts)
+
+
+class IF(LIF):
+    """Integrate-and-fire neurons: H = V + X, no leak (an LIF with decay 1, same fused kernels).
+
+    threshold, v_reset (None: soft reset), surrogate, detach_reset, step_mode, stateful: as in
+    ``nn.Neuron``.
+    """
+
+    def __init__(self, threshold=1.0, v_reset=0.0, surrogate=Sigmoid(alpha=4.0),  # noqa: B008
+                 detach_reset=False, *, step_mode="multi", stateful=False):
+        # Neuron's settings only: LIF's constructor would insist on a leak (tau >= 1, decay < 1)
+        Neuron.__init__(self, threshold, v_reset, surrogate, detach_reset, step_mode=step_mode,
+                        stateful=stateful)
+        self.decay, self.tau, self.decay_input = 1.0, math.inf, False
+
+    def charge(self, v, x):
+        """H = V + X."""
+        return v + x
+
+    def extra_repr(self):
+        return Neuron.extra_repr(self)

@@ -40,7 +40,8 @@ after hypothesis shrank the example to the simplest one, with
 
 Strategies: ``shapes``, ``arrays`` (``avoid=`` kinks, ``distinct=`` for max), ``time_major``,
 ``lif_configs``, ``attention_configs``, ``surrogates``. Assertions: ``assert_grad_close``,
-``check_function``. Needs hypothesis (``pip install tinysnn[test]``). In your ``conftest.py``
+``check_function``. Smooth spikes for checking a neuron of your own: ``smooth_spike``,
+``SmoothSpike``. Needs hypothesis (``pip install tinysnn[test]``). In your ``conftest.py``
 call ``load_profile()`` to get the "ci" (deterministic, 50 examples) or "thorough" (500)
 profile, picked by the environment variable TINYSNN_HYPOTHESIS_PROFILE.
 """
@@ -55,6 +56,7 @@ except ImportError as err:  # pragma: no cover - depends on the environment
 
 from .assertions import ELEMENTWISE_LIMIT, assert_grad_close, check_function
 from .profiles import PROFILE_ENV_VAR, load_profile, register_profiles
+from .smooth import SmoothSpike, smooth_spike
 from .strategies import (
     ATTENTION_DIMS,
     SURROGATE_NAMES,
@@ -71,6 +73,7 @@ __all__ = [
     "ELEMENTWISE_LIMIT",
     "PROFILE_ENV_VAR",
     "SURROGATE_NAMES",
+    "SmoothSpike",
     "arrays",
     "assert_grad_close",
     "attention_configs",
@@ -79,6 +82,7 @@ __all__ = [
     "load_profile",
     "register_profiles",
     "shapes",
+    "smooth_spike",
     "surrogates",
     "time_major",
 ]

@@ -18,6 +18,7 @@ from ..attention import MultiDimensionalAttention
 from ..layers import AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear
 from ..lif import LIF
 from ..module import Module, Sequential
+from ..neuron import Neuron
 
 #: attention variants of the paper's ablation -> the branches they apply, in order T, C, S
 VARIANTS = {"no": "", "TA": "T", "CA": "C", "SA": "S", "TCA": "TC", "TSA": "TS", "CSA": "CS",
@@ -57,10 +58,19 @@ NEURONS = {
 
 
 def make_neuron(kind):
-    """A fresh neuron layer of the kind named in NEURONS ('paper', 'paper-cifar10dvs', 'lif')."""
-    if kind not in NEURONS:
-        raise ValueError(f"neuron must be one of {list(NEURONS)}, got {kind!r}")
-    return NEURONS[kind]()
+    """A fresh neuron layer: a name in NEURONS ('paper', 'paper-cifar10dvs', 'lif'), or a
+    callable that returns an ``nn.Neuron``, called with no arguments once per layer (a neuron of
+    your own: ``neuron=MyNeuron`` or ``neuron=lambda: MyNeuron(threshold=0.5)``)."""
+    if isinstance(kind, str) and kind in NEURONS:
+        return NEURONS[kind]()
+    if callable(kind):
+        neuron = kind()
+        if not isinstance(neuron, Neuron):
+            raise TypeError(f"MASNN: neuron() must return an nn.Neuron (subclass nn.Neuron and "
+                            f"define charge), got {type(neuron).__name__} from {kind!r}")
+        return neuron
+    raise ValueError(f"neuron must be one of {list(NEURONS)} or a callable that returns an "
+                     f"nn.Neuron, got {kind!r}")
 
 
 class SpikingConv(Module):
@@ -124,7 +134,7 @@ class MASNN(Module):
     hidden: sizes of the fully connected spiking layers before the output layer.
     reduction_t, reduction_c: the attention MLPs' reductions (hidden size max(1, n // r));
     reduction_t is capped at T.
-    neuron: a name in NEURONS.
+    neuron: a name in NEURONS, or a callable that returns an nn.Neuron (``make_neuron``).
     preset: a name in PRESETS ("paper-gesture", "paper-gait", "paper-cifar10dvs") fills in one
     of the paper's networks; explicit arguments override it.
     The options and their defaults are in DEFAULTS.
