@@ -18,12 +18,13 @@ from .event_camera import EventCamera
 from .event_text import read_event_text, write_event_text
 from .events import EVENT_DTYPE, ToFrames, events_to_frames, make_events, random_time_window
 from .loader import DataLoader
+from .paper_frames import PaperFrames
 from .synthetic import SyntheticGestures, simulate_gesture
 
 __all__ = [
     "CIFAR10DVS", "CIFAR10_CLASSES", "EVENT_DTYPE", "GESTURE_CLASSES", "DVS128Gait",
-    "DVS128Gesture", "DataError", "DataLoader", "Digits", "EventCamera", "SyntheticGestures",
-    "ToFrames", "events_to_frames", "make_events", "random_time_window", "read_aedat2",
-    "read_aedat31", "read_event_text", "simulate_gesture", "write_aedat2", "write_aedat31",
-    "write_event_text",
+    "DVS128Gesture", "DataError", "DataLoader", "Digits", "EventCamera", "PaperFrames",
+    "SyntheticGestures", "ToFrames", "events_to_frames", "make_events", "random_time_window",
+    "read_aedat2", "read_aedat31", "read_event_text", "simulate_gesture", "write_aedat2",
+    "write_aedat31", "write_event_text",
 ]
