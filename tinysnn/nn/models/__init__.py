@@ -4,6 +4,17 @@
     model = MASNN(attention="TCSA", preset="paper-gait")
 """
 
-from .masnn import DEFAULTS, MASNN, NEURONS, PRESETS, VARIANTS, make_neuron
+from .masnn import (
+    ALL_VARIANTS,
+    CONTROLS,
+    DEFAULTS,
+    MASNN,
+    NEURONS,
+    PRESETS,
+    VARIANTS,
+    make_attention,
+    make_neuron,
+)
 
-__all__ = ["DEFAULTS", "MASNN", "NEURONS", "PRESETS", "VARIANTS", "make_neuron"]
+__all__ = ["ALL_VARIANTS", "CONTROLS", "DEFAULTS", "MASNN", "NEURONS", "PRESETS", "VARIANTS",
+           "make_attention", "make_neuron"]

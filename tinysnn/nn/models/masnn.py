@@ -15,6 +15,7 @@ from functools import partial
 
 from ...surrogate import Rectangle
 from ..attention import MultiDimensionalAttention
+from ..controls import ConstantGate, ReLUOnly
 from ..layers import AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear
 from ..lif import LIF
 from ..module import Module, Sequential
@@ -23,6 +24,13 @@ from ..neuron import Neuron
 #: attention variants of the paper's ablation -> the branches they apply, in order T, C, S
 VARIANTS = {"no": "", "TA": "T", "CA": "C", "SA": "S", "TCA": "TC", "TSA": "TS", "CSA": "CS",
             "TCSA": "TCS"}
+
+#: the ablation's controls (nn/controls.py), in the layers where TCSA has attention:
+#: the vanilla network plus TCSA's ReLU, and TCSA with every gate fixed at its initial mean
+CONTROLS = {"no+relu": "TCS", "const-gate": "TCS"}
+
+#: every value MASNN(attention=...) takes
+ALL_VARIANTS = (*VARIANTS, *CONTROLS)
 
 #: the small default network: 3 conv layers of 16-32-32 channels, FC 128, 11 classes, T = 16
 DEFAULTS = {"T": 16, "in_channels": 2, "input_size": 32, "num_classes": 11,
@@ -57,6 +65,21 @@ NEURONS = {
 }
 
 
+def make_attention(variant, T, C, fc, reduction_t, reduction_c):
+    """The module between a layer's current and its neurons, or None (the vanilla layer).
+
+    fc: the layer is fully connected ([T, B, L]), where only temporal attention applies.
+    """
+    dims = {**VARIANTS, **CONTROLS}[variant]
+    dims = "T" if fc and "T" in dims else ("" if fc else dims)
+    if not dims:
+        return None
+    if variant == "no+relu":
+        return ReLUOnly()
+    kind = ConstantGate if variant == "const-gate" else MultiDimensionalAttention
+    return kind(T, C, dims=dims, reduction_t=reduction_t, reduction_c=reduction_c)
+
+
 def make_neuron(kind):
     """A fresh neuron layer: a name in NEURONS ('paper', 'paper-cifar10dvs', 'lif'), or a
     callable that returns an ``nn.Neuron``, called with no arguments once per layer (a neuron of
@@ -79,15 +102,14 @@ class SpikingConv(Module):
     x: [T, B, C_in, H, W] -> [T, B, C_out, H/p, W/p].
     """
 
-    def __init__(self, in_channels, out_channels, T, pool, dims, reduction_t, reduction_c, neuron):
+    def __init__(self, in_channels, out_channels, T, pool, variant, reduction_t, reduction_c,
+                 neuron):
         super().__init__()
         self.conv = Conv2d(in_channels, out_channels, 3, padding=1)
         self.bn = BatchNorm2d(out_channels)
         self.pool = AvgPool2d(pool) if pool > 1 else None
-        self.attention = (MultiDimensionalAttention(T, out_channels, dims=dims,
-                                                    reduction_t=reduction_t,
-                                                    reduction_c=reduction_c)
-                          if dims else None)
+        self.attention = make_attention(variant, T, out_channels, False, reduction_t,
+                                        reduction_c)
         self.lif = make_neuron(neuron)
 
     def forward(self, x):
@@ -105,14 +127,12 @@ class SpikingLinear(Module):
     x: [T, B, L_in] -> [T, B, L_out].
     """
 
-    def __init__(self, in_features, out_features, T, dims, reduction_t, neuron, dropout=0.0):
+    def __init__(self, in_features, out_features, T, variant, reduction_t, neuron, dropout=0.0):
         super().__init__()
         self.dropout = Dropout(dropout) if dropout > 0 else None
         self.fc = Linear(in_features, out_features)
         self.bn = BatchNorm1d(out_features)
-        self.attention = (MultiDimensionalAttention(T, out_features, dims="T",
-                                                    reduction_t=reduction_t)
-                          if "T" in dims else None)
+        self.attention = make_attention(variant, T, out_features, True, reduction_t, None)
         self.lif = make_neuron(neuron)
 
     def forward(self, x):
@@ -129,7 +149,8 @@ class MASNN(Module):
 
     x: [T, B, in_channels, input_size, input_size] -> firing rates [B, num_classes].
 
-    attention: one of VARIANTS ("no", "TA", "CA", "SA", "TCA", "TSA", "CSA", "TCSA").
+    attention: one of VARIANTS ("no", "TA", "CA", "SA", "TCA", "TSA", "CSA", "TCSA"), or one
+    of the ablation's CONTROLS ("no+relu", "const-gate"; see nn/controls.py).
     channels/pools: one 3x3 conv layer per entry, each followed by an average pool of that size.
     hidden: sizes of the fully connected spiking layers before the output layer.
     reduction_t, reduction_c: the attention MLPs' reductions (hidden size max(1, n // r));
@@ -142,8 +163,8 @@ class MASNN(Module):
 
     def __init__(self, attention="TCSA", preset=None, **options):
         super().__init__()
-        if attention not in VARIANTS:
-            raise ValueError(f"attention must be one of {list(VARIANTS)}, got {attention!r}")
+        if attention not in ALL_VARIANTS:
+            raise ValueError(f"attention must be one of {list(ALL_VARIANTS)}, got {attention!r}")
         if preset is not None and preset not in PRESETS:
             raise ValueError(f"preset must be one of {list(PRESETS)}, got {preset!r}")
         unknown = set(options) - set(DEFAULTS)
@@ -162,19 +183,18 @@ class MASNN(Module):
         # the small default's r_t = 4 would not fit a sequence shorter than 4 steps
         config["reduction_t"] = min(config["reduction_t"], config["T"])
         self.config = dict(config, attention=attention, preset=preset)
-        dims = VARIANTS[attention]
         T, size, c_in = config["T"], config["input_size"], config["in_channels"]
 
         convs = []
         for c_out, pool in zip(config["channels"], config["pools"]):
-            convs.append(SpikingConv(c_in, c_out, T, pool, dims, config["reduction_t"],
+            convs.append(SpikingConv(c_in, c_out, T, pool, attention, config["reduction_t"],
                                      config["reduction_c"], config["neuron"]))
             c_in, size = c_out, size // pool
         self.features = Sequential(*convs)
         self.flatten = Flatten()
         sizes = (c_in * size * size, *config["hidden"], config["num_classes"])
         self.classifier = Sequential(*[
-            SpikingLinear(a, b, T, dims, config["reduction_t"], config["neuron"],
+            SpikingLinear(a, b, T, attention, config["reduction_t"], config["neuron"],
                           dropout=config["dropout"] if i > 0 else 0.0)
             for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]))
         ])
