@@ -77,3 +77,52 @@ def test_hooks_are_removed_on_exit():
 
 def test_parameter_count():
     assert tiny_network().num_parameters() == 2 * 9 + 3 * 32
+
+
+def tiny_masnn(attention):
+    """conv 2->2 on 4x4, avg pool 2, attention, LIF; FC 8->3 with temporal attention; T = 2."""
+    from tinysnn.nn import MASNN
+
+    return MASNN(attention=attention, T=2, in_channels=2, input_size=4, num_classes=3,
+                 channels=(2,), pools=(2,), hidden=(), reduction_t=1, reduction_c=1)
+
+
+def test_attention_operations_match_a_hand_count():
+    # conv layer: attention on [T=2, B, C=2, H=2, W=2], E = 16 per sample.
+    #   T: pools 2E = 32 AC; gate E = 16 MAC; MLP 2 (n h + h n), n = T = 2, h = 2: 16 MAC
+    #   C: pools 32 AC; gate 16 MAC; MLP n = C = 2, h = 2: 16 MAC
+    #   S: pools 32 AC; gate 16 MAC; conv 2 k^2 H W = 2 * 9 * 2 * 2 = 72 MAC
+    #   -> 152 MAC, 96 AC
+    # FC layer: temporal attention on [T=2, B, L=3], E = 6: 12 AC; 6 + 16 = 22 MAC
+    net = tiny_masnn("TCSA")
+    with Monitor(net) as monitor, no_grad():
+        net(Tensor(np.random.default_rng(0).random((2, 5, 2, 4, 4)).astype(np.float32)))
+    rows = {r["name"]: r for r in monitor.attention_layers()}
+    conv, fc = rows["features.0.attention"], rows["classifier.0.attention"]
+    assert (conv["macs"], conv["acs"], conv["branches"]) == (152, 96, ["T", "C", "S"])
+    assert (fc["macs"], fc["acs"], fc["branches"]) == (22, 12, ["T"])
+    # 4.6 pJ per MAC, 0.9 pJ per AC, written out (not the module's constants)
+    assert conv["energy_uj"] == pytest.approx((152 * 4.6 + 96 * 0.9) * 1e-6)
+    total = monitor.summary()
+    attention = (174 * 4.6 + 108 * 0.9) * 1e-6
+    assert total["attention_energy_uj_per_sample"] == pytest.approx(attention)
+    assert total["energy_with_attention_uj_per_sample"] == pytest.approx(
+        total["energy_uj_per_sample"] + attention)
+
+
+def test_controls_cost_what_they_compute():
+    x = Tensor(np.random.default_rng(1).random((2, 3, 2, 4, 4)).astype(np.float32))
+    counts = {}
+    for variant in ("no", "no+relu", "const-gate"):
+        net = tiny_masnn(variant)
+        with Monitor(net) as monitor, no_grad():
+            net(x)
+        counts[variant] = {r["name"]: (r["macs"], r["acs"]) for r in monitor.attention_layers()}
+    assert counts["no"] == {} and counts["no+relu"] == {}         # a ReLU is not counted
+    # one multiply by the constant per element: E = 16 (conv layer), 6 (FC layer)
+    assert counts["const-gate"] == {"features.0.attention": (16, 0),
+                                    "classifier.0.attention": (6, 0)}
+
+
+def test_energy_constants_are_the_papers():
+    assert (E_MAC_PJ, E_AC_PJ) == (4.6, 0.9)

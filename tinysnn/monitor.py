@@ -19,10 +19,20 @@ The energy model (Yao et al., after Horowitz 2014, 45 nm):
 A "layer" in the report is one synaptic layer (Conv2d or Linear) together with the spiking
 neurons (any ``nn.Neuron``) that follow it, named after the module that holds both (e.g.
 ``features.0``).
+
+The paper's estimate leaves out the attention modules' own work. ``attention_layers()`` counts
+it by one rule: every multiply is a MAC (4.6 pJ), every add or compare an AC (0.9 pJ). A branch
+applied to E elements per sample (E = T*C*H*W, or T*L after a linear layer) costs its two pools
+(average and max) 2E ACs and its gate multiply E MACs; the temporal and channel branches' MLP
+costs 2 (n*h + h*n) MACs (the average and the max path, n inputs, h hidden); the spatial
+branch's 2 -> 1 convolution 2 k^2 H W MACs. Sigmoid and ReLU are not counted. A constant gate
+(the ablation's control) is one multiply, E MACs.
 """
 
 
 from .backend import xp_of
+from .nn.attention import ChannelAttention, SpatialAttention, TemporalAttention
+from .nn.controls import ConstantGate
 from .nn.layers import Conv2d, Linear
 from .nn.neuron import Neuron
 
@@ -89,6 +99,45 @@ class _SpikeStats:
         return self.spikes / max(self.neuron_steps, 1)
 
 
+def attention_ops(module, x_shape):
+    """(MACs, ACs) of one attention branch for one sample, by the rule in the module docstring.
+
+    x_shape: the branch's time-major input, [T, B, C, H, W] or [T, B, L].
+    """
+    elements = 1
+    for side in (x_shape[0], *x_shape[2:]):
+        elements *= side                                  # E per sample
+    if isinstance(module, ConstantGate):
+        return elements, 0
+    macs, acs = elements, 2 * elements                    # gate multiply; average and max pools
+    if isinstance(module, SpatialAttention):
+        k = module.kernel_size
+        macs += 2 * k * k * x_shape[-2] * x_shape[-1]     # 2 -> 1 conv over H x W
+    else:
+        hidden, n = module.w1.shape
+        macs += 2 * (n * hidden + hidden * n)             # MLP on the average and the max
+    return macs, acs
+
+
+class _AttentionStats:
+    def __init__(self, name, module):
+        self.name, self.module = name, module
+        self.macs = self.acs = 0  # per sample
+        self.samples = 0
+
+    def __call__(self, module, inputs, output):
+        shape = inputs[0].shape
+        self.macs, self.acs = attention_ops(module, shape)
+        self.samples += shape[1]
+
+    @property
+    def energy_uj(self):
+        return (self.macs * E_MAC_PJ + self.acs * E_AC_PJ) * 1e-6
+
+
+ATTENTION_MODULES = (TemporalAttention, ChannelAttention, SpatialAttention, ConstantGate)
+
+
 class Monitor:
     """Counts spikes and synaptic operations of every layer while the model runs.
 
@@ -98,11 +147,11 @@ class Monitor:
     def __init__(self, model):
         self.model = model
         self._handles = []
-        self.synapses, self.neurons = [], []
+        self.synapses, self.neurons, self.attention = [], [], []
 
     def attach(self):
         self.detach()  # attaching twice must not count twice
-        self.synapses, self.neurons = [], []
+        self.synapses, self.neurons, self.attention = [], [], []
         for name, module in self.model.named_modules():
             if isinstance(module, (Conv2d, Linear)):
                 stats = _SynapseStats(name, module)
@@ -110,6 +159,9 @@ class Monitor:
             elif isinstance(module, Neuron):  # nn.LIF, nn.IF, a neuron of your own, ...
                 stats = _SpikeStats(name)
                 self.neurons.append(stats)
+            elif isinstance(module, ATTENTION_MODULES):
+                stats = _AttentionStats(name, module)
+                self.attention.append(stats)
             else:
                 continue
             self._handles.append(module.register_forward_hook(stats))
@@ -156,17 +208,45 @@ class Monitor:
             })
         return rows
 
+    def attention_layers(self):
+        """One dict per attention module (its branches together): name, branches, macs, acs
+        and energy_uj per sample, by the counting rule in this module's docstring."""
+        rows = {}
+        for stats in self.attention:
+            if stats.samples == 0:
+                continue
+            if isinstance(stats.module, ConstantGate):
+                name, branch = stats.name, "const"
+            else:  # the branches ta, ca, sa of a MultiDimensionalAttention
+                name, branch = stats.name.rpartition(".")[0], type(stats.module).__name__[0]
+            row = rows.setdefault(name, {"name": name, "branches": [], "macs": 0, "acs": 0,
+                                         "energy_uj": 0.0})
+            row["branches"].append(branch)
+            row["macs"] += stats.macs
+            row["acs"] += stats.acs
+            row["energy_uj"] += stats.energy_uj
+        return list(rows.values())
+
     def summary(self):
-        """Whole-network totals per sample, plus the same network's energy as an ANN (all MACs)."""
+        """Whole-network totals per sample, plus the same network's energy as an ANN (all MACs).
+
+        energy_uj_per_sample is the paper's estimate (synaptic layers only);
+        attention_energy_uj_per_sample the attention modules' own operations; and
+        energy_with_attention_uj_per_sample their sum.
+        """
         rows = self.layers()
         spikes = sum(r["spikes_per_sample"] for r in rows)
         neurons = sum(n.neuron_steps / max(n.samples, 1) for n in self.neurons)
         dense = sum(r["dense_ops_per_step"] for r in rows)  # one ANN pass: every op a MAC
+        energy = sum(r["energy_uj"] for r in rows)
+        attention = sum(r["energy_uj"] for r in self.attention_layers())
         return {
             "spikes_per_sample": spikes,
             "firing_rate": spikes / neurons if neurons else 0.0,
             "synaptic_ops": sum(r["synaptic_ops"] for r in rows),
-            "energy_uj_per_sample": sum(r["energy_uj"] for r in rows),
+            "energy_uj_per_sample": energy,
+            "attention_energy_uj_per_sample": attention,
+            "energy_with_attention_uj_per_sample": energy + attention,
             "ann_energy_uj_per_sample": dense * E_MAC_PJ * 1e-6,
         }
 
