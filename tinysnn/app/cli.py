@@ -14,7 +14,7 @@ import argparse
 import os
 import sys
 
-from ..nn.models import VARIANTS
+from ..nn.models import ALL_VARIANTS
 
 DATASETS = ("synthetic-gestures", "dvs128", "digits")
 
@@ -35,18 +35,49 @@ def _positive(kind):
     return parse
 
 
+def _non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
 def _add_run_options(p, epochs_default=None):
     p.add_argument("--dataset", default=None, choices=DATASETS,
                    help="default synthetic-gestures")
     p.add_argument("--data-dir", help="folder of the real DVS128 Gesture files (--dataset dvs128)")
+    p.add_argument("--preset", choices=("paper-gesture",), default=None,
+                   help="the paper's Gesture network and recipe (T 60, 300 epochs, batch 128, "
+                        "Adam 1e-4, plateau scheduler, windows of 15 ms bins, 10 test clips); "
+                        "the options below override any of it")
     p.add_argument("--T", type=_positive(int), default=None,
                    help="time steps (default 16; 60 with --preset paper-gesture)")
-    p.add_argument("--epochs", type=_positive(int), default=epochs_default)
-    p.add_argument("--batch-size", type=_positive(int), default=None)
-    p.add_argument("--lr", type=_positive(float), default=None)
+    p.add_argument("--epochs", type=_positive(int), default=epochs_default,
+                   help="default 12; 300 with --preset paper-gesture")
+    p.add_argument("--batch-size", type=_positive(int), default=None,
+                   help="default 16; 128 with --preset paper-gesture")
+    p.add_argument("--lr", type=_positive(float), default=None,
+                   help="Adam's learning rate (default 2e-3; 1e-4 with --preset paper-gesture)")
+    p.add_argument("--scheduler", choices=("cosine", "plateau", "none"), default=None,
+                   help="learning-rate schedule (default cosine; plateau with --preset "
+                        "paper-gesture: x factor when the training loss stalls)")
+    p.add_argument("--plateau-factor", type=_positive(float), default=None,
+                   help="plateau scheduler: multiply lr by this (default 0.1)")
+    p.add_argument("--plateau-patience", type=_non_negative_int, default=None,
+                   help="plateau scheduler: epochs without improvement before it acts "
+                        "(default 5)")
     p.add_argument("--loss", choices=("mse", "ce"), default=None)
     p.add_argument("--neuron", choices=("paper", "lif"), default=None)
-    p.add_argument("--preset", choices=("paper-gesture",), default=None)
+    p.add_argument("--framing", choices=("paper", "whole"), default=None,
+                   help="dvs128: 'paper' (default) = the authors' random windows and voted test "
+                        "clips; 'whole' = each gesture in T equal bins")
+    p.add_argument("--bin-us", type=_positive(int), default=None,
+                   help="dvs128, paper framing: bin length in microseconds (default 15000)")
+    p.add_argument("--clips", type=_positive(int), default=None,
+                   help="dvs128, paper framing: test clips per gesture (default 10)")
     p.add_argument("--seed", type=int, default=None, help="default 0")
     p.add_argument("--clip-grad", type=_positive(float), default=None)
     p.add_argument("--device", choices=("cpu", "cuda"), default=None,
@@ -69,7 +100,7 @@ def parser():
     t = sub.add_parser("train", help="train an MA-SNN and report accuracy, spikes and energy")
     _add_run_options(t)
     t.add_argument("--attention", default=None,
-                   help=f"one of {', '.join(VARIANTS)} (default TCSA)")
+                   help=f"one of {', '.join(ALL_VARIANTS)} (default TCSA)")
     t.add_argument("--out", default=None, help="run folder (default runs/masnn)")
     t.add_argument("--resume", help="checkpoint to continue from; its run's settings are kept "
                                     "unless given again here (e.g. --epochs 20)")
@@ -88,7 +119,7 @@ def parser():
     a.add_argument("--variants", default="no,TA,CA,SA,TCSA")
     a.add_argument("--out", default="runs/ablation")
     b = sub.add_parser("bench", help="time a training step of MASNN on this machine")
-    b.add_argument("--attention", default="TCSA", choices=list(VARIANTS))
+    b.add_argument("--attention", default="TCSA", choices=list(ALL_VARIANTS))
     b.add_argument("--T", type=_positive(int), default=16)
     b.add_argument("--batch-size", type=_positive(int), default=16)
     b.add_argument("--steps", type=_positive(int), default=10)
@@ -101,17 +132,17 @@ def _config_from(args, base=None, **extra):
 
     base = base if base is not None else {}
     options = dict(base.get("dataset_options") or {})
-    if args.samples_per_class:
-        options["samples_per_class"] = args.samples_per_class
+    for key in ("samples_per_class", "framing", "bin_us", "clips"):
+        if getattr(args, key) is not None:
+            options[key] = getattr(args, key)
     given = dict(dataset=args.dataset, data_dir=args.data_dir, T=args.T, epochs=args.epochs,
-                 batch_size=args.batch_size, lr=args.lr, loss=args.loss, neuron=args.neuron,
-                 preset=args.preset, seed=args.seed, clip_grad=args.clip_grad,
-                 device=args.device, **extra)
+                 batch_size=args.batch_size, lr=args.lr, scheduler=args.scheduler,
+                 plateau_factor=args.plateau_factor, plateau_patience=args.plateau_patience,
+                 loss=args.loss, neuron=args.neuron, preset=args.preset, seed=args.seed,
+                 clip_grad=args.clip_grad, device=args.device, **extra)
     values = {**base, **{k: v for k, v in given.items() if v is not None}}
     values.update(progress=not args.no_progress, dataset_options=options)
-    config = TrainConfig.from_dict(values)
-    if args.T is None and "T" not in base and config.preset == "paper-gesture":
-        config.T = 60
+    config = TrainConfig.from_dict(values)  # what was not given: the preset's recipe, defaults
     if config.dataset == "dvs128" and not config.data_dir:
         raise UsageError("--dataset dvs128 needs --data-dir pointing at the DVS128 Gesture folder")
     if args.data_dir and not os.path.isdir(args.data_dir):
@@ -124,8 +155,9 @@ def cmd_train(args):
     from .report import print_layers
     from .train import train
 
-    if args.attention is not None and args.attention not in VARIANTS:
-        raise UsageError(f"--attention {args.attention!r}: choose one of {', '.join(VARIANTS)}")
+    if args.attention is not None and args.attention not in ALL_VARIANTS:
+        raise UsageError(f"--attention {args.attention!r}: choose one of "
+                         f"{', '.join(ALL_VARIANTS)}")
     base = None
     if args.resume:
         if not os.path.isfile(args.resume):
@@ -158,9 +190,9 @@ def cmd_ablation(args):
     from .report import run_ablation
 
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
-    unknown = [v for v in variants if v not in VARIANTS]
+    unknown = [v for v in variants if v not in ALL_VARIANTS]
     if unknown or not variants:
-        raise UsageError(f"--variants: unknown {unknown}; choose from {', '.join(VARIANTS)}")
+        raise UsageError(f"--variants: unknown {unknown}; choose from {', '.join(ALL_VARIANTS)}")
     config = _config_from(args, out=args.out)
     table = run_ablation(config, variants)
     print(table)

@@ -7,7 +7,12 @@
 
 from dataclasses import dataclass
 
-from ..data import DataLoader, Digits, DVS128Gesture, SyntheticGestures, ToFrames
+from ..data import DataLoader, Digits, DVS128Gesture, PaperFrames, SyntheticGestures, ToFrames
+
+#: how the event data sets become frames: "paper", the authors' protocol (for DVS128 Gesture:
+#: random 900 ms windows for training, ten voted clips per test gesture; PaperFrames), or
+#: "whole", each recording cut into T equal bins (random crops for training if asked)
+FRAMINGS = ("paper", "whole")
 
 
 @dataclass
@@ -18,6 +23,7 @@ class RunData:
     test_loader: DataLoader
     frame_shape: tuple  # (C, H, W) of one time step
     num_classes: int
+    clips: int = None   # test items are [clips, T, ...] (PaperFrames), else [T, ...]
 
 
 def _synthetic(config, options):
@@ -36,12 +42,16 @@ def _synthetic(config, options):
 
 
 def _dvs128(config, options):
-    # the paper: 128x128 sensor down-sampled by 4 to 32x32; random temporal crops for training
-    train = DVS128Gesture(config.data_dir, train=True,
-                          transform=ToFrames(config.T, (128, 128), downsample=4,
-                                             random_crop=options.get("random_crop", 0.8),
-                                             seed=config.seed))
-    test_frames = ToFrames(config.T, (128, 128), downsample=4)
+    # the paper: 128x128 sensor down-sampled by 4 to 32x32
+    if options.get("framing", "paper") == "paper":
+        window = dict(T=config.T, bin_us=options.get("bin_us", 15000), downsample=4)
+        train_frames = PaperFrames(train=True, seed=config.seed, **window)
+        test_frames = PaperFrames(train=False, clips=options.get("clips", 10), **window)
+    else:  # whole gestures in T bins, random temporal crops of 80% for training
+        train_frames = ToFrames(config.T, (128, 128), downsample=4,
+                                random_crop=options.get("random_crop", 0.8), seed=config.seed)
+        test_frames = ToFrames(config.T, (128, 128), downsample=4)
+    train = DVS128Gesture(config.data_dir, train=True, transform=train_frames)
     test = DVS128Gesture(config.data_dir, train=False, transform=test_frames)
     return train, test, test_frames.frame_shape(), len(train.classes)
 
@@ -61,12 +71,17 @@ def make_datasets(config):
         raise ValueError(f"dataset must be one of {list(BUILDERS)}, got {config.dataset!r}")
     options = dict(config.dataset_options or {})
     train, test, frame_shape, num_classes = BUILDERS[config.dataset](config, options)
+    test_frames = getattr(test, "transform", None)
+    clips = test_frames.clips if isinstance(test_frames, PaperFrames) else None
+    # a test batch of clipped samples runs batch_size sequences at once, as a training batch
+    test_batch = max(1, config.batch_size // clips) if clips else config.batch_size
     return RunData(
         train_set=train,
         test_set=test,
         train_loader=DataLoader(train, config.batch_size, shuffle=True, seed=config.seed,
                                 device=config.device),
-        test_loader=DataLoader(test, config.batch_size, shuffle=False, device=config.device),
+        test_loader=DataLoader(test, test_batch, shuffle=False, device=config.device),
         frame_shape=tuple(frame_shape),
         num_classes=num_classes,
+        clips=clips,
     )

@@ -19,17 +19,34 @@ from .train import TrainConfig, build_model, evaluate, summarize, train, write_j
 
 
 def format_layers(metrics):
-    """The per-layer table: firing rate, spikes, synaptic operations and energy per sample."""
-    lines = [f"{'layer':<16}{'firing rate':>12}{'spikes/sample':>15}{'SynOps/sample':>15}"
+    """The per-layer table: firing rate, spikes, synaptic operations and energy per sample.
+
+    Each layer with attention is followed by its attention row: the module's own operations
+    (multiplies as MACs, adds and compares as ACs; tinysnn.monitor) and their energy.
+    """
+    lines = [f"{'layer':<22}{'firing rate':>12}{'spikes/sample':>15}{'SynOps/sample':>15}"
              f"{'energy uJ':>11}"]
+    attention = {row["name"].rpartition(".")[0]: row
+                 for row in metrics.get("attention_layers", [])}
     for row in metrics["layers"]:
-        lines.append(f"{row['name']:<16}{row['firing_rate']:>12.4f}"
+        lines.append(f"{row['name']:<22}{row['firing_rate']:>12.4f}"
                      f"{row['spikes_per_sample']:>15.1f}"
                      f"{row['synaptic_ops']:>15.3g}{row['energy_uj']:>11.4f}")
+        if row["name"] in attention:
+            a = attention[row["name"]]
+            ops = f"{a['macs']:.3g} MAC {a['acs']:.3g} AC"
+            lines.append(f"{'  attention ' + '+'.join(a['branches']):<22}{'':>12}{ops:>30}"
+                         f"{a['energy_uj']:>11.4f}")
     m = metrics
-    lines.append(f"{'total':<16}{m['firing_rate']:>12.4f}{m['spikes_per_sample']:>15.1f}"
+    lines.append(f"{'total (paper)':<22}{m['firing_rate']:>12.4f}{m['spikes_per_sample']:>15.1f}"
                  f"{m['synaptic_ops_per_sample']:>15.3g}{m['energy_uj_per_sample']:>11.4f}")
-    lines.append(f"test accuracy {m['test_accuracy']:.4f}   parameters {m['params']:,}   "
+    if "energy_with_attention_uj_per_sample" in m:
+        lines.append(f"{'total with attention':<22}{'':>42}"
+                     f"{m['energy_with_attention_uj_per_sample']:>11.4f}")
+    accuracy = f"test accuracy {m['test_accuracy']:.4f}"
+    if "test_clip_accuracy" in m:
+        accuracy += f" (by the clips' vote; clips {m['test_clip_accuracy']:.4f})"
+    lines.append(f"{accuracy}   parameters {m['params']:,}   "
                  f"same network as an ANN: {m['ann_energy_uj_per_sample']:.4f} uJ/sample")
     return "\n".join(lines)
 
@@ -56,9 +73,10 @@ def evaluate_checkpoint(path, dataset=None, data_dir=None):
     started = time.perf_counter()
     model, data, config, history = load_run(path, dataset, data_dir)
     monitor = Monitor(model)
-    _, accuracy = evaluate(model, data.test_loader, config, data.num_classes, monitor)
-    return summarize(config, model, monitor, history, accuracy,
-                     time.perf_counter() - started)
+    _, accuracy, clip_accuracy = evaluate(model, data.test_loader, config, data.num_classes,
+                                          monitor)
+    return summarize(config, model, monitor, history, accuracy, time.perf_counter() - started,
+                     clip_accuracy=clip_accuracy)
 
 
 ABLATION_COLUMNS = ("variant", "test_accuracy", "best_test_accuracy", "spikes_per_sample",

@@ -22,12 +22,14 @@ from .. import functional as F
 from .. import optim, random_state
 from ..atomic import atomic_open
 from ..autograd import no_grad
-from ..backend import xp_of
+from ..backend import to_device, xp_of
+from ..data.paper_frames import vote
 from ..monitor import Monitor
-from ..nn.models import MASNN, VARIANTS
+from ..nn.models import ALL_VARIANTS, MASNN
 from ..tensor import Tensor
+from . import recipes
 from .checkpoint import load_checkpoint, save_checkpoint
-from .datasets import make_datasets
+from .datasets import FRAMINGS, make_datasets
 
 
 class ConfigError(ValueError):
@@ -36,21 +38,28 @@ class ConfigError(ValueError):
 
 @dataclass
 class TrainConfig:
-    """Everything that defines a run; saved in checkpoints and metrics.json."""
+    """Everything that defines a run; saved in checkpoints and metrics.json.
+
+    Fields left at None take the value of the preset's recipe, else tinysnn's default
+    (tinysnn.app.recipes): ``TrainConfig(preset="paper-gesture")`` trains as the paper did,
+    ``TrainConfig(preset="paper-gesture", epochs=20)`` too, for 20 epochs.
+    """
 
     dataset: str = "synthetic-gestures"
     data_dir: str = None
     attention: str = "TCSA"
     preset: str = None
-    T: int = 16
-    epochs: int = 12
-    batch_size: int = 16
-    lr: float = 2e-3
-    weight_decay: float = 0.0
-    loss: str = "mse"
-    scheduler: str = "cosine"
+    T: int = None
+    epochs: int = None
+    batch_size: int = None
+    lr: float = None
+    weight_decay: float = None
+    loss: str = None
+    scheduler: str = None
+    plateau_factor: float = None
+    plateau_patience: int = None
     clip_grad: float = None
-    neuron: str = "paper"
+    neuron: str = None
     seed: int = 0
     device: str = "cpu"
     out: str = "runs/masnn"
@@ -58,9 +67,15 @@ class TrainConfig:
     progress: bool = True
     dataset_options: dict = field(default_factory=dict)
 
+    def __post_init__(self):
+        given = {name: getattr(self, name) for name in recipes.DEFAULTS}
+        values, self.dataset_options = recipes.resolve(self.preset, given, self.dataset_options)
+        for name, value in values.items():
+            setattr(self, name, value)
+
     def validate(self):
-        if self.attention not in VARIANTS:
-            raise ConfigError(f"attention must be one of {list(VARIANTS)}, "
+        if self.attention not in ALL_VARIANTS:
+            raise ConfigError(f"attention must be one of {list(ALL_VARIANTS)}, "
                               f"got {self.attention!r}")
         if self.T < 1:
             raise ConfigError(f"T must be >= 1, got {self.T}")
@@ -73,6 +88,12 @@ class TrainConfig:
         if self.scheduler not in ("cosine", "plateau", "none"):
             raise ConfigError(f"scheduler must be 'cosine', 'plateau' or 'none', "
                              f"got {self.scheduler!r}")
+        if not 0 < self.plateau_factor < 1 or self.plateau_patience < 0:
+            raise ConfigError(f"plateau_factor must lie in (0, 1) and plateau_patience be >= 0, "
+                              f"got {self.plateau_factor} and {self.plateau_patience}")
+        framing = self.dataset_options.get("framing", "paper")
+        if framing not in FRAMINGS:
+            raise ConfigError(f"framing must be one of {list(FRAMINGS)}, got {framing!r}")
         return self
 
     @classmethod
@@ -111,7 +132,8 @@ def _scheduler(config, optimizer):
     if config.scheduler == "cosine":
         return optim.CosineAnnealingLR(optimizer, T_max=config.epochs)
     if config.scheduler == "plateau":  # the paper: x0.1 when the training loss stalls 5 epochs
-        return optim.ReduceLROnPlateau(optimizer, factor=0.1, patience=5)
+        return optim.ReduceLROnPlateau(optimizer, factor=config.plateau_factor,
+                                       patience=config.plateau_patience)
     return None
 
 
@@ -137,17 +159,45 @@ def train_epoch(model, loader, optimizer, config, num_classes, desc="train"):
     return total_loss / seen, correct / seen, seen / (time.perf_counter() - start)
 
 
+def clip_rates(model, x):
+    """The rates of every clip of a batch of clipped samples (tinysnn.data.PaperFrames).
+
+    x: [clips, B, T, C, H, W] (the loader stacks [clips, T, ...] items on axis 1)
+    -> rates [B, clips, classes], from one forward pass over [T, B * clips, C, H, W].
+    """
+    clips, batch, steps = x.shape[:3]
+    sequences = x.transpose(2, 1, 0, *range(3, x.ndim)).reshape(steps, batch * clips,
+                                                                 *x.shape[3:])
+    return model(Tensor(sequences)).data.reshape(batch, clips, -1)
+
+
 def evaluate(model, loader, config, num_classes, monitor=None):
-    """Accuracy and mean loss on a loader, without a graph; counts spikes if a Monitor is given."""
+    """(mean loss, accuracy, clip accuracy) on a loader, without a graph; counts spikes and
+    operations if a Monitor is given (per clip, for clipped samples).
+
+    Items of [clips, T, ...] are classified by the authors' vote: a sample is correct when more
+    than half of its clips are; the clip accuracy counts clips. Without clips it is None.
+    """
     model.eval()
-    total_loss, correct, seen = 0.0, 0, 0
+    total_loss, correct, seen, clips_correct, clips_seen = 0.0, 0, 0, 0, 0
     with monitor if monitor is not None else contextlib.nullcontext(), no_grad():
         for x, y in loader:
-            rates = model(Tensor(x))
-            total_loss += loss_fn(config.loss, rates, y, num_classes).item() * len(y)
-            correct += int((rates.data.argmax(axis=1) == y).sum())
+            if x.ndim == 6:
+                rates = clip_rates(model, x)                          # [B, clips, classes]
+                right = rates.argmax(axis=2) == y[:, None]
+                labels = xp_of(y).repeat(y, rates.shape[1])
+                loss = loss_fn(config.loss, Tensor(rates.reshape(-1, num_classes)), labels,
+                               num_classes)
+                correct += int(vote(to_device(right, "cpu")).sum())
+                clips_correct += int(right.sum())
+                clips_seen += right.size
+            else:
+                rates = model(Tensor(x))
+                loss = loss_fn(config.loss, rates, y, num_classes)
+                correct += int((rates.data.argmax(axis=1) == y).sum())
+            total_loss += loss.item() * len(y)
             seen += len(y)
-    return total_loss / seen, correct / seen
+    return total_loss / seen, correct / seen, (clips_correct / clips_seen if clips_seen else None)
 
 
 def _train_transform(data):
@@ -192,12 +242,14 @@ def train(config):
     os.makedirs(config.out, exist_ok=True)
     checkpoint_path = os.path.join(config.out, "checkpoint.npz")
     num_classes, train_loader, test_loader = data.num_classes, data.train_loader, data.test_loader
+    monitor = Monitor(model)  # counts spikes and operations in the last epoch's test pass
     for epoch in range(first_epoch, config.epochs + 1):
         t0 = time.perf_counter()
         train_loader.set_epoch(epoch)
         train_loss, train_acc, speed = train_epoch(
             model, train_loader, optimizer, config, num_classes, desc=f"epoch {epoch}")
-        test_loss, test_acc = evaluate(model, test_loader, config, num_classes)
+        test_loss, test_acc, clip_acc = evaluate(model, test_loader, config, num_classes,
+                                                 monitor if epoch == config.epochs else None)
         if isinstance(scheduler, optim.ReduceLROnPlateau):
             scheduler.step(train_loss)
         elif scheduler is not None:
@@ -206,16 +258,19 @@ def train(config):
                         "test_loss": test_loss, "test_accuracy": test_acc,
                         "samples_per_second": speed, "lr": optimizer.lr,
                         "seconds": time.perf_counter() - t0})
+        clips = "" if clip_acc is None else f"  clips {clip_acc:.3f}"
+        if clip_acc is not None:
+            history[-1]["test_clip_accuracy"] = clip_acc
         print(f"epoch {epoch:3d}  loss {train_loss:.4f}  train {train_acc:.3f}  "
-              f"test {test_acc:.3f}  ({history[-1]['seconds']:.1f} s)", flush=True)
+              f"test {test_acc:.3f}{clips}  ({history[-1]['seconds']:.1f} s)", flush=True)
         save_checkpoint(checkpoint_path, model.state_dict(), optimizer.state_dict(),
                         _checkpoint_meta(config, epoch, history, scheduler,
                                          _train_transform(data)))
 
-    monitor = Monitor(model)
-    _, final_acc = evaluate(model, test_loader, config, num_classes, monitor)
-    metrics = summarize(config, model, monitor, history, final_acc,
-                        time.perf_counter() - started)
+    if first_epoch > config.epochs:  # nothing left to train: measure the checkpoint as it is
+        _, test_acc, clip_acc = evaluate(model, test_loader, config, num_classes, monitor)
+    metrics = summarize(config, model, monitor, history, test_acc, time.perf_counter() - started,
+                        clip_accuracy=clip_acc)
     write_json(os.path.join(config.out, "metrics.json"), metrics)
     return metrics
 
@@ -231,10 +286,15 @@ def _check_same_model(config, saved, path):
         raise ConfigError(f"cannot resume {path} with other model settings ({'; '.join(changed)})")
 
 
-def summarize(config, model, monitor, history, test_accuracy, seconds):
-    """The metrics.json document: accuracy, spikes, energy, per-layer table, history."""
+def summarize(config, model, monitor, history, test_accuracy, seconds, clip_accuracy=None):
+    """The metrics.json document: accuracy, spikes, energy, per-layer table, history.
+
+    test_accuracy is per sample (per gesture, by the clips' vote, for clipped test sets);
+    clip_accuracy, when there are clips, counts clips. Spikes, operations and energy are per
+    network input: per clip when there are clips.
+    """
     totals = monitor.summary()
-    return {
+    metrics = {
         "config": asdict(config),
         "test_accuracy": test_accuracy,
         "best_test_accuracy": max([h["test_accuracy"] for h in history] + [test_accuracy]),
@@ -243,11 +303,17 @@ def summarize(config, model, monitor, history, test_accuracy, seconds):
         "firing_rate": totals["firing_rate"],
         "synaptic_ops_per_sample": totals["synaptic_ops"],
         "energy_uj_per_sample": totals["energy_uj_per_sample"],
+        "attention_energy_uj_per_sample": totals["attention_energy_uj_per_sample"],
+        "energy_with_attention_uj_per_sample": totals["energy_with_attention_uj_per_sample"],
         "ann_energy_uj_per_sample": totals["ann_energy_uj_per_sample"],
         "params": model.num_parameters(),
         "seconds": seconds,
         "layers": monitor.layers(),
+        "attention_layers": monitor.attention_layers(),
     }
+    if clip_accuracy is not None:
+        metrics["test_clip_accuracy"] = clip_accuracy
+    return metrics
 
 
 def write_json(path, document):
