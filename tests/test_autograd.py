@@ -1,6 +1,8 @@
 """The autograd engine: accumulation, topological order, no_grad, detach, graph freeing,
 and Functions with several outputs."""
 
+import weakref
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -258,3 +260,67 @@ def test_multi_output_function_with_both_outputs_used(x):
     double, triple = SplitScale.apply(t)
     (double + triple * triple).sum().backward()  # 2 + 2 * 3x * 3 = 2 + 18x
     np.testing.assert_allclose(t.grad, 2 + 18 * x, rtol=1e-12, atol=1e-12)
+
+
+# ---------------------------------------------------------------- a leaf's first gradient
+class Returns(Function):
+    """Identity forward; backward returns ``make(grad, ctx)``, to see what becomes .grad."""
+
+    @staticmethod
+    def forward(ctx, *inputs, make):
+        ctx.make = make
+        return sum(inputs)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.make(grad, ctx)
+
+
+def test_a_fresh_gradient_becomes_the_leafs_grad_without_a_copy():
+    returned = []
+
+    def fresh(grad, ctx):
+        returned.append(weakref.ref(g := grad * 2))  # a weak reference does not count
+        return g
+
+    t = leaf(np.ones(3))
+    Returns.apply(t, make=fresh).backward(np.ones(3))
+    assert t.grad is returned[0]()
+    np.testing.assert_array_equal(t.grad, 2.0)
+
+
+def keep_in_context(grad, ctx):
+    ctx.kept = grad * 2
+    return ctx.kept
+
+
+def view_of_fresh(grad, ctx):
+    return (grad * 2).reshape(-1).reshape(grad.shape)
+
+
+@pytest.mark.parametrize("make", [keep_in_context, view_of_fresh, lambda grad, ctx: grad])
+def test_a_gradient_held_elsewhere_is_copied(make):
+    t = leaf(np.ones(3))
+    incoming = np.ones(3)
+    out = Returns.apply(t, make=make)
+    out.backward(incoming, retain_graph=True)
+    t.grad *= 10  # an in-place change (as clipping does) must touch t.grad alone
+    np.testing.assert_array_equal(incoming, 1.0)
+    if make is keep_in_context:
+        np.testing.assert_array_equal(out._node.ctx.kept, 2.0)
+    assert t.grad.base is None and not np.shares_memory(t.grad, incoming)
+
+
+def test_one_array_returned_for_two_leaves_gives_each_its_own_grad():
+    a, b = leaf(np.ones(3)), leaf(np.ones(3))
+
+    def same_for_both(grad, ctx):
+        g = grad * 3
+        return g, g
+
+    for _ in range(2):  # the second backward accumulates into both
+        Returns.apply(a, b, make=same_for_both).backward(np.ones(3))
+    assert a.grad is not b.grad and not np.shares_memory(a.grad, b.grad)
+    a.grad += 100
+    np.testing.assert_array_equal(b.grad, 6.0)
+    np.testing.assert_array_equal(a.grad, 106.0)

@@ -21,6 +21,7 @@ the leaves, so a tensor used twice gets the sum of both paths.
 """
 
 import contextlib
+import sys
 import threading
 
 from .backend import xp_of
@@ -174,7 +175,8 @@ def _run_backward(node):
             f"{node.fn.__name__}.backward returned {len(in_grads)} gradients "
             f"for {len(node.inputs)} inputs"
         )
-    for t, g in zip(node.inputs, in_grads):
+    for i, t in enumerate(node.inputs):
+        g = in_grads[i]
         if g is None or not t.requires_grad:
             continue
         if g.shape != t.shape:
@@ -183,9 +185,39 @@ def _run_backward(node):
                 f"for an input of shape {t.shape}"
             )
         if t._node is None:
-            t.grad = g.copy() if t.grad is None else t.grad + g
+            if t.grad is not None:
+                t.grad = t.grad + g
+            else:  # a fresh array nobody else holds becomes .grad as it is: no copy
+                t.grad = g if _sole_owner(g, in_grads) else g.copy()
         else:
             t._node.accumulate(t._index, g)
+
+
+def _reference_count(array):
+    return sys.getrefcount(array)
+
+
+def _sole_owner_count():
+    """References to an array held only by a tuple of gradients and one local variable (what
+    ``_run_backward`` has for a fresh gradient), as this Python counts them."""
+    in_grads = (object(),)
+    g = in_grads[0]
+    return _reference_count(g)
+
+
+_SOLE_OWNER = _sole_owner_count()
+
+
+def _sole_owner(g, in_grads):
+    """True when nothing but this backward pass holds ``g``, so a leaf may keep it as its grad.
+
+    A view shares memory with its base, an array returned for two inputs would be shared by two
+    leaves, and an array also kept elsewhere (saved in a context, an incoming gradient, the
+    caller's own) has more references; each of those must be copied, or a later in-place change
+    of one .grad (an optimizer, clipping) would change the others.
+    """
+    return (g.base is None and sum(x is g for x in in_grads) == 1
+            and _reference_count(g) == _SOLE_OWNER + 1)  # + 1: _sole_owner's own argument
 
 
 from .tensor import Tensor, as_array  # noqa: E402  (Tensor.backward calls back into this module)
