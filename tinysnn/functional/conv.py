@@ -14,11 +14,23 @@ Forward saves x, not cols: cols is kh*kw times larger than x, and a spiking netw
 every time step's activations until backward, so backward recomputes cols (one cheap pass)
 and only when the weight gradient is wanted. On the CPU, cols and dcols live in one reused
 per-thread buffer (``kernels.conv.scratch``) instead of a fresh allocation per call.
+
+Spikes: when few inputs are non-zero (``kernels.sparsity``, measured on every call), the
+forward pass and the weight gradient run event-driven kernels instead, whose work grows with the
+number of non-zero inputs (``kernels/conv/cpu.py``); the input gradient stays a GEMM.
 """
 
 from ..autograd import Function
 from ..backend import is_cupy, xp_of
-from ..kernels.conv import col2im, im2col, output_size, scratch
+from ..kernels.conv import (
+    col2im,
+    im2col,
+    output_size,
+    scratch,
+    sparse_conv_forward,
+    sparse_conv_weight_grad,
+)
+from ..kernels.sparsity import takes_sparse_path
 from ..tensor import Tensor
 
 
@@ -34,15 +46,17 @@ class Conv2d(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias=None, stride=(1, 1), padding=(0, 0)):
-        n_batch = x.shape[0]
         out_ch, _, kh, kw = weight.shape
         ho_n = output_size(x.shape[2], kh, stride[0], padding[0])
         wo_n = output_size(x.shape[3], kw, stride[1], padding[1])
-        cols = im2col(x, kh, kw, stride, padding, out=_scratch_cols(x, weight, ho_n * wo_n))
-        y2 = weight.reshape(out_ch, -1) @ cols  # the one GEMM: [O, N*Ho*Wo]
-        y = y2.reshape(out_ch, n_batch, ho_n, wo_n).transpose(1, 0, 2, 3)  # view [N, O, Ho, Wo]
         ctx.save_for_backward(x, weight)
         ctx.stride, ctx.padding, ctx.pixels = stride, padding, ho_n * wo_n
+        ctx.sparse = takes_sparse_path(x)  # few non-zero inputs: the event-driven kernels
+        if ctx.sparse:
+            return sparse_conv_forward(x, weight, bias, stride, padding)
+        cols = im2col(x, kh, kw, stride, padding, out=_scratch_cols(x, weight, ho_n * wo_n))
+        y2 = weight.reshape(out_ch, -1) @ cols  # the one GEMM: [O, N*Ho*Wo]
+        y = y2.reshape(out_ch, x.shape[0], ho_n, wo_n).transpose(1, 0, 2, 3)  # view NCHW
         out = xp_of(x).empty(y.shape, y.dtype)  # C-contiguous NCHW
         if bias is None:
             out[...] = y
@@ -55,22 +69,24 @@ class Conv2d(Function):
         x, weight = ctx.saved
         out_ch, _, kh, kw = weight.shape
         needs = ctx.needs_input_grad
-        g2 = grad.transpose(1, 0, 2, 3).reshape(out_ch, -1)  # [O, N*Ho*Wo] (a copy)
         gx = gw = gb = None
-        buffer = _scratch_cols(x, weight, ctx.pixels)  # holds dcols, then cols
+        dense_gw = needs[1] and not ctx.sparse
+        if needs[0] or dense_gw:
+            g2 = grad.transpose(1, 0, 2, 3).reshape(out_ch, -1)  # [O, N*Ho*Wo] (a copy)
+            buffer = _scratch_cols(x, weight, ctx.pixels)  # holds dcols, then cols
         if needs[0]:
             dcols = xp_of(x).matmul(weight.reshape(out_ch, -1).T, g2, out=buffer)
             gx = col2im(dcols, x.shape, kh, kw, ctx.stride, ctx.padding)
-        if needs[1]:
+        if dense_gw:
             cols = im2col(x, kh, kw, ctx.stride, ctx.padding, out=buffer)
             # dW2 = g2 cols^T, computed as (cols g2^T)^T: OpenBLAS splits this shape's long
             # inner axis badly over threads, and the [C*kh*kw, O] transpose is tiny.
             gw = (cols @ g2.T).T.reshape(weight.shape)
-        if len(needs) == 2:
-            return gx, gw
-        if needs[2]:
-            gb = g2.sum(axis=1)
-        return gx, gw, gb
+        elif needs[1]:
+            gw = sparse_conv_weight_grad(x, grad, (kh, kw), ctx.stride, ctx.padding)
+        if len(needs) == 3 and needs[2]:
+            gb = grad.sum(axis=(0, 2, 3))
+        return (gx, gw) if len(needs) == 2 else (gx, gw, gb)
 
 
 # ------------------------------------------------------------------ functional names

@@ -1,6 +1,13 @@
-"""The fully connected layer's op: y = x W^T + b as one Function (one GEMM each way)."""
+"""The fully connected layer's op: y = x W^T + b as one Function (one GEMM each way).
+
+Spikes: when few inputs are non-zero (``kernels.sparsity``, measured on every call), the forward
+pass and the weight gradient run event-driven kernels (``kernels/linear``) whose work grows with
+the number of non-zero inputs; the input gradient stays a GEMM.
+"""
 
 from ..autograd import Function
+from ..kernels.linear import sparse_linear_forward, sparse_linear_weight_grad
+from ..kernels.sparsity import takes_sparse_path
 from ..tensor import Tensor
 
 
@@ -12,9 +19,13 @@ class Linear(Function):
         x2 = x.reshape(-1, x.shape[-1])
         ctx.save_for_backward(x2, weight)
         ctx.x_shape = x.shape
-        y = x2 @ weight.T
-        if bias is not None:
-            y += bias
+        ctx.sparse = takes_sparse_path(x2)
+        if ctx.sparse:
+            y = sparse_linear_forward(x2, weight, bias)
+        else:
+            y = x2 @ weight.T
+            if bias is not None:
+                y += bias
         return y.reshape(*x.shape[:-1], weight.shape[0])
 
     @staticmethod
@@ -22,7 +33,9 @@ class Linear(Function):
         x2, weight = ctx.saved
         g2 = grad.reshape(-1, weight.shape[0])
         gx = (g2 @ weight).reshape(ctx.x_shape) if ctx.needs_input_grad[0] else None
-        gw = g2.T @ x2 if ctx.needs_input_grad[1] else None  # dL/dW = g^T x
+        gw = None
+        if ctx.needs_input_grad[1]:  # dL/dW = g^T x
+            gw = sparse_linear_weight_grad(x2, g2) if ctx.sparse else g2.T @ x2
         if len(ctx.needs_input_grad) == 2:
             return gx, gw
         return gx, gw, g2.sum(axis=0) if ctx.needs_input_grad[2] else None

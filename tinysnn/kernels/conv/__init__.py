@@ -1,12 +1,14 @@
 """Convolution as one matrix product: im2col / col2im (layout and specification in reference.py).
 
 ``im2col`` and ``col2im`` run the Numba kernels (``cpu.py``) on NumPy arrays and the plain
-array code (``reference.py``) on CuPy arrays.
+array code (``reference.py``) on CuPy arrays. ``sparse_conv_forward`` and
+``sparse_conv_weight_grad`` are the event-driven kernels for mostly-zero NumPy input (spikes);
+``kernels.sparsity`` decides per call which path a convolution takes.
 """
 
 from ...backend import is_cupy
 from . import cpu, reference
-from .cpu import scratch
+from .cpu import scratch, sparse_conv_forward, sparse_conv_weight_grad
 from .reference import output_size
 
 
@@ -24,4 +26,5 @@ def col2im(cols, x_shape, kh, kw, stride=(1, 1), padding=(0, 0)):
     return cpu.col2im(cols, x_shape, kh, kw, stride, padding)
 
 
-__all__ = ["col2im", "im2col", "output_size", "scratch"]
+__all__ = ["col2im", "im2col", "output_size", "scratch", "sparse_conv_forward",
+           "sparse_conv_weight_grad"]

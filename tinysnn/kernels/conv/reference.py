@@ -11,6 +11,8 @@ back onto the input pixel it was copied from (a pixel covered by several windows
 Both loop only over the kh*kw kernel offsets, one strided slice each.
 """
 
+import numpy as np
+
 from ...backend import xp_of
 
 
@@ -55,3 +57,50 @@ def col2im(cols, x_shape, kh, kw, stride=(1, 1), padding=(0, 0)):
                 1, 0, 2, 3
             )
     return dpad[:, :, ph : ph + height, pw : pw + width]
+
+
+# ------------------------------------------------------------------ event-driven (sparse input)
+def _window_positions(h, out_size, kernel, stride, pad):
+    """The (offset i, output row ho) pairs whose window reads input row h: ho*s - p + i == h."""
+    for i in range(kernel):
+        shifted = h + pad - i
+        if shifted >= 0 and shifted % stride == 0 and shifted // stride < out_size:
+            yield i, shifted // stride
+
+
+def sparse_conv_forward(x, weight, bias, stride=(1, 1), padding=(0, 0)):
+    """The convolution driven by its non-zero inputs: the specification of the sparse kernel.
+
+    x: [N, C, H, W], weight: [O, C, kh, kw], bias: [O] or None -> y: [N, O, Ho, Wo].
+    y starts at the bias; every non-zero x[n, c, h, w] = v adds v * weight[:, c, i, j] to each
+    output y[n, :, ho, wo] whose window sees it at offset (i, j). Zeros cost nothing.
+    """
+    (sh, sw), (ph, pw) = stride, padding
+    n_batch, _, height, width = x.shape
+    out_ch, _, kh, kw = weight.shape
+    ho_n, wo_n = output_size(height, kh, sh, ph), output_size(width, kw, sw, pw)
+    y = np.zeros((n_batch, out_ch, ho_n, wo_n), x.dtype)
+    if bias is not None:
+        y += bias[None, :, None, None]
+    for n, c, h, w in zip(*np.nonzero(x)):
+        for i, ho in _window_positions(h, ho_n, kh, sh, ph):
+            for j, wo in _window_positions(w, wo_n, kw, sw, pw):
+                y[n, :, ho, wo] += x[n, c, h, w] * weight[:, c, i, j]
+    return y
+
+
+def sparse_conv_weight_grad(x, grad, kernel, stride=(1, 1), padding=(0, 0)):
+    """dL/dweight driven by the non-zero inputs.  x: [N, C, H, W], grad: [N, O, Ho, Wo].
+
+    dW[o, c, i, j] = sum over windows of grad[n, o, ho, wo] * x[n, c, ho*sh - ph + i, ...]:
+    every non-zero x[n, c, h, w] = v adds v * grad[n, :, ho, wo] to dW[:, c, i, j] for each
+    window (ho, wo) that sees it at offset (i, j).
+    """
+    (sh, sw), (ph, pw), (kh, kw) = stride, padding, kernel
+    ho_n, wo_n = grad.shape[2:]
+    dw = np.zeros((grad.shape[1], x.shape[1], kh, kw), grad.dtype)
+    for n, c, h, w in zip(*np.nonzero(x)):
+        for i, ho in _window_positions(h, ho_n, kh, sh, ph):
+            for j, wo in _window_positions(w, wo_n, kw, sw, pw):
+                dw[:, c, i, j] += x[n, c, h, w] * grad[n, :, ho, wo]
+    return dw
