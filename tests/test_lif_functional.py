@@ -1,5 +1,7 @@
 """F.lif: the Function over the whole sequence, its outputs, errors and an end-to-end gradient."""
 
+import weakref
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -125,7 +127,8 @@ def test_end_to_end_numba_gradients_equal_the_reference_loop():
     (np.zeros((2, 3)), {"reset": "zero"}, ValueError, "reset must be 'hard' or 'soft', got 'zero'"),
     (np.zeros((2, 3)), {"decay": 1.5}, ValueError, r"decay must be a finite number in \[0.0, 1.0"),
     (np.zeros((2, 3)), {"threshold": np.nan}, ValueError, "threshold must be a finite number"),
-    (np.zeros((2, 3)), {"surrogate": "sigmoid"}, TypeError, r"surrogate must have a derivative\(u\)"),
+    (np.zeros((2, 3)), {"surrogate": "sigmoid"}, TypeError,
+     r"surrogate must have a derivative\(u\)"),
     (np.zeros((2, 3)), {"v_init": np.zeros(4)}, ValueError,
      r"v_init must have shape x.shape\[1:\] = \(3,\), got \(4,\)"),
     (np.zeros((2, 3)), {"v_init": np.zeros(3, np.float32)}, TypeError,
@@ -157,3 +160,21 @@ def test_a_subclass_of_a_built_in_surrogate_trains_with_its_own_slope():
         grads.append(x.grad)
     # with a soft, detached reset every path through the neuron carries exactly one psi factor
     np.testing.assert_allclose(grads[1], 2 * grads[0], rtol=1e-12)
+
+
+def test_a_leaf_input_gets_the_backward_kernels_array_as_its_grad(monkeypatch):
+    """The autograd path moves no extra copy: x.grad is the very array BPTT wrote."""
+    from tinysnn.kernels import lif as kernels
+
+    written = []
+    real = kernels.lif_backward
+
+    def spy(*args, **kwargs):
+        g_x = real(*args, **kwargs)[0]
+        written.append(weakref.ref(g_x))  # a weak reference: the tape stays its only holder
+        return g_x, None
+
+    monkeypatch.setattr(kernels, "lif_backward", spy)
+    x = Tensor(np.random.default_rng(0).random((4, 3, 5)).astype(np.float32), requires_grad=True)
+    F.lif(x).backward(np.ones((4, 3, 5), np.float32))
+    assert x.grad is written[0]() and x.grad.base is None and x.grad.shape == (4, 3, 5)

@@ -101,14 +101,15 @@ def lif_forward(x, v_init, decay, threshold, reset="hard", v_reset=0.0, keep_mem
     steps = x.shape[0]
     x2 = np.ascontiguousarray(x).reshape(steps, -1)
     n, dt = x2.shape[1], x2.dtype.type
-    spikes, h = np.empty_like(x2), np.empty_like(x2)
-    v_out = np.empty((steps if keep_membrane else 1, n), x2.dtype)
+    # outputs in the caller's shape (arrays of their own, not views), viewed as [T, N] here
+    spikes, h = np.empty(x.shape, x2.dtype), np.empty(x.shape, x2.dtype)
+    v = np.empty(x.shape if keep_membrane else x.shape[1:], x2.dtype)
     v0 = np.ascontiguousarray(v_init, dtype=x2.dtype).reshape(n)
     with threads_for(x2.size):
-        _forward_kernel(x2, v0, dt(decay), dt(threshold), reset == "hard", dt(v_reset), spikes, h,
-                        v_out)
-    v = v_out.reshape(x.shape if keep_membrane else x.shape[1:])
-    return spikes.reshape(x.shape), h.reshape(x.shape), v
+        _forward_kernel(x2, v0, dt(decay), dt(threshold), reset == "hard", dt(v_reset),
+                        spikes.reshape(steps, n), h.reshape(steps, n),
+                        v.reshape(steps if keep_membrane else 1, n))
+    return spikes, h, v
 
 
 def lif_backward(h, g_spikes, g_v, decay, threshold, reset, v_reset, detach_reset, surrogate):
@@ -130,9 +131,12 @@ def lif_backward(h, g_spikes, g_v, decay, threshold, reset, v_reset, detach_rese
         fused = GIVEN_SLOPE
     else:
         psi = np.empty((1, 1), h2.dtype)  # not read
-    g_x, g_v_init = np.empty_like(h2), np.empty(n, h2.dtype)
+    # g_x is an array of its own in h's shape (not a view), so the tape can hand it to a leaf
+    # as its .grad without a copy (autograd._sole_owner)
+    g_x, g_v_init = np.empty(h.shape, h2.dtype), np.empty(h.shape[1:], h2.dtype)
     kind, c0, c1 = fused
     with threads_for(h2.size):
         _backward_kernel(h2, g_s2, g_v2, dt(decay), dt(threshold), reset == "hard", dt(v_reset),
-                         bool(detach_reset), kind, dt(c0), dt(c1), psi, g_x, g_v_init)
-    return g_x.reshape(h.shape), g_v_init.reshape(h.shape[1:])
+                         bool(detach_reset), kind, dt(c0), dt(c1), psi, g_x.reshape(steps, n),
+                         g_v_init.reshape(n))
+    return g_x, g_v_init
