@@ -118,6 +118,37 @@ def test_bench_reports_step_time_and_shares(capsys):
     assert "samples/s" in out and "conv" in out and "LIF" in out
 
 
+def test_bench_alternates_variants_and_reports_their_firing_rates(capsys):
+    assert main(["bench", "--variants", "no,TCSA", "--T", "2", "--batch-size", "2",
+                 "--steps", "1"]) == 0
+    rows = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()
+            if line.split() and line.split()[0] in ("no", "TCSA")}
+    assert set(rows) == {"no", "TCSA"}
+    assert all(0 <= float(row[1]) <= 1 for row in rows.values())  # the firing rates
+    assert rows["no"][3] == "1.00"  # step time relative to the first variant
+
+
+def test_bench_compare_without_torch_says_so_and_times_tinysnn(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "torch", None)  # as on a machine without PyTorch
+    assert main(["bench", "--compare", "--T", "2", "--batch-size", "2", "--steps", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "--compare skipped: PyTorch is not installed" in captured.err
+    assert "tinysnn ms/step" in captured.out and "PyTorch ms/step" not in captured.out
+
+
+def test_bench_compare_times_pytorch_in_other_processes(capsys):
+    pytest.importorskip("torch")
+    assert main(["bench", "--compare", "--variants", "no", "--T", "2", "--batch-size", "2",
+                 "--steps", "1", "--rounds", "1", "--threads", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "tinysnn / PyTorch" in out and "1 thread(s)" in out
+
+
+def test_bench_refuses_unknown_variants_in_one_line(capsys):
+    assert exit_code(["bench", "--variants", "no,XYZ"]) == 2
+    assert "--variants: unknown ['XYZ']" in capsys.readouterr().err
+
+
 def test_cuda_without_cupy_is_one_line(monkeypatch, tmp_path, capsys):
     monkeypatch.setitem(sys.modules, "cupy", None)  # as on a machine without CuPy
     monkeypatch.setenv("TINYSNN_CACHE", str(tmp_path / "cache"))

@@ -1,22 +1,48 @@
-"""``python -m tinysnn bench``: how fast one MA-SNN training step runs on this machine.
+"""``python -m tinysnn bench``: how fast a training step runs here, per variant, against PyTorch.
 
-Times forward + backward + Adam step of MASNN on random event frames and reports the median
-milliseconds per step, samples per second, and where the time goes per layer type (from a
-profile of the same steps). The benchmarks/ scripts measure single ops against hardware bounds;
-this measures what a user waits for.
+    python -m tinysnn bench                               # default MASNN (TCSA), T=16, batch 16
+    python -m tinysnn bench --preset paper-gesture --variants no,TCSA    # T=16, batch 8
+    python -m tinysnn bench --preset paper-gesture --variants no,TCSA --compare
+    python -m tinysnn bench --preset plain-conv --compare      # conv 2-32-64, FC 4096-128-11, SGD
+
+A step is forward + backward + optimizer update on random 5%-dense event frames (a fixed seed),
+MSE to one-hot targets. The variants of one run are built side by side and their steps
+alternated, so a ratio between them sees the same machine load; each prints its median step time
+and its firing rate (all spiking layers), which shows how sparsity turns into speed.
+
+``--compare`` times the same networks, with the same weights and input, in plain PyTorch
+(``torch_masnn.py``: the authors' per-step LIF loop and SpikingJelly-style attention; needs torch).
+tinysnn and PyTorch run in separate processes, alternated round by round (two OpenMP runtimes in
+one process slow each other down), at the same thread count; the ratio is of the medians.
+Without ``--compare`` one variant's time is also split by where it goes (a profile of 3 steps).
 """
 
 import cProfile
+import json
 import os
 import pstats
+import subprocess
+import sys
 import time
 
 import numpy as np
 
 from .. import functional as F
 from .. import optim, random_state
+from ..monitor import Monitor
 from ..nn.models import MASNN
 from ..tensor import Tensor
+
+#: the networks ``bench --preset`` knows, with the step they are timed at by default
+NETWORKS = {
+    "default": dict(options={}, T=16, batch_size=16, optimizer="adam", variants=("TCSA",)),
+    "paper-gesture": dict(options={"preset": "paper-gesture"}, T=16, batch_size=8,
+                          optimizer="adam", variants=("TCSA",)),
+    # a plain convolutional SNN: conv 2-32-64 (BN, avg pool 2, LIF each), FC 4096-128-11
+    "plain-conv": dict(options={"channels": (32, 64), "pools": (2, 2), "hidden": (128,)}, T=8,
+                       batch_size=16, optimizer="sgd", variants=("no",)),
+}
+INPUT_DENSITY = 0.05  # fraction of non-zero input pixels, as in event frames
 
 # where a profiled function's time is counted: the files it lives in, by what it does
 _GROUPS = {"conv": ("functional/conv.py", "kernels/conv/"),
@@ -24,19 +50,35 @@ _GROUPS = {"conv": ("functional/conv.py", "kernels/conv/"),
            "batch norm": ("functional/norm.py", "kernels/batch_norm/"),
            "LIF": ("functional/lif.py", "kernels/lif/"),
            "attention": ("functional/attention.py", "kernels/attention/"),
-           "linear / matmul": ("functional/basic.py", "functional/dense.py"),
+           "linear / matmul": ("functional/basic.py", "functional/dense.py", "kernels/linear/"),
+           "sparsity test": ("kernels/sparsity.py",),
+           "optimizer": ("optim.py",),
            "autograd": ("autograd.py", "tensor.py")}
 
 
-def time_steps(attention="TCSA", T=16, batch_size=16, input_size=32, steps=10, seed=0):
-    """Median and all step times (seconds) of training steps on random 5%-dense frames."""
-    random_state.manual_seed(seed)
-    model = MASNN(attention=attention, T=T, input_size=input_size)
-    optimizer = optim.Adam(model.parameters(), lr=1e-3)
+def _batch(model, T, batch_size, seed):
     rng = np.random.default_rng(seed)
-    x = Tensor((rng.random((T, batch_size, 2, input_size, input_size)) < 0.05)
-               .astype(np.float32))
-    target = Tensor(np.eye(11, dtype=np.float32)[rng.integers(0, 11, batch_size)])
+    c, s = model.config["in_channels"], model.config["input_size"]
+    x = (rng.random((T, batch_size, c, s, s)) < INPUT_DENSITY).astype(np.float32)
+    target = np.eye(model.config["num_classes"], dtype=np.float32)[
+        rng.integers(0, model.config["num_classes"], batch_size)]
+    return x, target
+
+
+def build(network, variant, T, batch_size, seed=0, framework="tinysnn"):
+    """(step function, model) for one variant of a network; the same weights and batch in both
+    frameworks (PyTorch's model is built from tinysnn's)."""
+    spec = NETWORKS[network]
+    random_state.manual_seed(seed)
+    model = MASNN(attention=variant, T=T, **spec["options"])
+    x, target = _batch(model, T, batch_size, seed)
+    if framework == "torch":
+        return _torch_step(model, x, target, spec["optimizer"])
+    if spec["optimizer"] == "sgd":
+        optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    else:
+        optimizer = optim.Adam(model.parameters(), lr=1e-3)
+    x, target = Tensor(x), Tensor(target)
 
     def step():
         loss = F.mse_loss(model(x), target)
@@ -44,25 +86,65 @@ def time_steps(attention="TCSA", T=16, batch_size=16, input_size=32, steps=10, s
         loss.backward()
         optimizer.step()
 
-    step()  # compiles (or loads) every kernel
-    times = []
+    return step, model
+
+
+def _torch_step(model, x, target, optimizer_name):
+    import torch
+
+    from .torch_masnn import from_tinysnn
+
+    twin = from_tinysnn(model)
+    if optimizer_name == "sgd":
+        optimizer = torch.optim.SGD(twin.parameters(), lr=0.1, momentum=0.9)
+    else:
+        optimizer = torch.optim.Adam(twin.parameters(), lr=1e-3)
+    x, target = torch.from_numpy(x), torch.from_numpy(target)
+
+    def step():
+        loss = torch.nn.functional.mse_loss(twin(x), target)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    return step, twin
+
+
+def firing_rate(model, T, batch_size, seed=0):
+    """Spikes per neuron and time step over all spiking layers, on the benchmark's batch."""
+    x, _ = _batch(model, T, batch_size, seed)
+    with Monitor(model) as monitor:
+        model(Tensor(x))
+    return monitor.summary()["firing_rate"]
+
+
+def measure(network, variants, T, batch_size, steps, framework="tinysnn", seed=0):
+    """{variant: {"times": step seconds, "firing_rate": ...}}, the variants' steps alternated."""
+    steppers = {v: build(network, v, T, batch_size, seed, framework) for v in variants}
+    for step, _ in steppers.values():
+        step()  # compiles (or loads) every kernel, allocates the optimizer's state
+    times = {v: [] for v in variants}
     for _ in range(steps):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
+        for v, (step, _) in steppers.items():
+            start = time.perf_counter()
+            step()
+            times[v].append(time.perf_counter() - start)
+    results = {v: {"times": times[v], "firing_rate": None} for v in variants}
+    if framework == "tinysnn":
+        for v, (_, model) in steppers.items():
+            results[v]["firing_rate"] = firing_rate(model, T, batch_size, seed)
+    return results
+
+
+def time_by_group(step, repeats=3):
+    """Share of a step's time per group of files (_GROUPS), from a cProfile of ``repeats`` steps."""
     profile = cProfile.Profile()
     profile.enable()
-    for _ in range(3):
+    for _ in range(repeats):
         step()
     profile.disable()
-    return float(np.median(times)), times, _time_by_group(profile)
-
-
-def _time_by_group(profile):
-    """Seconds of own time per group of files, from a cProfile run."""
-    stats = pstats.Stats(profile).stats
     totals = dict.fromkeys([*_GROUPS, "other"], 0.0)
-    for (filename, _, _), (_, _, own_time, _, _) in stats.items():
+    for (filename, _, _), (_, _, own_time, _, _) in pstats.Stats(profile).stats.items():
         path = filename.replace(os.sep, "/")
         group = next((g for g, parts in _GROUPS.items()
                       if "tinysnn/" in path and any(p in path for p in parts)), "other")
@@ -71,11 +153,69 @@ def _time_by_group(profile):
     return {g: t / whole for g, t in totals.items()}
 
 
-def format_bench(attention, T, batch_size, median, times, shares):
-    lines = [f"MASNN({attention!r}), T={T}, batch {batch_size}: training step (forward, backward, "
-             f"Adam) median {median * 1e3:.1f} ms over {len(times)} steps "
-             f"(min {min(times) * 1e3:.1f}), {batch_size / median:.1f} samples/s",
-             "share of the step's time:"]
+# ------------------------------------------------------------------ PyTorch in other processes
+def _worker_command(framework, network, variants, T, batch_size, steps, threads):
+    return [sys.executable, "-m", "tinysnn", "bench", "--worker", framework, "--preset", network,
+            "--variants", ",".join(variants), "--T", str(T), "--batch-size", str(batch_size),
+            "--steps", str(steps), "--threads", str(threads)]
+
+
+def run_worker(framework, network, variants, T, batch_size, steps):
+    """The child's side of ``compare``: measure, print one JSON line."""
+    print(json.dumps(measure(network, variants, T, batch_size, steps, framework)))
+
+
+def compare(network, variants, T, batch_size, steps, rounds, threads):
+    """{framework: {variant: {"times": [...], "firing_rate": ...}}}, each round one process per
+    framework (the order alternating), every process on ``threads`` threads."""
+    env = dict(os.environ, NUMBA_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
+               OPENBLAS_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    merged = {"tinysnn": {}, "torch": {}}
+    for r in range(rounds):
+        order = ("tinysnn", "torch") if r % 2 == 0 else ("torch", "tinysnn")
+        for framework in order:
+            command = _worker_command(framework, network, variants, T, batch_size, steps,
+                                      threads)
+            done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                raise RuntimeError(f"bench worker ({framework}) failed: "
+                                   f"{done.stderr.strip().splitlines()[-1:]}")
+            for v, result in json.loads(done.stdout.strip().splitlines()[-1]).items():
+                entry = merged[framework].setdefault(v, {"times": [], "firing_rate": None})
+                entry["times"] += result["times"]
+                entry["firing_rate"] = result["firing_rate"]
+    return merged
+
+
+# ------------------------------------------------------------------ the report
+def format_results(network, T, batch_size, threads, results, load, torch_results=None):
+    spec = NETWORKS[network]
+    lines = [f"{network} network, T={T}, batch {batch_size}, {spec['optimizer']}, "
+             f"{threads} thread(s); load average {load[0]:.2f} -> {load[1]:.2f}"]
+    header = ["variant", "firing rate", "tinysnn ms/step", "vs first"]
+    if torch_results is not None:
+        header += ["PyTorch ms/step", "tinysnn / PyTorch"]
+    rows = []
+    first = None
+    for v, result in results.items():
+        median = float(np.median(result["times"]))
+        first = first or median
+        row = [v, f"{result['firing_rate']:.3f}", f"{median * 1e3:.1f}", f"{median / first:.2f}"]
+        if torch_results is not None:
+            theirs = float(np.median(torch_results[v]["times"]))
+            row += [f"{theirs * 1e3:.1f}", f"{median / theirs:.2f}"]
+        rows.append(row)
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines += ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in
+                        enumerate(zip(r, widths))) for r in [header, *rows]]
+    steps = len(next(iter(results.values()))["times"])
+    lines.append(f"(medians of {steps} steps per variant; {batch_size / first:.1f} samples/s "
+                 f"for {next(iter(results))})")
+    return "\n".join(lines)
+
+
+def format_shares(shares):
+    lines = ["share of the step's time:"]
     for group, share in sorted(shares.items(), key=lambda kv: -kv[1]):
         lines.append(f"  {group:<16}{100 * share:5.1f}%")
     return "\n".join(lines)

@@ -6,6 +6,7 @@
     python -m tinysnn plot runs/masnn
     python -m tinysnn ablation --variants no,TA,CA,SA,TCSA --out runs/ablation
     python -m tinysnn bench                       # how fast a training step runs here
+    python -m tinysnn bench --preset paper-gesture --variants no,TCSA --compare   # vs PyTorch
 
 Bad arguments give a one-line error and exit status 2, never a traceback.
 """
@@ -14,7 +15,7 @@ import argparse
 import os
 import sys
 
-from ..nn.models import ALL_VARIANTS
+from ..nn.models import ALL_VARIANTS, VARIANTS
 
 DATASETS = ("synthetic-gestures", "dvs128", "digits")
 
@@ -118,11 +119,27 @@ def parser():
     _add_run_options(a)
     a.add_argument("--variants", default="no,TA,CA,SA,TCSA")
     a.add_argument("--out", default="runs/ablation")
-    b = sub.add_parser("bench", help="time a training step of MASNN on this machine")
-    b.add_argument("--attention", default="TCSA", choices=list(ALL_VARIANTS))
-    b.add_argument("--T", type=_positive(int), default=16)
-    b.add_argument("--batch-size", type=_positive(int), default=16)
-    b.add_argument("--steps", type=_positive(int), default=10)
+    b = sub.add_parser("bench", help="time training steps of MASNN variants on this machine")
+    b.add_argument("--preset", default="default", choices=("default", "paper-gesture",
+                                                           "plain-conv"),
+                   help="the network (default: the small default MASNN)")
+    b.add_argument("--variants", default=None,
+                   help="comma-separated attention variants, timed alternately "
+                        "(default TCSA; no for plain-conv)")
+    b.add_argument("--attention", default=None, help="one variant (the same as --variants X)")
+    b.add_argument("--T", type=_positive(int), default=None,
+                   help="time steps (default 16; 8 for plain-conv)")
+    b.add_argument("--batch-size", type=_positive(int), default=None,
+                   help="default 16; 8 for paper-gesture")
+    b.add_argument("--steps", type=_positive(int), default=None,
+                   help="timed steps per variant (per round with --compare); default 10, or 5")
+    b.add_argument("--compare", action="store_true",
+                   help="also time the same networks in PyTorch (separate processes, alternated)")
+    b.add_argument("--rounds", type=_positive(int), default=3,
+                   help="--compare: processes per framework, alternated")
+    b.add_argument("--threads", type=_positive(int), default=None,
+                   help="threads for tinysnn and PyTorch (default: all cores)")
+    b.add_argument("--worker", choices=("tinysnn", "torch"), help=argparse.SUPPRESS)
     return root
 
 
@@ -198,11 +215,55 @@ def cmd_ablation(args):
     print(table)
 
 
-def cmd_bench(args):
-    from .bench import format_bench, time_steps
+def _torch_installed():
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
-    median, times, shares = time_steps(args.attention, args.T, args.batch_size, steps=args.steps)
-    print(format_bench(args.attention, args.T, args.batch_size, median, times, shares))
+
+def cmd_bench(args):
+    import numba
+
+    from . import bench
+
+    spec = bench.NETWORKS[args.preset]
+    T, batch_size = args.T or spec["T"], args.batch_size or spec["batch_size"]
+    text = args.variants or args.attention or ",".join(spec["variants"])
+    variants = [v.strip() for v in text.split(",") if v.strip()]
+    allowed = VARIANTS if args.compare or args.worker == "torch" else ALL_VARIANTS
+    unknown = [v for v in variants if v not in allowed]
+    if unknown or not variants:
+        raise UsageError(f"--variants: unknown {unknown}; choose from {', '.join(allowed)}")
+    threads = args.threads or numba.config.NUMBA_NUM_THREADS
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    if args.worker:
+        if args.worker == "torch":
+            import torch
+
+            torch.set_num_threads(threads)
+        bench.run_worker(args.worker, args.preset, variants, T, batch_size, args.steps or 5)
+        return
+    compare = args.compare
+    if compare and not _torch_installed():
+        print("tinysnn bench: --compare skipped: PyTorch is not installed "
+              "(pip install -e \".[compare]\")", file=sys.stderr)
+        compare = False
+    load = [os.getloadavg()[0]]
+    if compare:
+        both = bench.compare(args.preset, variants, T, batch_size, args.steps or 5, args.rounds,
+                             threads)
+        results, theirs = both["tinysnn"], both["torch"]
+    else:
+        results = bench.measure(args.preset, variants, T, batch_size, args.steps or 10)
+        theirs = None
+    load.append(os.getloadavg()[0])
+    print(bench.format_results(args.preset, T, batch_size, threads, results, load, theirs))
+    if not compare:
+        step, _ = bench.build(args.preset, variants[0], T, batch_size)
+        step()
+        print(f"{variants[0]}: " + bench.format_shares(bench.time_by_group(step)))
 
 
 COMMANDS = {"train": cmd_train, "eval": cmd_eval, "plot": cmd_plot, "ablation": cmd_ablation,
