@@ -85,7 +85,7 @@ def test_ablation_writes_the_table(tmp_path, run_dir):
 @pytest.mark.parametrize("argv, message", [
     (["train", "--dataset", "mnist"], "invalid choice"),
     (["train", "--attention", "XYZ"], "--attention"),
-    (["train", "--T", "0"], "must be positive"),
+    (["train", "--T", "0"], "--T: must be an integer >= 1, got '0'"),
     (["train", "--dataset", "dvs128"], "--data-dir"),
     (["train", "--dataset", "dvs128", "--data-dir", "/no/such/folder"], "no such folder"),
     (["train", "--resume", "/no/such/checkpoint.npz"], "no such file"),

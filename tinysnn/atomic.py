@@ -4,11 +4,19 @@
 without an error the file is flushed to disk and renamed over ``path`` (``os.replace`` is
 atomic), otherwise it is removed. A crash therefore leaves the old file or the new one, never
 half of one. Checkpoints, metrics, data-set caches and written AEDAT files all go through it.
+The file gets the permissions any new file would get: 0666 minus the umask.
 """
 
 import contextlib
 import os
 import tempfile
+
+
+def _new_file_mode():
+    """0666 minus the process's umask: what open() would give a new file."""
+    umask = os.umask(0o022)                 # reading the umask means setting it: put it back
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 @contextlib.contextmanager
@@ -22,6 +30,7 @@ def atomic_open(path, mode="wb"):
             yield f
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, _new_file_mode())     # mkstemp made it 0600
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -7,13 +7,15 @@ Numba or CuPy twin with ``is_cupy(array)``. Importing tinysnn never imports CuPy
 
 import numpy as np
 
+from .errors import TinysnnError
+
 _CUPY_HINT = (
     "the 'cuda' device needs CuPy: install the wheel matching your CUDA toolkit, "
     "e.g. `pip install cupy-cuda12x` (or `pip install tinysnn[gpu]`)"
 )
 
 
-class BackendError(RuntimeError):
+class BackendError(TinysnnError, RuntimeError):
     """The GPU backend cannot be used: CuPy is missing or cannot reach a CUDA device."""
 
 

@@ -6,20 +6,48 @@ keyed by the parameter's position, so ``state_dict()`` is plain arrays and numbe
 """
 
 import math
+import numbers
+
+import numpy as np
 
 from .backend import to_device, xp_of
+from .tensor import Tensor
+
+
+def check_number(who, name, value, low=0.0, high=math.inf, low_open=False):
+    """``value`` as a float if it is a finite real number in [low, high] (or (low, high]);
+    otherwise a ValueError (TypeError for a non-number) that names it."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{who}: {name} must be a number, got {type(value).__name__} {value!r}")
+    inside = low < value if low_open else low <= value
+    if not (math.isfinite(value) and inside and value <= high):
+        bounds = f"{'(' if low_open else '['}{low:g}, {high:g}{']' if high < math.inf else ')'}"
+        raise ValueError(f"{who}: {name} must be a finite number in {bounds}, got {value!r}")
+    return float(value)
+
+
+def check_count(who, name, value, low=1):
+    """``value`` if it is an int >= low (not a bool), else an error that names it."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(f"{who}: {name} must be an integer >= {low}, got {value!r}")
+    return int(value)
 
 
 class Optimizer:
     def __init__(self, params, defaults):
+        who = type(self).__name__
         self.params = list(params)
         if not self.params:
-            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
-        for name, value in defaults.items():
-            if isinstance(value, (int, float)) and value < 0:
-                raise ValueError(f"{type(self).__name__}: {name} must be >= 0, got {value}")
-        self.defaults = defaults
-        self.lr = defaults["lr"]
+            raise ValueError(f"{who}: got an empty parameter list")
+        seen = {}
+        for i, p in enumerate(self.params):
+            if not isinstance(p, Tensor):
+                raise TypeError(f"{who}: parameter {i} is a {type(p).__name__}, not a Tensor")
+            if id(p) in seen:  # it would be updated twice per step
+                raise ValueError(f"{who}: parameters {seen[id(p)]} and {i} are the same tensor")
+            seen[id(p)] = i
+        self.defaults = {name: check_number(who, name, value) for name, value in defaults.items()}
+        self.lr = self.defaults["lr"]
         self.state = {}  # index of the parameter -> dict of arrays
         self.step_count = 0
 
@@ -45,14 +73,55 @@ class Optimizer:
         return flat
 
     def load_state_dict(self, flat):
-        self.lr = float(flat["lr"])
-        self.step_count = int(flat["step_count"])
-        self.state = {}
+        """Restore a state_dict(); everything is checked before anything changes.
+
+        Raises ValueError naming the entry that is missing, unknown, out of range, not finite
+        or of the wrong shape for its parameter.
+        """
+        who = f"{type(self).__name__}.load_state_dict"
+        for key in ("lr", "step_count"):
+            if key not in flat:
+                raise ValueError(f"{who}: the state has no {key!r} entry")
+        lr = check_number(who, "lr", _scalar(who, "lr", flat["lr"]))
+        step_count = _scalar(who, "step_count", flat["step_count"])
+        if step_count != int(step_count) or step_count < 0:
+            raise ValueError(f"{who}: step_count must be an integer >= 0, got {step_count}")
+        state = {}
         for name, value in flat.items():
-            if name.startswith("state."):
-                _, i, key = name.split(".", 2)
-                like = self.params[int(i)].data
-                self.state.setdefault(int(i), {})[key] = xp_of(like).array(value, like.dtype)
+            if name in ("lr", "step_count"):
+                continue
+            index, key = self._slot_of(who, name)
+            like = self.params[index].data
+            value = np.asarray(value)
+            if value.dtype.kind not in "fiu" or not np.isfinite(value).all():
+                raise ValueError(f"{who}: {name} must hold finite numbers, got {value.dtype} "
+                                 f"{'with non-finite values' if value.dtype.kind == 'f' else ''}")
+            if value.shape not in (like.shape, ()):
+                raise ValueError(f"{who}: {name} has shape {value.shape}, parameter {index} "
+                                 f"has shape {like.shape}")
+            state.setdefault(index, {})[key] = xp_of(like).array(value, like.dtype)
+        self.lr, self.step_count, self.state = lr, int(step_count), state
+
+    def _slot_of(self, who, name):
+        """'state.<index>.<key>' -> (index, key), the index checked against the parameters."""
+        parts = name.split(".", 2)
+        if len(parts) != 3 or parts[0] != "state" or not parts[1].isdigit() or not parts[2]:
+            raise ValueError(f"{who}: unknown entry {name!r} (expected lr, step_count or "
+                             f"state.<parameter index>.<name>)")
+        index = int(parts[1])
+        if index >= len(self.params):
+            raise ValueError(f"{who}: {name} is for parameter {index}, but there are only "
+                             f"{len(self.params)} parameters")
+        return index, parts[2]
+
+
+def _scalar(who, name, value):
+    """A plain number from a number or a 0-d numeric array (what np.savez gives back)."""
+    array = np.asarray(value)
+    if array.shape != () or array.dtype.kind not in "fiu":
+        raise ValueError(f"{who}: {name} must be one number, got {array.dtype} of shape "
+                         f"{array.shape}")
+    return array.item()
 
 
 class SGD(Optimizer):
@@ -89,9 +158,11 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params, dict(lr=lr, eps=eps, weight_decay=weight_decay))
-        if not (0 <= betas[0] < 1 and 0 <= betas[1] < 1):
-            raise ValueError(f"{type(self).__name__}: betas must lie in [0, 1), got {betas}")
-        self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
+        if (not isinstance(betas, (tuple, list)) or len(betas) != 2
+                or any(check_number(type(self).__name__, "betas", b) >= 1 for b in betas)):
+            raise ValueError(f"{type(self).__name__}: betas must be two numbers in [0, 1), "
+                             f"got {betas!r}")
+        self.betas, self.eps, self.weight_decay = tuple(betas), eps, weight_decay
 
     def update(self, i, p, grad):
         b1, b2 = self.betas
@@ -131,19 +202,51 @@ class Scheduler:
     """Sets ``optimizer.lr`` once per ``step()`` (call it once per epoch)."""
 
     def __init__(self, optimizer):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(self).__name__}: expected an Optimizer, "
+                            f"got {type(optimizer).__name__}")
         self.optimizer = optimizer
         self.base_lr = optimizer.lr
         self.epoch = 0
 
     progress = ("epoch",)  # what a checkpoint keeps; the settings come from the new run
 
+    def lr_at(self, epoch):
+        """The learning rate after ``epoch`` steps, for schedules that are a formula of the
+        epoch; None for schedules that depend on what happened (ReduceLROnPlateau)."""
+        return None
+
+    def step(self):
+        self.epoch += 1
+        self.optimizer.lr = self.lr_at(self.epoch)
+
     def state_dict(self):
         return {key: getattr(self, key) for key in self.progress}
 
     def load_state_dict(self, state):
-        """Restore the progress only, so a resumed run may change settings (T_max, patience)."""
+        """Restore the progress only, so a resumed run may change settings (T_max, patience).
+
+        A schedule that is a formula of the epoch then sets the optimizer's lr to its value at
+        the restored epoch under the current settings: a cosine schedule resumed with a larger
+        T_max continues over the new horizon instead of staying at its old end.
+        """
+        who = f"{type(self).__name__}.load_state_dict"
+        values = {}
         for key in self.progress:
-            setattr(self, key, type(getattr(self, key))(state[key]))
+            if not isinstance(state, dict) or key not in state:
+                raise ValueError(f"{who}: the state has no {key!r} entry")
+            value, kind = state[key], type(getattr(self, key))
+            if (isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value
+                    or (kind is int and not (math.isfinite(value) and value == int(value)
+                                             and value >= 0))):
+                what = "an integer >= 0" if kind is int else "a number"
+                raise ValueError(f"{who}: {key} must be {what}, got {value!r}")
+            values[key] = kind(value)
+        for key, value in values.items():
+            setattr(self, key, value)
+        lr = self.lr_at(self.epoch)
+        if lr is not None:
+            self.optimizer.lr = lr
 
 
 class StepLR(Scheduler):
@@ -151,11 +254,11 @@ class StepLR(Scheduler):
 
     def __init__(self, optimizer, step_size, gamma=0.1):
         super().__init__(optimizer)
-        self.step_size, self.gamma = step_size, gamma
+        self.step_size = check_count("StepLR", "step_size", step_size)
+        self.gamma = check_number("StepLR", "gamma", gamma)
 
-    def step(self):
-        self.epoch += 1
-        self.optimizer.lr = self.base_lr * self.gamma ** (self.epoch // self.step_size)
+    def lr_at(self, epoch):
+        return self.base_lr * self.gamma ** (epoch // self.step_size)
 
 
 class CosineAnnealingLR(Scheduler):
@@ -163,12 +266,12 @@ class CosineAnnealingLR(Scheduler):
 
     def __init__(self, optimizer, T_max, eta_min=0.0):
         super().__init__(optimizer)
-        self.T_max, self.eta_min = T_max, eta_min
+        self.T_max = check_count("CosineAnnealingLR", "T_max", T_max)
+        self.eta_min = check_number("CosineAnnealingLR", "eta_min", eta_min)
 
-    def step(self):
-        self.epoch += 1
-        cos = math.cos(math.pi * self.epoch / self.T_max)
-        self.optimizer.lr = self.eta_min + (self.base_lr - self.eta_min) * (1 + cos) / 2
+    def lr_at(self, epoch):
+        cos = math.cos(math.pi * epoch / self.T_max)
+        return self.eta_min + (self.base_lr - self.eta_min) * (1 + cos) / 2
 
 
 class ReduceLROnPlateau(Scheduler):
@@ -184,10 +287,12 @@ class ReduceLROnPlateau(Scheduler):
         super().__init__(optimizer)
         if mode not in ("min", "max"):
             raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
-        if not 0 < factor < 1:
+        if not check_number("ReduceLROnPlateau", "factor", factor, low_open=True) < 1:
             raise ValueError(f"ReduceLROnPlateau: factor must lie in (0, 1), got {factor}")
-        self.mode, self.factor, self.patience = mode, factor, patience
-        self.threshold, self.min_lr = threshold, min_lr
+        self.mode, self.factor = mode, factor
+        self.patience = check_count("ReduceLROnPlateau", "patience", patience, low=0)
+        self.threshold = check_number("ReduceLROnPlateau", "threshold", threshold)
+        self.min_lr = check_number("ReduceLROnPlateau", "min_lr", min_lr)
         self.best = math.inf if mode == "min" else -math.inf
         self.bad_epochs = 0
 

@@ -23,3 +23,17 @@ def generator():
 def uniform(shape, bound, dtype=np.float32):
     """U(-bound, bound) samples of the given shape and dtype."""
     return _generator.uniform(-bound, bound, size=shape).astype(dtype)
+
+
+def check_state(state):
+    """``state`` if it is a valid ``bit_generator.state`` of NumPy's default generator (PCG64),
+    else a ValueError that says why (checkpoints carry such states)."""
+    probe = np.random.default_rng(0).bit_generator
+    kind = type(probe).__name__
+    if not isinstance(state, dict) or state.get("bit_generator") != kind:
+        raise ValueError(f"expected the state of a {kind} generator, got {str(state)[:80]}")
+    try:
+        probe.state = state
+    except (TypeError, ValueError, KeyError, OverflowError) as err:
+        raise ValueError(f"not a valid {kind} state ({type(err).__name__}: {err})") from None
+    return state

@@ -19,11 +19,12 @@ import zipfile
 import numpy as np
 
 from ..atomic import atomic_open
+from ..errors import TinysnnError
 
 FORMAT = "tinysnn-checkpoint-1"
 
 
-class CheckpointError(ValueError):
+class CheckpointError(TinysnnError, ValueError):
     """A checkpoint file that is missing, truncated, corrupt or of another format."""
 
 
@@ -54,6 +55,9 @@ def load_checkpoint(path):
         meta = json.loads(str(arrays.pop("meta.json")))
     except json.JSONDecodeError as err:
         raise CheckpointError(f"checkpoint {path}: corrupt metadata ({err})") from err
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"checkpoint {path}: metadata is a {type(meta).__name__}, "
+                              f"expected a JSON object")
     if meta.get("format") != FORMAT:
         raise CheckpointError(f"checkpoint {path}: format {meta.get('format')!r}, "
                               f"expected {FORMAT!r}")

@@ -8,84 +8,79 @@
     python -m tinysnn bench                       # how fast a training step runs here
     python -m tinysnn bench --preset paper-gesture --variants no,TCSA --compare   # vs PyTorch
 
-Bad arguments give a one-line error and exit status 2, never a traceback.
+Errors: every error tinysnn raises on purpose (tinysnn.errors: a bad option, data file,
+checkpoint or run folder) and every error of the operating system (a full disk, a missing
+permission) is one line on stderr and exit status 2, never a traceback. Anything else is a bug
+in tinysnn: a short report says so (exit status 1), and ``--debug`` shows its traceback.
 """
 
 import argparse
 import os
 import sys
+import traceback
 
-from ..nn.models import ALL_VARIANTS, VARIANTS
+from ..errors import TinysnnError
+from ..nn.models import ALL_VARIANTS, NEURONS, PRESETS, VARIANTS
+from .config import DATASET_OPTIONS, RULES, Number, TrainConfig
+from .datasets import BUILDERS, FRAMINGS
 
-DATASETS = ("synthetic-gestures", "dvs128", "digits")
 
-
-class UsageError(Exception):
+class UsageError(TinysnnError):
     """An error in what the user asked for: printed as one line, exit status 2."""
 
 
-def _positive(kind):
-    def parse(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if value < 1 and kind is int or value <= 0:
-            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-        return value
-    return parse
+def _option(name):
+    """argparse ``type`` for the TrainConfig setting ``name``: its rule checks the value."""
+    return RULES[name].option
 
 
-def _non_negative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return value
+def _dataset_option(name):
+    """argparse ``type`` for the data-set option ``name`` (TrainConfig.dataset_options)."""
+    return DATASET_OPTIONS[name].option
 
 
 def _add_run_options(p, epochs_default=None):
-    p.add_argument("--dataset", default=None, choices=DATASETS,
+    p.add_argument("--dataset", default=None, choices=list(BUILDERS),
                    help="default synthetic-gestures")
     p.add_argument("--data-dir", help="folder of the real DVS128 Gesture files (--dataset dvs128)")
-    p.add_argument("--preset", choices=("paper-gesture",), default=None,
-                   help="the paper's Gesture network and recipe (T 60, 300 epochs, batch 128, "
-                        "Adam 1e-4, plateau scheduler, windows of 15 ms bins, 10 test clips); "
-                        "the options below override any of it")
-    p.add_argument("--T", type=_positive(int), default=None,
+    p.add_argument("--preset", choices=list(PRESETS), default=None,
+                   help="the paper's network and, for paper-gesture, its recipe (T 60, 300 "
+                        "epochs, batch 128, Adam 1e-4, plateau scheduler, windows of 15 ms bins, "
+                        "10 test clips); the options below override any of it")
+    p.add_argument("--T", type=_option("T"), default=None,
                    help="time steps (default 16; 60 with --preset paper-gesture)")
-    p.add_argument("--epochs", type=_positive(int), default=epochs_default,
+    p.add_argument("--epochs", type=_option("epochs"), default=epochs_default,
                    help="default 12; 300 with --preset paper-gesture")
-    p.add_argument("--batch-size", type=_positive(int), default=None,
+    p.add_argument("--batch-size", type=_option("batch_size"), default=None,
                    help="default 16; 128 with --preset paper-gesture")
-    p.add_argument("--lr", type=_positive(float), default=None,
+    p.add_argument("--lr", type=_option("lr"), default=None,
                    help="Adam's learning rate (default 2e-3; 1e-4 with --preset paper-gesture)")
     p.add_argument("--scheduler", choices=("cosine", "plateau", "none"), default=None,
                    help="learning-rate schedule (default cosine; plateau with --preset "
                         "paper-gesture: x factor when the training loss stalls)")
-    p.add_argument("--plateau-factor", type=_positive(float), default=None,
+    p.add_argument("--plateau-factor", type=_option("plateau_factor"), default=None,
                    help="plateau scheduler: multiply lr by this (default 0.1)")
-    p.add_argument("--plateau-patience", type=_non_negative_int, default=None,
+    p.add_argument("--plateau-patience", type=_option("plateau_patience"), default=None,
                    help="plateau scheduler: epochs without improvement before it acts "
                         "(default 5)")
     p.add_argument("--loss", choices=("mse", "ce"), default=None)
-    p.add_argument("--neuron", choices=("paper", "lif"), default=None)
-    p.add_argument("--framing", choices=("paper", "whole"), default=None,
+    p.add_argument("--neuron", choices=list(NEURONS), default=None)
+    p.add_argument("--framing", choices=FRAMINGS, default=None,
                    help="dvs128: 'paper' (default) = the authors' random windows and voted test "
                         "clips; 'whole' = each gesture in T equal bins")
-    p.add_argument("--bin-us", type=_positive(int), default=None,
+    p.add_argument("--bin-us", type=_dataset_option("bin_us"), default=None,
                    help="dvs128, paper framing: bin length in microseconds (default 15000)")
-    p.add_argument("--clips", type=_positive(int), default=None,
+    p.add_argument("--clips", type=_dataset_option("clips"), default=None,
                    help="dvs128, paper framing: test clips per gesture (default 10)")
-    p.add_argument("--seed", type=int, default=None, help="default 0")
-    p.add_argument("--clip-grad", type=_positive(float), default=None)
+    p.add_argument("--seed", type=_option("seed"), default=None, help="default 0")
+    p.add_argument("--clip-grad", type=_option("clip_grad"), default=None)
     p.add_argument("--device", choices=("cpu", "cuda"), default=None,
                    help="cuda runs on the GPU through CuPy (pip install cupy-cuda12x)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
-    p.add_argument("--samples-per-class", type=_positive(int), default=None,
+    p.add_argument("--samples-per-class", type=_dataset_option("samples_per_class"), default=None,
                    help="synthetic gestures: training samples per class (smaller = faster)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the run already in the output folder")
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -97,18 +92,21 @@ class OneLineParser(argparse.ArgumentParser):
 
 def parser():
     root = OneLineParser(prog="python -m tinysnn", description=__doc__.split("\n")[0])
+    root.add_argument("--debug", action="store_true",
+                      help="show the traceback of any error (also: TINYSNN_DEBUG=1)")
     sub = root.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     t = sub.add_parser("train", help="train an MA-SNN and report accuracy, spikes and energy")
     _add_run_options(t)
     t.add_argument("--attention", default=None,
                    help=f"one of {', '.join(ALL_VARIANTS)} (default TCSA)")
-    t.add_argument("--out", default=None, help="run folder (default runs/masnn)")
+    t.add_argument("--out", default=None,
+                   help="run folder (default runs/masnn; with --resume, the checkpoint's folder)")
     t.add_argument("--resume", help="checkpoint to continue from; its run's settings are kept "
-                                    "unless given again here (e.g. --epochs 20)")
+                                    "unless given again here (e.g. --epochs 20 to extend it)")
 
     e = sub.add_parser("eval", help="evaluate a checkpoint on its test set")
     e.add_argument("checkpoint")
-    e.add_argument("--dataset", choices=DATASETS, default=None)
+    e.add_argument("--dataset", choices=list(BUILDERS), default=None)
     e.add_argument("--data-dir", default=None)
 
     pl = sub.add_parser("plot", help="draw curves, rasters, membranes and attention maps of a run")
@@ -127,61 +125,65 @@ def parser():
                    help="comma-separated attention variants, timed alternately "
                         "(default TCSA; no for plain-conv)")
     b.add_argument("--attention", default=None, help="one variant (the same as --variants X)")
-    b.add_argument("--T", type=_positive(int), default=None,
+    b.add_argument("--T", type=_option("T"), default=None,
                    help="time steps (default 16; 8 for plain-conv)")
-    b.add_argument("--batch-size", type=_positive(int), default=None,
+    b.add_argument("--batch-size", type=_option("batch_size"), default=None,
                    help="default 16; 8 for paper-gesture")
-    b.add_argument("--steps", type=_positive(int), default=None,
+    b.add_argument("--steps", type=Number(int, low=1).option, default=None,
                    help="timed steps per variant (per round with --compare); default 10, or 5")
     b.add_argument("--compare", action="store_true",
                    help="also time the same networks in PyTorch (separate processes, alternated)")
-    b.add_argument("--rounds", type=_positive(int), default=3,
+    b.add_argument("--rounds", type=Number(int, low=1).option, default=3,
                    help="--compare: processes per framework, alternated")
-    b.add_argument("--threads", type=_positive(int), default=None,
+    b.add_argument("--threads", type=Number(int, low=1).option, default=None,
                    help="threads for tinysnn and PyTorch (default: all cores)")
     b.add_argument("--worker", choices=("tinysnn", "torch"), help=argparse.SUPPRESS)
+    for command in (t, e, pl, a, b):        # --debug after the command works too
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                             help=argparse.SUPPRESS)
     return root
+
+
+def _checked_folder(option, path):
+    if path is not None and not os.path.isdir(path):
+        raise UsageError(f"{option} {path}: no such folder")
+    return path
 
 
 def _config_from(args, base=None, **extra):
     """A TrainConfig: the options given on the command line over ``base`` (or the defaults)."""
-    from .train import TrainConfig
-
     base = base if base is not None else {}
     options = dict(base.get("dataset_options") or {})
     for key in ("samples_per_class", "framing", "bin_us", "clips"):
         if getattr(args, key) is not None:
             options[key] = getattr(args, key)
-    given = dict(dataset=args.dataset, data_dir=args.data_dir, T=args.T, epochs=args.epochs,
-                 batch_size=args.batch_size, lr=args.lr, scheduler=args.scheduler,
-                 plateau_factor=args.plateau_factor, plateau_patience=args.plateau_patience,
-                 loss=args.loss, neuron=args.neuron, preset=args.preset, seed=args.seed,
-                 clip_grad=args.clip_grad, device=args.device, **extra)
+    given = dict(dataset=args.dataset, data_dir=_checked_folder("--data-dir", args.data_dir),
+                 T=args.T, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                 scheduler=args.scheduler, plateau_factor=args.plateau_factor,
+                 plateau_patience=args.plateau_patience, loss=args.loss, neuron=args.neuron,
+                 preset=args.preset, seed=args.seed, clip_grad=args.clip_grad,
+                 device=args.device, overwrite=args.overwrite, **extra)
     values = {**base, **{k: v for k, v in given.items() if v is not None}}
     values.update(progress=not args.no_progress, dataset_options=options)
     config = TrainConfig.from_dict(values)  # what was not given: the preset's recipe, defaults
-    if config.dataset == "dvs128" and not config.data_dir:
-        raise UsageError("--dataset dvs128 needs --data-dir pointing at the DVS128 Gesture folder")
-    if args.data_dir and not os.path.isdir(args.data_dir):
-        raise UsageError(f"--data-dir {args.data_dir}: no such folder")
     return config.validate()
 
 
 def cmd_train(args):
-    from .checkpoint import load_checkpoint
     from .report import print_layers
+    from .resume import read_run_checkpoint
     from .train import train
 
     if args.attention is not None and args.attention not in ALL_VARIANTS:
         raise UsageError(f"--attention {args.attention!r}: choose one of "
                          f"{', '.join(ALL_VARIANTS)}")
-    base = None
+    base, out = None, args.out
     if args.resume:
         if not os.path.isfile(args.resume):
             raise UsageError(f"--resume {args.resume}: no such file")
-        base = load_checkpoint(args.resume)[2]["config"]  # continue the run as it was set up
-    config = _config_from(args, base, attention=args.attention, out=args.out,
-                          resume=args.resume)
+        base = read_run_checkpoint(args.resume).settings()  # the run as it was set up
+        out = out or os.path.dirname(args.resume) or "."
+    config = _config_from(args, base, attention=args.attention, out=out, resume=args.resume)
     metrics = train(config)
     print_layers(metrics)
     print(f"wrote {os.path.join(config.out, 'metrics.json')}")
@@ -190,15 +192,14 @@ def cmd_train(args):
 def cmd_eval(args):
     from .report import evaluate_checkpoint, print_layers
 
-    metrics = evaluate_checkpoint(args.checkpoint, dataset=args.dataset, data_dir=args.data_dir)
+    metrics = evaluate_checkpoint(args.checkpoint, dataset=args.dataset,
+                                  data_dir=_checked_folder("--data-dir", args.data_dir))
     print_layers(metrics)
 
 
 def cmd_plot(args):
     from .report import plot_run
 
-    if not os.path.isfile(os.path.join(args.run_dir, "metrics.json")):
-        raise UsageError(f"{args.run_dir}: no metrics.json (is it a training run folder?)")
     for path in plot_run(args.run_dir):
         print(f"wrote {path}")
 
@@ -270,23 +271,45 @@ COMMANDS = {"train": cmd_train, "eval": cmd_eval, "plot": cmd_plot, "ablation": 
             "bench": cmd_bench}
 
 
-def main(argv=None):
-    from ..backend import BackendError
-    from ..data import DataError
-    from .checkpoint import CheckpointError
-    from .train import ConfigError
+def one_line(err):
+    """The message of an error on one line; an OSError as 'file: reason'."""
+    if isinstance(err, OSError) and err.strerror:
+        where = err.filename if err.filename is not None else ""
+        text = f"{where}: {err.strerror}" if where else err.strerror
+    elif isinstance(err, MemoryError):
+        text = "out of memory; try a smaller --batch-size or --T"
+    else:
+        text = str(err) or type(err).__name__
+    return " ".join(text.split())
 
+
+def bug_report(command, err):
+    """A short report for an error tinysnn did not mean to raise."""
+    frame = traceback.extract_tb(err.__traceback__)[-1]
+    where = f"{frame.filename}:{frame.lineno} in {frame.name}"
+    return (f"tinysnn {command}: internal error: {type(err).__name__}: {one_line(err)}\n"
+            f"  at {where}\n"
+            f"This is a bug in tinysnn, not a problem with what you gave it. Please report it "
+            f"with the command line; run it again with --debug to see the traceback.")
+
+
+def main(argv=None):
+    """Run one command; returns the exit status (0 done, 2 bad input, 1 a bug, 130 Ctrl-C)."""
     args = parser().parse_args(argv)
+    debug = args.debug or bool(os.environ.get("TINYSNN_DEBUG"))
     try:
         COMMANDS[args.command](args)
-    except (UsageError, BackendError, CheckpointError, DataError, ConfigError,
-            FileNotFoundError) as err:
-        if os.environ.get("TINYSNN_DEBUG"):
-            raise
-        print(f"tinysnn {args.command}: error: {err}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print(f"tinysnn {args.command}: interrupted", file=sys.stderr)
         return 130
+    except (TinysnnError, OSError, MemoryError) as err:  # bad input, or the system said no
+        if debug:
+            raise
+        print(f"tinysnn {args.command}: error: {one_line(err)}", file=sys.stderr)
+        return 2
+    except Exception as err:  # noqa: BLE001 (anything else is a bug: report it as one)
+        if debug:
+            raise
+        print(bug_report(args.command, err), file=sys.stderr)
+        return 1
     return 0
-

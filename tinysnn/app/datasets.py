@@ -7,7 +7,15 @@
 
 from dataclasses import dataclass
 
-from ..data import DataLoader, Digits, DVS128Gesture, PaperFrames, SyntheticGestures, ToFrames
+from ..data import (
+    DataError,
+    DataLoader,
+    Digits,
+    DVS128Gesture,
+    PaperFrames,
+    SyntheticGestures,
+    ToFrames,
+)
 
 #: how the event data sets become frames: "paper", the authors' protocol (for DVS128 Gesture:
 #: random 900 ms windows for training, ten voted clips per test gesture; PaperFrames), or
@@ -63,6 +71,8 @@ def _digits(config, options):
 
 
 BUILDERS = {"synthetic-gestures": _synthetic, "dvs128": _dvs128, "digits": _digits}
+#: the data sets read from files the user downloaded (they need data_dir; the others refuse it)
+FILE_DATASETS = ("dvs128",)
 
 
 def make_datasets(config):
@@ -75,13 +85,20 @@ def make_datasets(config):
     clips = test_frames.clips if isinstance(test_frames, PaperFrames) else None
     # a test batch of clipped samples runs batch_size sequences at once, as a training batch
     test_batch = max(1, config.batch_size // clips) if clips else config.batch_size
-    return RunData(
+    # batch norm cannot normalise a single value: with T = 1, a last batch of one is dropped
+    lone_last = config.T == 1 and len(train) % config.batch_size == 1
+    data = RunData(
         train_set=train,
         test_set=test,
         train_loader=DataLoader(train, config.batch_size, shuffle=True, seed=config.seed,
-                                device=config.device),
+                                drop_last=lone_last, device=config.device),
         test_loader=DataLoader(test, test_batch, shuffle=False, device=config.device),
         frame_shape=tuple(frame_shape),
         num_classes=num_classes,
         clips=clips,
     )
+    for split, loader in (("training", data.train_loader), ("test", data.test_loader)):
+        if len(loader) == 0:
+            raise DataError(f"{config.dataset}: the {split} set has {len(loader.dataset)} "
+                            f"samples, too few for a batch")
+    return data

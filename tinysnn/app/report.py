@@ -11,11 +11,15 @@ from dataclasses import replace
 import numpy as np
 
 from .. import random_state
+from ..atomic import atomic_open
 from ..monitor import Monitor
 from . import plot
-from .checkpoint import load_checkpoint
+from .checkpoint import CheckpointError
+from .config import ConfigError
 from .datasets import make_datasets
-from .train import TrainConfig, build_model, evaluate, summarize, train, write_json
+from .resume import History, load_weights, read_run_checkpoint
+from .run_folder import RunFolderError, check_fresh_folder, make_folder
+from .train import build_model, evaluate, summarize, train, write_json
 
 
 def format_layers(metrics):
@@ -56,17 +60,28 @@ def print_layers(metrics):
 
 
 def load_run(path, dataset=None, data_dir=None):
-    """(model with the checkpoint's weights, the run's data, its TrainConfig, its history)."""
-    model_state, _, meta = load_checkpoint(path)
-    config = TrainConfig.from_dict(meta["config"])
-    config = replace(config, dataset=dataset or config.dataset,
-                     data_dir=data_dir or config.data_dir, resume=None, progress=False)
+    """(model with the checkpoint's weights, the run's data, its TrainConfig, its history).
+
+    dataset, data_dir: evaluate on another data set than the run's own (its frames must fit
+    the network); data_dir is read only by the data sets that are files.
+    """
+    checkpoint = read_run_checkpoint(path)
+    config = checkpoint.config
+    if dataset is not None and dataset != config.dataset:
+        config = replace(config, dataset=dataset, data_dir=None)
+    config = replace(config, data_dir=data_dir or config.data_dir, progress=False).validate()
     random_state.manual_seed(config.seed)
     data = make_datasets(config)
-    model = build_model(config, data).to(config.device)
-    model.load_state_dict(model_state)
-    return model, data, config, meta.get("history", [])
-
+    try:
+        model = build_model(config, data).to(config.device)
+        load_weights(checkpoint, model)
+    except (ValueError, CheckpointError) as err:
+        if config.dataset == checkpoint.config.dataset:
+            raise
+        raise ConfigError(f"{path} was trained on {checkpoint.config.dataset}; its network "
+                          f"does not fit {config.dataset}'s frames {list(data.frame_shape)} "
+                          f"and {data.num_classes} classes") from err
+    return model, data, config, checkpoint.meta["history"]
 
 def evaluate_checkpoint(path, dataset=None, data_dir=None):
     """Rebuild the model a checkpoint was trained as, load it, and measure it on the test set."""
@@ -96,25 +111,51 @@ def format_ablation(rows):
 
 
 def run_ablation(config, variants):
-    """Train each variant with the same seed and budget; write ablation.md and ablation.json."""
-    os.makedirs(config.out, exist_ok=True)
+    """Train each variant with the same seed and budget; write ablation.md and ablation.json.
+
+    Each variant is a run in its own subfolder of config.out; all of them are checked before
+    the first one trains, so a folder of earlier results is refused at once (unless
+    config.overwrite).
+    """
+    runs = [replace(config, attention=v, out=os.path.join(config.out, v)) for v in variants]
+    make_folder(config.out)
+    for run in runs:
+        check_fresh_folder(run.out, config.overwrite)
     rows = []
-    for variant in variants:
-        run = replace(config, attention=variant, out=os.path.join(config.out, variant))
+    for variant, run in zip(variants, runs):
         metrics = train(run)
         rows.append({"variant": variant, **{k: metrics[k] for k in ABLATION_COLUMNS[1:]}})
     table = format_ablation(rows)
     write_json(os.path.join(config.out, "ablation.json"), rows)
-    with open(os.path.join(config.out, "ablation.md"), "w") as f:
+    with atomic_open(os.path.join(config.out, "ablation.md"), "w") as f:
         f.write(f"Measured by `python -m tinysnn ablation` "
                 f"(dataset {config.dataset}, {config.epochs} epochs, seed {config.seed}).\n\n")
         f.write(table + "\n")
     return table
 
 
+METRIC_KEYS = ("epochs", "test_accuracy", "layers")
+
+
 def load_metrics(run_dir):
-    with open(os.path.join(run_dir, "metrics.json")) as f:
-        return json.load(f)
+    """metrics.json of a run folder; RunFolderError if it is missing, not JSON or incomplete."""
+    path = os.path.join(run_dir, "metrics.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            metrics = json.load(f)
+    except FileNotFoundError:
+        raise RunFolderError(f"{run_dir}: no metrics.json (is it a training run folder?)") \
+            from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise RunFolderError(f"{path}: not valid JSON ({err})") from None
+    missing = [k for k in METRIC_KEYS if not isinstance(metrics, dict) or k not in metrics]
+    if missing:
+        raise RunFolderError(f"{path}: incomplete, lacks {missing}")
+    try:
+        History().check("epochs", metrics["epochs"])
+    except ConfigError as err:
+        raise RunFolderError(f"{path}: {err}") from None
+    return metrics
 
 
 def plot_run(run_dir):

@@ -6,14 +6,18 @@
 One step: frames [T, B, 2, H, W] -> model -> firing rates [B, classes] -> loss (MSE to one-hot,
 as the paper, or cross-entropy) -> backward through the LIF and attention kernels -> Adam.
 With the same seed, training on the CPU gives the same numbers on every run, and a run
-resumed from a checkpoint continues exactly as if it had not stopped.
+resumed from a checkpoint continues exactly as if it had not stopped (resume.py).
+
+A loss that becomes NaN or infinite stops the run with TrainingDiverged, naming the epoch and
+the step; the checkpoint of the last finished epoch is kept.
 """
 
 import contextlib
 import json
+import math
 import os
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -24,82 +28,19 @@ from ..atomic import atomic_open
 from ..autograd import no_grad
 from ..backend import to_device, xp_of
 from ..data.paper_frames import vote
+from ..errors import TinysnnError
 from ..monitor import Monitor
-from ..nn.models import ALL_VARIANTS, MASNN
+from ..nn.models import MASNN
 from ..tensor import Tensor
-from . import recipes
-from .checkpoint import load_checkpoint, save_checkpoint
-from .datasets import FRAMINGS, make_datasets
+from .checkpoint import save_checkpoint
+from .config import ConfigError, TrainConfig  # noqa: F401 (TrainConfig is imported from here)
+from .datasets import make_datasets
+from .resume import check_same_model, read_run_checkpoint, restore
+from .run_folder import RunFolderError, claim_run_folder
 
 
-class ConfigError(ValueError):
-    """Settings that cannot make a run (bad values, a resume with another model)."""
-
-
-@dataclass
-class TrainConfig:
-    """Everything that defines a run; saved in checkpoints and metrics.json.
-
-    Fields left at None take the value of the preset's recipe, else tinysnn's default
-    (tinysnn.app.recipes): ``TrainConfig(preset="paper-gesture")`` trains as the paper did,
-    ``TrainConfig(preset="paper-gesture", epochs=20)`` too, for 20 epochs.
-    """
-
-    dataset: str = "synthetic-gestures"
-    data_dir: str = None
-    attention: str = "TCSA"
-    preset: str = None
-    T: int = None
-    epochs: int = None
-    batch_size: int = None
-    lr: float = None
-    weight_decay: float = None
-    loss: str = None
-    scheduler: str = None
-    plateau_factor: float = None
-    plateau_patience: int = None
-    clip_grad: float = None
-    neuron: str = None
-    seed: int = 0
-    device: str = "cpu"
-    out: str = "runs/masnn"
-    resume: str = None
-    progress: bool = True
-    dataset_options: dict = field(default_factory=dict)
-
-    def __post_init__(self):
-        given = {name: getattr(self, name) for name in recipes.DEFAULTS}
-        values, self.dataset_options = recipes.resolve(self.preset, given, self.dataset_options)
-        for name, value in values.items():
-            setattr(self, name, value)
-
-    def validate(self):
-        if self.attention not in ALL_VARIANTS:
-            raise ConfigError(f"attention must be one of {list(ALL_VARIANTS)}, "
-                              f"got {self.attention!r}")
-        if self.T < 1:
-            raise ConfigError(f"T must be >= 1, got {self.T}")
-        if self.device not in ("cpu", "cuda"):
-            raise ConfigError(f"device must be 'cpu' or 'cuda', got {self.device!r}")
-        if self.epochs < 1 or self.batch_size < 1:
-            raise ConfigError("epochs and batch_size must be >= 1")
-        if self.loss not in ("mse", "ce"):
-            raise ConfigError(f"loss must be 'mse' or 'ce', got {self.loss!r}")
-        if self.scheduler not in ("cosine", "plateau", "none"):
-            raise ConfigError(f"scheduler must be 'cosine', 'plateau' or 'none', "
-                             f"got {self.scheduler!r}")
-        if not 0 < self.plateau_factor < 1 or self.plateau_patience < 0:
-            raise ConfigError(f"plateau_factor must lie in (0, 1) and plateau_patience be >= 0, "
-                              f"got {self.plateau_factor} and {self.plateau_patience}")
-        framing = self.dataset_options.get("framing", "paper")
-        if framing not in FRAMINGS:
-            raise ConfigError(f"framing must be one of {list(FRAMINGS)}, got {framing!r}")
-        return self
-
-    @classmethod
-    def from_dict(cls, d):
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
+class TrainingDiverged(TinysnnError, ArithmeticError):
+    """The loss became NaN or infinite: the run stops, its last good checkpoint is kept."""
 
 
 def loss_fn(kind, rates, labels, num_classes):
@@ -138,13 +79,19 @@ def _scheduler(config, optimizer):
 
 
 def train_epoch(model, loader, optimizer, config, num_classes, desc="train"):
-    """One pass over the training set; returns (mean loss, accuracy, samples per second)."""
+    """One pass over the training set; returns (mean loss, accuracy, samples per second).
+
+    Raises TrainingDiverged at the first step whose loss is NaN or infinite.
+    """
     model.train()
     total_loss, correct, seen, start = 0.0, 0, 0, time.perf_counter()
     bar = tqdm(loader, desc=desc, leave=False, disable=not config.progress)
-    for x, y in bar:
+    for step, (x, y) in enumerate(bar, start=1):
         rates = model(Tensor(x))
         loss = loss_fn(config.loss, rates, y, num_classes)
+        if not math.isfinite(loss.item()):
+            raise TrainingDiverged(f"{desc}, step {step}: the loss is {loss.item()} (lr "
+                                   f"{optimizer.lr:g}); training stopped")
         optimizer.zero_grad()
         loss.backward()
         if config.clip_grad:
@@ -157,6 +104,14 @@ def train_epoch(model, loader, optimizer, config, num_classes, desc="train"):
         bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.3f}",
                         samples_s=f"{rate:.1f}")
     return total_loss / seen, correct / seen, seen / (time.perf_counter() - start)
+
+
+def _check_finite_weights(model, where):
+    """Raise TrainingDiverged if a weight became NaN or infinite (e.g. by a huge step)."""
+    for name, p in model.named_parameters():
+        if not bool(xp_of(p.data).isfinite(p.data).all()):
+            raise TrainingDiverged(f"{where}: weight {name} became NaN or infinite; "
+                                   f"training stopped")
 
 
 def clip_rates(model, x):
@@ -218,8 +173,22 @@ def _checkpoint_meta(config, epoch, history, scheduler, transform):
 
 
 def train(config):
-    """Train (or resume) a run; writes checkpoint.npz, metrics.json and plots into config.out."""
+    """Train (or resume) a run; writes checkpoint.npz and metrics.json into config.out.
+
+    Before any work: the settings are checked, a resumed checkpoint is read and checked, and
+    the run folder is claimed and locked (run_folder.py): a fresh run never replaces another
+    run's files unless config.overwrite, and two runs never write into one folder.
+    """
     config.validate()
+    checkpoint = None
+    if config.resume:
+        checkpoint = read_run_checkpoint(config.resume)
+        check_same_model(config, checkpoint)
+    with claim_run_folder(config.out, resume=config.resume, overwrite=config.overwrite):
+        return _train(config, checkpoint)
+
+
+def _train(config, checkpoint):
     started = time.perf_counter()
     random_state.manual_seed(config.seed)
     data = make_datasets(config)
@@ -227,27 +196,24 @@ def train(config):
     optimizer = optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     scheduler = _scheduler(config, optimizer)
     history, first_epoch = [], 1
-    if config.resume:
-        model_state, optim_state, meta = load_checkpoint(config.resume)
-        _check_same_model(config, meta["config"], config.resume)
-        model.load_state_dict(model_state)
-        optimizer.load_state_dict(optim_state)
-        if scheduler and meta.get("scheduler"):
-            scheduler.load_state_dict(meta["scheduler"])
-        random_state.generator().bit_generator.state = meta["rng"]
-        if _train_transform(data) and meta.get("transform"):
-            _train_transform(data).load_state_dict(meta["transform"])
-        history, first_epoch = meta["history"], meta["epoch"] + 1
+    if checkpoint is not None:
+        history, first_epoch = restore(checkpoint, config, model, optimizer, scheduler,
+                                       _train_transform(data))
 
-    os.makedirs(config.out, exist_ok=True)
     checkpoint_path = os.path.join(config.out, "checkpoint.npz")
     num_classes, train_loader, test_loader = data.num_classes, data.train_loader, data.test_loader
     monitor = Monitor(model)  # counts spikes and operations in the last epoch's test pass
     for epoch in range(first_epoch, config.epochs + 1):
-        t0 = time.perf_counter()
+        t0, lr = time.perf_counter(), optimizer.lr
         train_loader.set_epoch(epoch)
-        train_loss, train_acc, speed = train_epoch(
-            model, train_loader, optimizer, config, num_classes, desc=f"epoch {epoch}")
+        try:
+            train_loss, train_acc, speed = train_epoch(
+                model, train_loader, optimizer, config, num_classes, desc=f"epoch {epoch}")
+            _check_finite_weights(model, f"epoch {epoch}")
+        except TrainingDiverged as err:
+            last_good = checkpoint_path if epoch > first_epoch else config.resume
+            kept = f"; {last_good} (epoch {epoch - 1}) is kept" if last_good else ""
+            raise TrainingDiverged(f"{err}{kept}") from None
         test_loss, test_acc, clip_acc = evaluate(model, test_loader, config, num_classes,
                                                  monitor if epoch == config.epochs else None)
         if isinstance(scheduler, optim.ReduceLROnPlateau):
@@ -256,34 +222,29 @@ def train(config):
             scheduler.step()
         history.append({"epoch": epoch, "train_loss": train_loss, "train_accuracy": train_acc,
                         "test_loss": test_loss, "test_accuracy": test_acc,
-                        "samples_per_second": speed, "lr": optimizer.lr,
+                        "samples_per_second": speed, "lr": lr,
                         "seconds": time.perf_counter() - t0})
         clips = "" if clip_acc is None else f"  clips {clip_acc:.3f}"
         if clip_acc is not None:
             history[-1]["test_clip_accuracy"] = clip_acc
         print(f"epoch {epoch:3d}  loss {train_loss:.4f}  train {train_acc:.3f}  "
               f"test {test_acc:.3f}{clips}  ({history[-1]['seconds']:.1f} s)", flush=True)
-        save_checkpoint(checkpoint_path, model.state_dict(), optimizer.state_dict(),
-                        _checkpoint_meta(config, epoch, history, scheduler,
-                                         _train_transform(data)))
+        _save(checkpoint_path, model.state_dict(), optimizer.state_dict(),
+              _checkpoint_meta(config, epoch, history, scheduler, _train_transform(data)))
 
-    if first_epoch > config.epochs:  # nothing left to train: measure the checkpoint as it is
-        _, test_acc, clip_acc = evaluate(model, test_loader, config, num_classes, monitor)
     metrics = summarize(config, model, monitor, history, test_acc, time.perf_counter() - started,
                         clip_accuracy=clip_acc)
     write_json(os.path.join(config.out, "metrics.json"), metrics)
     return metrics
 
 
-MODEL_FIELDS = ("dataset", "attention", "preset", "T", "neuron")
-
-
-def _check_same_model(config, saved, path):
-    """Resuming must rebuild the same network on the same data; name what differs."""
-    changed = [f"{k}: {saved.get(k)!r} -> {getattr(config, k)!r}" for k in MODEL_FIELDS
-               if saved.get(k) != getattr(config, k)]
-    if changed:
-        raise ConfigError(f"cannot resume {path} with other model settings ({'; '.join(changed)})")
+def _save(path, model_state, optim_state, meta):
+    """save_checkpoint, with a full disk or a lost permission as one clear error."""
+    try:
+        save_checkpoint(path, model_state, optim_state, meta)
+    except OSError as err:
+        raise RunFolderError(f"cannot write {path}: {err.strerror or err}; the checkpoint of "
+                             f"the previous epoch is kept") from None
 
 
 def summarize(config, model, monitor, history, test_accuracy, seconds, clip_accuracy=None):
@@ -316,7 +277,18 @@ def summarize(config, model, monitor, history, test_accuracy, seconds, clip_accu
     return metrics
 
 
+def strict_json(value):
+    """``value`` with every NaN or infinity replaced by None, so that it is valid JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json(v) for v in value]
+    return value
+
+
 def write_json(path, document):
-    """Write JSON atomically (temp file + rename)."""
+    """Write strict JSON (null where a number is undefined) atomically (temp file + rename)."""
     with atomic_open(path, "w") as f:
-        json.dump(document, f, indent=2)
+        json.dump(strict_json(document), f, indent=2, allow_nan=False)

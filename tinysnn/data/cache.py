@@ -26,6 +26,25 @@ def cache_root(root=None):
     return os.path.expanduser(os.fspath(root))
 
 
+def ensure_cache_root(root=None):
+    """The cache folder (as cache_root), made if needed; a DataError naming where the folder
+    came from when it is a file or cannot be made."""
+    path = cache_root(root)
+    if root is not None:
+        source = f"cache folder {path}"
+    elif os.environ.get("TINYSNN_CACHE"):
+        source = f"TINYSNN_CACHE={path}"
+    else:
+        source = f"the default cache folder {path}"
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise DataError(f"{source} is a file, not a folder")
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as err:
+        raise DataError(f"{source}: cannot make it ({err.strerror or err})") from None
+    return path
+
+
 def cache_key(params):
     """A short hex digest of a JSON-serialisable dict of parameters."""
     text = json.dumps(params, sort_keys=True, default=str)
@@ -63,5 +82,8 @@ def load_or_build(path, names, build):
         except DataError as err:
             warnings.warn(f"{err}; regenerating it", RuntimeWarning, stacklevel=3)
     arrays = build()
-    save_npz_atomic(path, **arrays)
+    try:
+        save_npz_atomic(path, **arrays)
+    except OSError as err:
+        raise DataError(f"{path}: cannot write the cache file ({err.strerror or err})") from None
     return arrays

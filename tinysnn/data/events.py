@@ -11,6 +11,8 @@ Networks read frames: the events of each time bin counted per polarity and pixel
 
 import numpy as np
 
+from ..random_state import check_state
+
 EVENT_DTYPE = np.dtype([("x", "<i2"), ("y", "<i2"), ("t", "<i8"), ("p", "<i1")])
 
 
@@ -148,7 +150,9 @@ class ToFrames:
         return {"rng": self.rng.bit_generator.state}
 
     def load_state_dict(self, state):
-        self.rng.bit_generator.state = state["rng"]
+        if not isinstance(state, dict) or "rng" not in state:
+            raise ValueError(f"ToFrames.load_state_dict: expected {{'rng': state}}, got {state!r}")
+        self.rng.bit_generator.state = check_state(state["rng"])
 
     def __repr__(self):
         return (f"ToFrames(T={self.T}, sensor_size={self.sensor_size}, "

@@ -18,7 +18,7 @@ from dataclasses import asdict
 
 import numpy as np
 
-from .cache import cache_key, cache_root, load_or_build
+from .cache import cache_key, ensure_cache_root, load_or_build
 from .dvs128 import GESTURE_CLASSES
 from .event_camera import EventCamera
 from .events import EVENT_DTYPE
@@ -87,7 +87,7 @@ class SyntheticGestures:
         params = {"format": FORMAT_VERSION, "split": split, "n_per_class": self.n_per_class,
                   "duration_us": self.duration_us, "steps": int(steps), "seed": int(seed),
                   "camera": asdict(camera)}
-        self.path = os.path.join(cache_root(root), f"synthetic_gestures_{split}_"
+        self.path = os.path.join(ensure_cache_root(root), f"synthetic_gestures_{split}_"
                                  f"{cache_key(params)}.npz")
         data = load_or_build(self.path, ["events", "offsets", "labels"],
                              lambda: generate_gestures(self.n_per_class, split, int(seed),

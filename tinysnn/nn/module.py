@@ -137,7 +137,10 @@ class Module:
         return state
 
     def load_state_dict(self, state, strict=True):
-        """Copy arrays into parameters and buffers; unknown, missing or mis-shaped keys raise."""
+        """Copy arrays into parameters and buffers; unknown, missing or mis-shaped keys raise.
+
+        Every entry is checked before any is copied, so an error leaves the module unchanged.
+        """
         own = dict(self.named_parameters())
         buffers = {name: None for name, _ in self.named_buffers()}
         expected = set(own) | set(buffers)
@@ -148,6 +151,7 @@ class Module:
                 f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}"
             )
         modules = dict(self.named_modules())
+        checked = []
         for name, value in state.items():
             if name not in expected:
                 continue
@@ -160,6 +164,10 @@ class Module:
                     f"load_state_dict: {name} has shape {tuple(value.shape)} in the state dict, "
                     f"the model expects {tuple(current.shape)}"
                 )
+            if value.dtype.kind not in "biuf":
+                raise TypeError(f"load_state_dict: {name} holds {value.dtype}, not numbers")
+            checked.append((name, module, leaf, current, value))
+        for name, module, leaf, current, value in checked:
             value = to_device(value.astype(current.dtype), device_of(current))
             if name in own:
                 own[name].data = value.copy()

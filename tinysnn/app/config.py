@@ -1,0 +1,245 @@
+"""TrainConfig, everything that defines a run, and the rules its values must obey.
+
+    config = TrainConfig(attention="TCSA", epochs=10, out="runs/tcsa").validate()
+
+One rule per setting (``RULES``) checks a value wherever it comes from: a TrainConfig made in
+Python, an option on the command line (``RULES["lr"].option`` is an argparse ``type``), or the
+settings stored in a checkpoint. A value that breaks its rule is refused with a ConfigError that
+names the setting, what it must be, and what came: ``lr must be a finite number > 0, got nan``.
+NaN and infinities are refused everywhere; bools are not numbers.
+
+To add a setting: add the field to TrainConfig and its rule to RULES (a test checks that every
+field has one). ``Number``, ``Choice``, ``Text``, ``Flag`` and ``Options`` cover the kinds in use.
+"""
+
+import argparse
+import math
+import numbers
+from dataclasses import asdict, dataclass, field, fields
+
+from ..errors import TinysnnError
+from ..nn.models import ALL_VARIANTS, NEURONS, PRESETS
+from . import recipes
+from .datasets import BUILDERS, FILE_DATASETS, FRAMINGS
+
+
+class ConfigError(TinysnnError, ValueError):
+    """Settings that cannot make a run (bad values, a resume with another model)."""
+
+
+def _interval(low, high, low_open, high_open):
+    if low is not None and high is not None:
+        return f" in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+    if low is not None:
+        return f" {'>' if low_open else '>='} {low:g}"
+    if high is not None:
+        return f" {'<' if high_open else '<='} {high:g}"
+    return ""
+
+
+@dataclass(frozen=True)
+class Number:
+    """A finite int (kind=int) or float in [low, high] (an end excluded when low_open or
+    high_open)."""
+
+    kind: type = float
+    low: float = None
+    high: float = None
+    low_open: bool = False
+    optional: bool = False  # None is allowed
+    high_open: bool = False
+
+    def describe(self):
+        what = "an integer" if self.kind is int else "a finite number"
+        return what + _interval(self.low, self.high, self.low_open, self.high_open)
+
+    def check(self, name, value):
+        if value is None and self.optional:
+            return None
+        if not self._fits(value):
+            raise ConfigError(f"{name} must be {self.describe()}, got {value!r}")
+        return self.kind(value)
+
+    def _fits(self, value):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            return False
+        if self.kind is int and not isinstance(value, numbers.Integral):
+            return False
+        if self.kind is float:
+            try:
+                if not math.isfinite(float(value)):
+                    return False
+            except OverflowError:                   # an int too large for a float
+                return False
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+            return False
+        return self.high is None or (value < self.high if self.high_open else value <= self.high)
+
+    def option(self, text):
+        """argparse ``type=``: the text of a command-line option -> a checked value."""
+        try:
+            value = int(text) if self.kind is int else float(text)
+            return self.check("value", value)
+        except (ValueError, ConfigError):
+            raise argparse.ArgumentTypeError(f"must be {self.describe()}, got {text!r}") from None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of ``options`` (a tuple, or a dict whose keys are read when a value is checked, so
+    that entries added to it later are accepted)."""
+
+    options: object
+    optional: bool = False
+
+    def check(self, name, value):
+        if value is None and self.optional:
+            return None
+        if not isinstance(value, str) or value not in tuple(self.options):
+            raise ConfigError(f"{name} must be one of {', '.join(self.options)}, got {value!r}")
+        return value
+
+
+@dataclass(frozen=True)
+class Text:
+    """A non-empty string (a path)."""
+
+    optional: bool = False
+
+    def check(self, name, value):
+        if value is None and self.optional:
+            return None
+        if not isinstance(value, str) or not value or "\0" in value:
+            raise ConfigError(f"{name} must be a non-empty path, got {value!r}")
+        return value
+
+
+@dataclass(frozen=True)
+class Flag:
+    def check(self, name, value):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{name} must be true or false, got {value!r}")
+        return value
+
+
+@dataclass(frozen=True)
+class Options:
+    """A dict whose known keys each follow their rule; unknown keys are refused."""
+
+    rules: dict
+
+    def check(self, name, value):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{name} must be a mapping, got {type(value).__name__}")
+        unknown = sorted(str(k) for k in set(value) - set(self.rules))
+        if unknown:
+            raise ConfigError(f"{name}: unknown keys {unknown}; known: {sorted(self.rules)}")
+        return {k: self.rules[k].check(f"{name}.{k}", v) for k, v in value.items()}
+
+
+#: options of the data sets (TrainConfig.dataset_options)
+DATASET_OPTIONS = {
+    "samples_per_class": Number(int, low=1, optional=True),       # synthetic gestures
+    "test_samples_per_class": Number(int, low=1, optional=True),
+    "sensor": Number(int, low=4, high=4096, optional=True),
+    "random_crop": Number(float, low=0, high=1, low_open=True, optional=True),
+    "cache": Text(optional=True),                  # cache folder (API only, never from a file)
+    "framing": Choice(FRAMINGS, optional=True),                    # event data sets
+    "bin_us": Number(int, low=1, optional=True),
+    "clips": Number(int, low=1, optional=True),
+}
+
+RULES = {
+    "dataset": Choice(BUILDERS),
+    "data_dir": Text(optional=True),
+    "attention": Choice(ALL_VARIANTS),
+    "preset": Choice(PRESETS, optional=True),
+    "T": Number(int, low=1),
+    "epochs": Number(int, low=1),
+    "batch_size": Number(int, low=1),
+    "lr": Number(float, low=0, low_open=True),
+    "weight_decay": Number(float, low=0),
+    "loss": Choice(("mse", "ce")),
+    "scheduler": Choice(("cosine", "plateau", "none")),
+    "plateau_factor": Number(float, low=0, high=1, low_open=True, high_open=True),
+    "plateau_patience": Number(int, low=0),
+    "clip_grad": Number(float, low=0, low_open=True, optional=True),
+    "neuron": Choice(NEURONS),
+    "seed": Number(int, low=0, high=2**63 - 1),
+    "device": Choice(("cpu", "cuda")),
+    "out": Text(),
+    "resume": Text(optional=True),
+    "overwrite": Flag(),
+    "progress": Flag(),
+    "dataset_options": Options(DATASET_OPTIONS),
+}
+
+#: how this run is invoked, not what it is: not carried over when a run is resumed
+INVOCATION_FIELDS = ("out", "resume", "overwrite", "progress")
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a run; saved in checkpoints and metrics.json.
+
+    Fields left at None take the value of the preset's recipe, else tinysnn's default
+    (tinysnn.app.recipes): ``TrainConfig(preset="paper-gesture")`` trains as the paper did,
+    ``TrainConfig(preset="paper-gesture", epochs=20)`` too, for 20 epochs.
+    """
+
+    dataset: str = "synthetic-gestures"
+    data_dir: str = None
+    attention: str = "TCSA"
+    preset: str = None
+    T: int = None
+    epochs: int = None
+    batch_size: int = None
+    lr: float = None
+    weight_decay: float = None
+    loss: str = None
+    scheduler: str = None
+    plateau_factor: float = None
+    plateau_patience: int = None
+    clip_grad: float = None
+    neuron: str = None
+    seed: int = 0
+    device: str = "cpu"
+    out: str = "runs/masnn"
+    resume: str = None
+    overwrite: bool = False       # a fresh run may replace a run already in ``out``
+    progress: bool = True
+    dataset_options: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        for name in ("preset", "dataset_options"):   # what the recipe is looked up by
+            RULES[name].check(name, getattr(self, name))
+        given = {name: getattr(self, name) for name in recipes.DEFAULTS}
+        values, self.dataset_options = recipes.resolve(self.preset, given, self.dataset_options)
+        for name, value in values.items():
+            setattr(self, name, value)
+
+    def validate(self):
+        """Check every value against its rule and the values against each other; returns self."""
+        for f in fields(self):
+            setattr(self, f.name, RULES[f.name].check(f.name, getattr(self, f.name)))
+        if self.dataset in FILE_DATASETS and not self.data_dir:
+            raise ConfigError(f"dataset {self.dataset} needs data_dir (--data-dir), the folder "
+                              f"of its files")
+        if self.data_dir and self.dataset not in FILE_DATASETS:
+            raise ConfigError(f"data_dir ({self.data_dir}) is read only by the data sets "
+                              f"{', '.join(FILE_DATASETS)}, not by {self.dataset}")
+        if self.T * self.batch_size < 2:
+            raise ConfigError(f"T x batch_size must be >= 2 (batch norm needs two values per "
+                              f"feature), got T={self.T}, batch_size={self.batch_size}")
+        return self
+
+    @classmethod
+    def from_dict(cls, d):
+        """A TrainConfig from a dict (unknown keys are ignored); call validate() on it."""
+        if not isinstance(d, dict):
+            raise ConfigError(f"a run's settings must be a mapping, got {type(d).__name__}")
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+    def to_dict(self):
+        return asdict(self)
