@@ -9,6 +9,8 @@ Rows (each forward then backward, median of repeats):
 * F.lif, user's surrogate: the same surrogate re-implemented as a plain class of the user's
   (only ``derivative``), so the kernels take the general path: ``derivative`` fills an array
   of slopes in one vectorised call, then the BPTT kernel reads it;
+* F.lif, user's numba_derivative: that class with a ``numba_derivative`` too (the slope of one
+  number, compiled by Numba), which one parallel Numba pass applies to fill the slopes;
 * Numba, fresh outputs: kernels/lif/cpu.py's lif_forward and lif_backward, which allocate
   their outputs (S, H, dL/dX) as F.lif does;
 * Numba, preallocated: the same kernels writing into arrays allocated once;
@@ -30,12 +32,14 @@ moves less than the wall time, and with one thread it is what the wall time woul
 """
 
 import argparse
+import math
 import os
 import sys
 import time
 
 import numba
 import numpy as np
+from numba import njit
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _measure import copy_bandwidth_gbs, median_ms, table, torch_or_none
@@ -71,6 +75,32 @@ class UsersSurrogate:
 
     def derivative(self, u):
         return self.built_in.derivative(u)
+
+
+def numba_slope(built_in):
+    """The built-in's slope as a function of one number that Numba compiles."""
+    if isinstance(built_in, Sigmoid):
+        alpha = built_in.alpha
+
+        @njit
+        def slope(u):
+            e = math.exp(-abs(alpha * u))
+            return alpha * e / ((1 + e) * (1 + e))
+    else:  # Rectangle
+        half, height = built_in.width / 2, 1 / built_in.width
+
+        @njit
+        def slope(u):
+            return height if abs(u) < half else 0.0
+    return slope
+
+
+class UsersNumbaSurrogate(UsersSurrogate):
+    """The same, offering numba_derivative as well."""
+
+    def __init__(self, built_in):
+        super().__init__(built_in)
+        self.numba_derivative = numba_slope(built_in)
 
 
 def kernels_fresh_outputs(x, g_spikes, surrogate):
@@ -201,6 +231,8 @@ def main():
         runners = {"F.lif + backward": autograd_path(x, g_spikes, surrogate),
                    "F.lif, user's surrogate": autograd_path(x, g_spikes,
                                                             UsersSurrogate(surrogate)),
+                   "F.lif, user's numba_derivative": autograd_path(
+                       x, g_spikes, UsersNumbaSurrogate(surrogate)),
                    "Numba, fresh outputs": kernels_fresh_outputs(x, g_spikes, surrogate),
                    "Numba, preallocated": kernels_preallocated(x, g_spikes, surrogate)}
         if not args.no_reference:

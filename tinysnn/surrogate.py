@@ -21,7 +21,9 @@ Any object with a ``derivative(u)`` method works as a surrogate in ``F.lif``, ``
 the neurons (``primitive(u)`` is optional: gradient checks use it). The LIF kernels compute the
 five built-in slopes inside their loops (``kernels/lif/slopes.py`` holds that encoding and the
 formulas' Numba and CUDA twins); for any other surrogate they call its ``derivative`` once on
-the whole array of membranes.
+the whole [T, N] array of membranes and read the slopes from the result. A surrogate of yours may
+also offer ``numba_derivative``, a function of one number compiled with ``numba.njit``; the CPU
+kernels then apply it in one parallel pass instead (see the README, "Your own surrogate").
 """
 
 import math

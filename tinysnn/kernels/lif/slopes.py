@@ -35,6 +35,7 @@ from ...surrogate import (
     Triangle,
     exp_nonpositive,
 )
+from ..threads import threads_for
 
 GIVEN, SIGMOID, ATAN, RECTANGLE, TRIANGLE, FAST_SIGMOID = range(6)  # GIVEN: psi comes in an array
 
@@ -76,7 +77,8 @@ def surrogate_slopes(surrogate, h, threshold):
     scalar = getattr(surrogate, "numba_derivative", None)
     if scalar is not None and isinstance(h, np.ndarray):
         psi = np.empty_like(h)
-        _apply_scalar(h.reshape(-1), h.dtype.type(threshold), scalar, psi.reshape(-1))
+        with threads_for(h.size):
+            _apply_scalar(h.reshape(-1), h.dtype.type(threshold), scalar, psi.reshape(-1))
         return psi
     u = h - h.dtype.type(threshold)
     psi = surrogate.derivative(u)
