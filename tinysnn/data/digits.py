@@ -2,9 +2,13 @@
 
     train = Digits(train=True, T=16)
     frames, label = train[0]              # frames: [16, 1, 8, 8] float32 of 0s and 1s
+    images = Digits(train=True, T=1, encoding="image", size=32)   # [1, 1, 32, 32] grey levels
 
 Rate coding: a pixel of grey level g (0..16) spikes at each time step with probability
 ``max_rate * g / 16``, independently. Item i always gives the same spikes for the same seed.
+``encoding="image"`` gives the grey levels g / 16 themselves at every step instead, as an image
+network reads them (AttResSNN). ``size`` enlarges the 8x8 images by repeating each pixel
+(size 32: 4x4 blocks), for networks that halve their input several times.
 The 1797 images are split once and for all: a fixed permutation, the first 80% for training.
 """
 
@@ -29,22 +33,32 @@ class Digits:
 
     T: time steps. max_rate: spike probability per step of a full-ink pixel (0 < max_rate <= 1).
     seed: fixes the spikes. transform: optional function applied to the frames.
+    encoding: "rate" (Poisson spikes) or "image" (grey levels g / 16 at every step; max_rate
+    and seed unused). size: side of the frames, a multiple of 8 (each pixel a block).
     """
 
     classes = DIGIT_CLASSES
-    sensor_size = (8, 8)
 
-    def __init__(self, train=True, T=16, max_rate=0.8, seed=0, transform=None):
+    def __init__(self, train=True, T=16, max_rate=0.8, seed=0, transform=None, encoding="rate",
+                 size=8):
         if T < 1 or not 0.0 < max_rate <= 1.0:
             raise ValueError(f"Digits: need T >= 1 and 0 < max_rate <= 1, got T={T}, "
                              f"max_rate={max_rate}")
+        if encoding not in ("rate", "image"):
+            raise ValueError(f"Digits: encoding must be 'rate' or 'image', got {encoding!r}")
+        if isinstance(size, bool) or not isinstance(size, int) or size < 8 or size % 8:
+            raise ValueError(f"Digits: size must be a multiple of 8, got {size!r}")
         images, labels = _load_digits()
         order = np.random.default_rng(SPLIT_SEED).permutation(len(labels))
         n_train = round(TRAIN_FRACTION * len(labels))
         keep = order[:n_train] if train else order[n_train:]
-        self.rates = (images[keep] / 16.0 * max_rate).reshape(-1, 1, 8, 8)   # [N, 1, 8, 8]
+        grey = images[keep].reshape(-1, 1, 8, 8) / 16.0                       # [N, 1, 8, 8]
+        grey = np.kron(grey, np.ones((size // 8, size // 8)))                  # each pixel a block
+        self.rates = grey * (max_rate if encoding == "rate" else 1.0)         # [N, 1, size, size]
         self.labels = labels[keep].astype(np.int64)
         self.train, self.T, self.seed, self.transform = bool(train), int(T), int(seed), transform
+        self.encoding, self.size = encoding, size
+        self.sensor_size = (size, size)
 
     def __len__(self):
         return len(self.labels)
@@ -53,11 +67,16 @@ class Digits:
         if not -len(self) <= index < len(self):
             raise IndexError(f"Digits: index {index} out of range for {len(self)} items")
         index %= len(self)
-        rng = np.random.default_rng([self.seed, int(self.train), index])
-        # spike[t] = 1 with probability rate, independently at every step and pixel
-        frames = (rng.random((self.T, 1, 8, 8)) < self.rates[index]).astype(np.float32)
+        shape = (self.T, *self.rates.shape[1:])
+        if self.encoding == "image":
+            frames = np.broadcast_to(self.rates[index], shape).astype(np.float32)
+        else:
+            rng = np.random.default_rng([self.seed, int(self.train), index])
+            # spike[t] = 1 with probability rate, independently at every step and pixel
+            frames = (rng.random(shape) < self.rates[index]).astype(np.float32)
         frames = frames if self.transform is None else self.transform(frames)
         return frames, int(self.labels[index])
 
     def __repr__(self):
-        return f"Digits({'train' if self.train else 'test'}, {len(self)} images, T={self.T})"
+        return (f"Digits({'train' if self.train else 'test'}, {len(self)} images, T={self.T}, "
+                f"encoding={self.encoding!r}, size={self.size})")
