@@ -20,7 +20,7 @@ import sys
 import traceback
 
 from ..errors import TinysnnError
-from ..nn.models import ALL_VARIANTS, NEURONS, PRESETS, VARIANTS
+from ..nn.models import ALL_VARIANTS, MODELS, NEURONS, PRESETS, VARIANTS
 from .config import DATASET_OPTIONS, RULES, Number, TrainConfig
 from .datasets import BUILDERS, FRAMINGS
 
@@ -42,11 +42,16 @@ def _dataset_option(name):
 def _add_run_options(p, epochs_default=None):
     p.add_argument("--dataset", default=None, choices=list(BUILDERS),
                    help="default synthetic-gestures")
-    p.add_argument("--data-dir", help="folder of the real DVS128 Gesture files (--dataset dvs128)")
+    p.add_argument("--data-dir", help="folder of a downloaded data set (--dataset dvs128, "
+                                      "dvs128-gait, cifar10dvs)")
+    p.add_argument("--model", choices=list(MODELS), default=None,
+                   help="masnn (default) or Att-Res-SNN of depth 18, 34, 104 (for images: T 1, "
+                        "CSA, cross-entropy; --dataset digits gives it 32x32 images)")
     p.add_argument("--preset", choices=list(PRESETS), default=None,
-                   help="the paper's network and, for paper-gesture, its recipe (T 60, 300 "
-                        "epochs, batch 128, Adam 1e-4, plateau scheduler, windows of 15 ms bins, "
-                        "10 test clips); the options below override any of it")
+                   help="one of the paper's MA-SNNs with its recipe, e.g. paper-gesture: T 60, "
+                        "300 epochs, batch 128, Adam 1e-4, plateau scheduler, windows of 15 ms "
+                        "bins, 10 test clips (see the README's 'The paper's other experiments' "
+                        "for paper-gait and paper-cifar10dvs); the options below override it")
     p.add_argument("--T", type=_option("T"), default=None,
                    help="time steps (default 16; 60 with --preset paper-gesture)")
     p.add_argument("--epochs", type=_option("epochs"), default=epochs_default,
@@ -66,12 +71,14 @@ def _add_run_options(p, epochs_default=None):
     p.add_argument("--loss", choices=("mse", "ce"), default=None)
     p.add_argument("--neuron", choices=list(NEURONS), default=None)
     p.add_argument("--framing", choices=FRAMINGS, default=None,
-                   help="dvs128: 'paper' (default) = the authors' random windows and voted test "
-                        "clips; 'whole' = each gesture in T equal bins")
+                   help="event data sets: 'paper' (default) = the authors' windows and voted "
+                        "test clips; 'whole' = each recording in T equal bins")
     p.add_argument("--bin-us", type=_dataset_option("bin_us"), default=None,
-                   help="dvs128, paper framing: bin length in microseconds (default 15000)")
+                   help="paper framing: bin length in microseconds (default 15000 for dvs128, "
+                        "500000 for dvs128-gait, 10000 for cifar10dvs)")
     p.add_argument("--clips", type=_dataset_option("clips"), default=None,
-                   help="dvs128, paper framing: test clips per gesture (default 10)")
+                   help="paper framing: test clips per recording (default 10; 1 for "
+                        "dvs128-gait)")
     p.add_argument("--seed", type=_option("seed"), default=None, help="default 0")
     p.add_argument("--clip-grad", type=_option("clip_grad"), default=None)
     p.add_argument("--device", choices=("cpu", "cuda"), default=None,
@@ -158,7 +165,8 @@ def _config_from(args, base=None, **extra):
         if getattr(args, key) is not None:
             options[key] = getattr(args, key)
     given = dict(dataset=args.dataset, data_dir=_checked_folder("--data-dir", args.data_dir),
-                 T=args.T, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                 model=args.model, T=args.T, epochs=args.epochs, batch_size=args.batch_size,
+                 lr=args.lr,
                  scheduler=args.scheduler, plateau_factor=args.plateau_factor,
                  plateau_patience=args.plateau_patience, loss=args.loss, neuron=args.neuron,
                  preset=args.preset, seed=args.seed, clip_grad=args.clip_grad,

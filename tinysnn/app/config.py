@@ -18,7 +18,7 @@ import numbers
 from dataclasses import asdict, dataclass, field, fields
 
 from ..errors import TinysnnError
-from ..nn.models import ALL_VARIANTS, NEURONS, PRESETS
+from ..nn.models import ALL_VARIANTS, MODELS, NEURONS, PRESETS, VARIANTS
 from . import recipes
 from .datasets import BUILDERS, FILE_DATASETS, FRAMINGS
 
@@ -116,7 +116,11 @@ class Text:
 
 @dataclass(frozen=True)
 class Flag:
+    optional: bool = False
+
     def check(self, name, value):
+        if value is None and self.optional:
+            return None
         if not isinstance(value, bool):
             raise ConfigError(f"{name} must be true or false, got {value!r}")
         return value
@@ -147,11 +151,15 @@ DATASET_OPTIONS = {
     "framing": Choice(FRAMINGS, optional=True),                    # event data sets
     "bin_us": Number(int, low=1, optional=True),
     "clips": Number(int, low=1, optional=True),
+    "random_start": Flag(optional=True),            # False: training windows at the start
+    "encoding": Choice(("rate", "image"), optional=True),          # digits
+    "size": Number(int, low=8, optional=True),
 }
 
 RULES = {
     "dataset": Choice(BUILDERS),
     "data_dir": Text(optional=True),
+    "model": Choice(MODELS),
     "attention": Choice(ALL_VARIANTS),
     "preset": Choice(PRESETS, optional=True),
     "T": Number(int, low=1),
@@ -182,14 +190,16 @@ INVOCATION_FIELDS = ("out", "resume", "overwrite", "progress")
 class TrainConfig:
     """Everything that defines a run; saved in checkpoints and metrics.json.
 
-    Fields left at None take the value of the preset's recipe, else tinysnn's default
-    (tinysnn.app.recipes): ``TrainConfig(preset="paper-gesture")`` trains as the paper did,
-    ``TrainConfig(preset="paper-gesture", epochs=20)`` too, for 20 epochs.
+    Fields left at None take the value of the recipes of the preset, the model and the data set,
+    else tinysnn's default (tinysnn.app.recipes): ``TrainConfig(preset="paper-gesture")`` trains
+    as the paper did, ``TrainConfig(preset="paper-gesture", epochs=20)`` too, for 20 epochs;
+    ``TrainConfig(dataset="cifar10dvs")`` frames CIFAR10-DVS as the authors (T 20, 10 ms bins).
     """
 
     dataset: str = "synthetic-gestures"
     data_dir: str = None
-    attention: str = "TCSA"
+    model: str = "masnn"          # or attres18, attres34, attres104 (Att-Res-SNN)
+    attention: str = None
     preset: str = None
     T: int = None
     epochs: int = None
@@ -211,10 +221,11 @@ class TrainConfig:
     dataset_options: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        for name in ("preset", "dataset_options"):   # what the recipe is looked up by
+        for name in ("dataset", "model", "preset", "dataset_options"):   # what recipes follow
             RULES[name].check(name, getattr(self, name))
         given = {name: getattr(self, name) for name in recipes.DEFAULTS}
-        values, self.dataset_options = recipes.resolve(self.preset, given, self.dataset_options)
+        values, self.dataset_options = recipes.resolve(self.preset, given, self.dataset_options,
+                                                       self.dataset, self.model)
         for name, value in values.items():
             setattr(self, name, value)
 
@@ -228,6 +239,9 @@ class TrainConfig:
         if self.data_dir and self.dataset not in FILE_DATASETS:
             raise ConfigError(f"data_dir ({self.data_dir}) is read only by the data sets "
                               f"{', '.join(FILE_DATASETS)}, not by {self.dataset}")
+        if self.model != "masnn" and self.attention not in VARIANTS:
+            raise ConfigError(f"attention must be one of {', '.join(VARIANTS)} for {self.model} "
+                              f"(the controls are MASNN's), got {self.attention!r}")
         if self.T * self.batch_size < 2:
             raise ConfigError(f"T x batch_size must be >= 2 (batch norm needs two values per "
                               f"feature), got T={self.T}, batch_size={self.batch_size}")

@@ -8,9 +8,11 @@
 from dataclasses import dataclass
 
 from ..data import (
+    CIFAR10DVS,
     DataError,
     DataLoader,
     Digits,
+    DVS128Gait,
     DVS128Gesture,
     PaperFrames,
     SyntheticGestures,
@@ -64,15 +66,38 @@ def _dvs128(config, options):
     return train, test, test_frames.frame_shape(), len(train.classes)
 
 
+def _full_sensor(reader):
+    """DVS128 Gait and CIFAR10-DVS at the sensor's 128x128 (no down-sampling), as the authors
+    frame them: PaperFrames with their bin length, start and clips (recipes.DATASET_RECIPES),
+    or whole recordings in T bins."""
+
+    def build(config, options):
+        if options.get("framing", "paper") == "paper":
+            window = dict(T=config.T, bin_us=options["bin_us"], downsample=1)
+            train_frames = PaperFrames(train=True, seed=config.seed, **window,
+                                       random_start=options.get("random_start", True))
+            test_frames = PaperFrames(train=False, clips=options.get("clips", 1), **window)
+        else:
+            train_frames = test_frames = ToFrames(config.T, (128, 128))
+        train = reader(config.data_dir, train=True, transform=train_frames)
+        test = reader(config.data_dir, train=False, transform=test_frames)
+        return train, test, test_frames.frame_shape(), len(train.classes)
+
+    return build
+
+
 def _digits(config, options):
-    train = Digits(train=True, T=config.T, seed=config.seed)
-    test = Digits(train=False, T=config.T, seed=config.seed)
-    return train, test, (1, 8, 8), len(train.classes)
+    # rate-coded spikes of 8x8 by default; images enlarged to 32x32 for Att-Res-SNN (recipes)
+    encoding, size = options.get("encoding", "rate"), options.get("size", 8)
+    train = Digits(train=True, T=config.T, seed=config.seed, encoding=encoding, size=size)
+    test = Digits(train=False, T=config.T, seed=config.seed, encoding=encoding, size=size)
+    return train, test, (1, size, size), len(train.classes)
 
 
-BUILDERS = {"synthetic-gestures": _synthetic, "dvs128": _dvs128, "digits": _digits}
+BUILDERS = {"synthetic-gestures": _synthetic, "dvs128": _dvs128, "digits": _digits,
+            "dvs128-gait": _full_sensor(DVS128Gait), "cifar10dvs": _full_sensor(CIFAR10DVS)}
 #: the data sets read from files the user downloaded (they need data_dir; the others refuse it)
-FILE_DATASETS = ("dvs128",)
+FILE_DATASETS = ("dvs128", "dvs128-gait", "cifar10dvs")
 
 
 def make_datasets(config):

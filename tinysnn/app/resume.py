@@ -24,9 +24,11 @@ from .checkpoint import CheckpointError, load_checkpoint
 from .config import INVOCATION_FIELDS, ConfigError, Number, TrainConfig
 
 #: settings that decide the network's shape: a resume must keep them
-MODEL_FIELDS = ("dataset", "attention", "preset", "T", "neuron")
-#: settings a checkpoint must state (others may be missing in older files: defaults are used)
-REQUIRED_SETTINGS = MODEL_FIELDS + ("epochs", "batch_size", "lr", "seed")
+MODEL_FIELDS = ("dataset", "model", "attention", "preset", "T", "neuron")
+#: settings a checkpoint must state (others may be missing in older files: defaults are used;
+#: "model" came later, so a checkpoint without it holds the default MASNN)
+REQUIRED_SETTINGS = ("dataset", "attention", "preset", "T", "neuron", "epochs", "batch_size",
+                     "lr", "seed")
 
 
 class Mapping:

@@ -30,7 +30,7 @@ from ..backend import to_device, xp_of
 from ..data.paper_frames import vote
 from ..errors import TinysnnError
 from ..monitor import Monitor
-from ..nn.models import MASNN
+from ..nn.models import MASNN, AttResSNN
 from ..tensor import Tensor
 from .checkpoint import save_checkpoint
 from .config import ConfigError, TrainConfig  # noqa: F401 (TrainConfig is imported from here)
@@ -63,8 +63,12 @@ def clip_grad_norm(params, max_norm):
 
 
 def build_model(config, data):
-    """An MASNN sized for the data's frames (channels, resolution, classes)."""
+    """The run's model (MASNN or AttResSNN) sized for the data's frames (channels, resolution,
+    classes)."""
     c, h, w = data.frame_shape
+    if config.model.startswith("attres"):
+        return AttResSNN(depth=int(config.model[len("attres"):]), num_classes=data.num_classes,
+                         attention=config.attention, T=config.T, in_channels=c)
     return MASNN(attention=config.attention, preset=config.preset, T=config.T, in_channels=c,
                  input_size=h, num_classes=data.num_classes, neuron=config.neuron)
 
