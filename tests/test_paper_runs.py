@@ -127,4 +127,4 @@ def test_train_from_the_command_line(dataset, gait_root, cifar_root, tmp_path, c
 
 def test_a_real_data_set_without_its_folder_is_one_line(capsys):
     assert main(["train", "--dataset", "cifar10dvs"]) == 2
-    assert "needs --data-dir pointing at the CIFAR10-DVS folder" in capsys.readouterr().err
+    assert "dataset cifar10dvs needs data_dir (--data-dir)" in capsys.readouterr().err
