@@ -119,7 +119,7 @@ def test_conv2d_errors_name_the_argument_and_both_shapes():
         conv2d(x, Tensor(np.zeros((4, 3, 3), np.float32)))
     with pytest.raises(TypeError, match="conv2d: x is float32, weight is float64"):
         conv2d(x, Tensor(np.zeros((4, 3, 3, 3))))
-    with pytest.raises(TypeError, match="conv2d: x must be floating point, got int64"):
+    with pytest.raises(TypeError, match="conv2d: x must be float32 or float64, got int64"):
         conv2d(Tensor(np.zeros((2, 3, 5, 5), np.int64)), weight)
     with pytest.raises(ValueError, match="conv2d: kernel 7x7 is larger than the padded input 5x5"):
         conv2d(x, Tensor(np.zeros((4, 3, 7, 7), np.float32)))

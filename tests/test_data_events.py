@@ -5,7 +5,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tinysnn.data import EVENT_DTYPE, ToFrames, events_to_frames, make_events, random_time_window
+from tinysnn.data import (
+    EVENT_DTYPE,
+    DataError,
+    ToFrames,
+    events_to_frames,
+    make_events,
+    random_time_window,
+)
 
 
 def random_events(rng, n, width, height, t_max):
@@ -90,7 +97,7 @@ def test_empty_stream_gives_zero_frames():
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"T": None}, "give T"),
-    ({"T": 0}, "T must be >= 1"),
+    ({"T": 0}, "T must be an integer >= 1, got 0"),
     ({"T": 2, "downsample": 0}, "downsample"),
     ({"T": 2, "sensor_size": (3, 3)}, "outside sensor_size"),
     ({"T": 2, "t_start": 50, "t_end": 40}, "empty time window"),
@@ -100,6 +107,68 @@ def test_bad_arguments_say_what_is_wrong(kwargs, message):
     args = {"sensor_size": (8, 8)} | kwargs
     with pytest.raises(ValueError, match=message):
         events_to_frames(events, **args)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"T": 2.7}, TypeError, "T must be an integer, got float 2.7"),
+    ({"T": "4"}, TypeError, "T must be an integer, got str '4'"),
+    ({"T": True}, TypeError, "T must be an integer, got bool True"),
+    ({"T": 2, "downsample": 2.9}, TypeError, "downsample must be an integer, got float 2.9"),
+    ({"T": 2, "bin_us": 0}, ValueError, "bin_us must be an integer >= 1, got 0"),
+    ({"T": 2, "sensor_size": 0}, ValueError, "sensor_size must be an integer >= 1, got 0"),
+    ({"T": 2, "sensor_size": (8, 0)}, ValueError, r"sensor_size\[1\] \(H\) must be an integer"),
+    ({"T": 2, "t_start": 2**63}, ValueError, "t_start must fit in int64"),
+])
+def test_loose_arguments_are_refused_by_name(kwargs, error, message):
+    events = make_events([0, 5], [0, 1], [0, 9], [0, 1])
+    with pytest.raises(error, match=message):
+        events_to_frames(events, **({"sensor_size": (8, 8)} | kwargs))
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"T": 0}, ValueError, "ToFrames: T must be an integer >= 1, got 0"),
+    ({"T": 2.5}, TypeError, "ToFrames: T must be an integer"),
+    ({"T": 4, "sensor_size": 0}, ValueError, "ToFrames: sensor_size must be"),
+    ({"T": 4, "downsample": 0}, ValueError, "ToFrames: downsample must be"),
+])
+def test_to_frames_checks_its_arguments_when_made(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        ToFrames(**({"sensor_size": 8} | kwargs))
+
+
+def test_spans_beyond_int64_arithmetic_are_refused_not_wrapped():
+    far = make_events([0, 1], [0, 0], [0, 2**60], [1, 1])
+    frames = events_to_frames(far, 4, 8)                   # 2**60 x 4 < 2**63: exact
+    np.testing.assert_array_equal(frames.sum(axis=(1, 2, 3)), [1, 0, 0, 1])
+    with pytest.raises(DataError, match=r"too long to count in 64-bit integers"):
+        events_to_frames(far, 16, 8)                       # 2**60 x 16 would overflow
+    extremes = make_events([0, 1], [0, 0], [np.iinfo(np.int64).min, np.iinfo(np.int64).max],
+                           [0, 1])
+    with pytest.raises(DataError, match="too long"):
+        events_to_frames(extremes, 1, 8)
+    assert events_to_frames(extremes[1:], 2, 8).sum() == 1  # the last representable time
+    with pytest.raises(DataError, match="would be more than"):
+        events_to_frames(far, None, 8, bin_us=1)
+
+
+@pytest.mark.parametrize("field, values, message", [
+    ("x", [65540], r"x holds 65540, outside the range of int16"),
+    ("y", [-40000], r"y holds -40000, outside the range of int16"),
+    ("p", [256], r"p holds 256, outside the range of int8"),
+    ("t", [2.0**63], r"t holds 9.223372036854776e\+18, outside the range of int64"),
+    ("t", [1.5], r"t must hold whole numbers, got 1.5"),
+    ("t", [float("nan")], r"t must hold whole numbers, got nan"),
+])
+def test_make_events_refuses_values_its_fields_cannot_hold(field, values, message):
+    columns = {"x": [0], "y": [0], "t": [0], "p": [1]} | {field: values}
+    with pytest.raises(DataError, match=message):
+        make_events(**columns)
+
+
+def test_make_events_keeps_values_that_fit_exactly():
+    events = make_events([32767, 0], [0, -32768], [2**62, -(2**62)], [True, False])
+    assert events["x"][0] == 32767 and events["y"][1] == -32768 and events["t"][0] == 2**62
+    assert list(events["p"]) == [1, 0]
 
 
 def test_plain_arrays_are_refused_with_the_expected_layout():

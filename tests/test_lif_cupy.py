@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from test_lif_edges import grid_problems, non_finite_problems, scalar_spikes
 
 from tinysnn.kernels.lif import gpu as lif_cupy
 from tinysnn.kernels.lif import reference as lif_reference
@@ -118,3 +119,24 @@ def test_cuda_source_matches_the_reference(cpu_cupy, data, config, keep_membrane
         else:
             tolerance = 1e-12 if dtype == np.float64 else 1e-5
             np.testing.assert_allclose(got, want, rtol=tolerance, atol=tolerance)
+
+
+@given(data=st.data(), dtype=st.sampled_from([np.float32, np.float64]))
+def test_cuda_source_fires_at_the_threshold_and_keeps_nan_visible(cpu_cupy, data, dtype):
+    """The edges of tests/test_lif_edges.py: exact-threshold grids and NaN / inf input."""
+    x, v_init, config = data.draw(grid_problems())
+    forward = {k: config[k] for k in ("decay", "threshold", "reset", "v_reset")}
+    spikes, _, _ = cpu_cupy.lif_forward(x.astype(dtype), v_init.astype(dtype), **forward)
+    np.testing.assert_array_equal(spikes, scalar_spikes(x, v_init, **forward))
+    x, v_init, g_spikes, g_v, config = data.draw(non_finite_problems(dtype))
+    forward = {k: config[k] for k in ("decay", "threshold", "reset", "v_reset")}
+    results = []
+    with np.errstate(invalid="ignore", over="ignore"):
+        for kernels in (cpu_cupy, lif_reference):
+            spikes, h, v = kernels.lif_forward(x, v_init, **forward)
+            results.append((spikes, h, v, *kernels.lif_backward(h, g_spikes, g_v, **config)))
+    for i, (got, want) in enumerate(zip(*results, strict=True)):
+        if i < 3 or not isinstance(config["surrogate"], Sigmoid):
+            np.testing.assert_array_equal(got, want)
+        else:  # CUDA's exp is not the reference's: NaN and inf where they are, values close
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)

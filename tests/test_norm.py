@@ -123,7 +123,7 @@ def test_batch_norm_errors_name_the_argument_and_shapes():
         batch_norm(x, Tensor(np.ones(4, np.float32)), ones, None, None, True)
     with pytest.raises(TypeError, match="batch_norm: x is float32, bias is float64"):
         batch_norm(x, ones, Tensor(np.zeros(3)), None, None, True)
-    with pytest.raises(TypeError, match="batch_norm: x must be floating point, got int64"):
+    with pytest.raises(TypeError, match="batch_norm: x must be float32 or float64, got int64"):
         batch_norm(Tensor(np.zeros((4, 3), np.int64)), None, None, None, None, True)
     with pytest.raises(ValueError, match="batch_norm: training needs more than 1 value per"):
         batch_norm(Tensor(np.zeros((1, 3), np.float32)), None, None, None, None, True)

@@ -12,11 +12,11 @@ import os
 import tempfile
 
 
-def _new_file_mode():
-    """0666 minus the process's umask: what open() would give a new file."""
+def default_mode(folder=False):
+    """What open() gives a new file (0666) or mkdir a new folder (0777), minus the umask."""
     umask = os.umask(0o022)                 # reading the umask means setting it: put it back
     os.umask(umask)
-    return 0o666 & ~umask
+    return (0o777 if folder else 0o666) & ~umask
 
 
 @contextlib.contextmanager
@@ -30,7 +30,7 @@ def atomic_open(path, mode="wb"):
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, _new_file_mode())     # mkstemp made it 0600
+        os.chmod(tmp, default_mode())     # mkstemp made it 0600
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

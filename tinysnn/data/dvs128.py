@@ -12,17 +12,26 @@ as the camera wrote them.
 
 A recording is parsed the first time one of its gestures is asked for; its cut gestures are
 then kept in the cache folder (one .npy of events plus one of offsets per recording, keyed by
-the file's name, size and modification time), so later epochs read only what they need.
+the file's name, size and modification time and by its labels), so later epochs read only what
+they need. Several processes may fill the cache at once.
+
+What the folder's files hold is checked: text must be UTF-8, label lines three integers (the
+header is recognised by its content), trials entries must stay inside the folder, events inside
+the 128 x 128 sensor; a split without gestures is refused. Each fault is a DataError naming the
+file (and the line or the event).
 """
 
+import contextlib
 import os
 import shutil
+import tempfile
 import warnings
 
 import numpy as np
 
+from ..atomic import default_mode
 from .aedat import read_aedat31
-from .cache import cache_key, cache_root
+from .cache import cache_key, ensure_cache_root
 from .errors import DataError
 
 GESTURE_CLASSES = [
@@ -35,30 +44,72 @@ DOWNLOAD_HINT = ("download DvsGesture.tar.gz (IBM's DVS128 Gesture data set), ex
                  "pass the folder that holds trials_to_train.txt")
 
 
+def read_text(path):
+    """The lines of a UTF-8 text file (a byte-order mark is allowed); DataError if it is not
+    UTF-8 text (e.g. Latin-1 or binary), naming the file and the byte."""
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        return data.decode("utf-8-sig").splitlines()
+    except UnicodeDecodeError as err:
+        raise DataError(f"{path}: not UTF-8 text (byte {data[err.start]:#04x} at offset "
+                        f"{err.start})") from None
+
+
+TIME_LIMIT_US = 2**62        # times beyond this (146,000 years) are not a recording's
+
+
+def _is_header(fields):
+    """A header names its columns: every field starts with a letter (class, startTime_usec)."""
+    return all(f[:1].isalpha() for f in fields)
+
+
 def read_gesture_labels(path):
-    """Rows ``[n, 3]`` int64 (label 0..10, start_us, end_us) of a ``*_labels.csv`` file."""
+    """Rows ``[n, 3]`` int64 (label 0..10, start_us, end_us) of a ``*_labels.csv`` file.
+
+    Lines are ``class,startTime_usec,endTime_usec``; a first line that names the columns (every
+    field starts with a letter) is the header, judged by its content, not its position: any
+    other line must be three integers, class 1..11, 0 <= start < end < 2**62. Blank lines are
+    skipped. Anything else is a DataError naming the file and the line.
+    """
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path}: label file missing (every .aedat recording needs its "
                                 f"_labels.csv next to it)")
-    rows = []
-    with open(path) as f:
-        lines = f.read().splitlines()
-    for number, line in enumerate(lines, start=1):
-        fields = [v.strip() for v in line.split(",")]
-        if number == 1 and not fields[0].lstrip("-").isdigit():
-            continue                                # the header line
+    rows, seen_content = [], False
+    for number, line in enumerate(read_text(path), start=1):
         if not line.strip():
             continue
+        fields = [v.strip() for v in line.split(",")]
+        if not seen_content and _is_header(fields):
+            seen_content = True
+            continue                                # the header line
+        seen_content = True
         try:
             label, start, end = (int(v) for v in fields)
         except ValueError:
             raise DataError(f"{path}, line {number}: expected 'class,startTime_usec,"
                             f"endTime_usec' as three integers, got {line!r}") from None
-        if not 1 <= label <= len(GESTURE_CLASSES) or end <= start:
+        if not 1 <= label <= len(GESTURE_CLASSES) or not 0 <= start < end < TIME_LIMIT_US:
             raise DataError(f"{path}, line {number}: class must be 1..{len(GESTURE_CLASSES)} "
-                            f"and end after start, got {line!r}")
+                            f"and 0 <= start < end < 2**62, got {line!r}")
         rows.append((label - 1, start, end))
     return np.asarray(rows, dtype=np.int64).reshape(-1, 3)
+
+
+def read_trials(path, root):
+    """The recordings a ``trials_to_*.txt`` file lists, as paths inside ``root``.
+
+    An entry that would leave the data folder (an absolute path, '..') is a DataError, as is
+    a file that lists none.
+    """
+    names = [line.strip() for line in read_text(path) if line.strip()]
+    for number, name in enumerate(names, start=1):
+        parts = os.path.normpath(name).split(os.sep)
+        if os.path.isabs(name) or ".." in parts or "\0" in name:
+            raise DataError(f"{path}, entry {number}: {name!r} is outside the data folder")
+    if not names:
+        raise DataError(f"{path}: lists no recordings")
+    return [os.path.join(root, name) for name in names]
 
 
 def cut_gestures(events, rows):
@@ -99,18 +150,19 @@ class DVS128Gesture:
         trials = os.path.join(root, "trials_to_train.txt" if train else "trials_to_test.txt")
         if not os.path.isfile(trials):
             raise FileNotFoundError(f"DVS128Gesture: {trials} is missing; {DOWNLOAD_HINT}")
-        with open(trials) as f:
-            names = [line.strip() for line in f if line.strip()]
-        self.recordings = [os.path.join(root, name) for name in names]
+        self.recordings = read_trials(trials, root)
         for path in self.recordings:
             if not os.path.isfile(path):
                 raise FileNotFoundError(f"DVS128Gesture: {path} (listed in {trials}) is missing")
         self._rows = [read_gesture_labels(self._labels_path(p)) for p in self.recordings]
+        if not sum(len(rows) for rows in self._rows):
+            raise DataError(f"DVS128Gesture: the recordings listed in {trials} have no "
+                            f"labelled gestures")
         # item i -> (recording, gesture within it)
         self.index = [(r, g) for r, rows in enumerate(self._rows) for g in range(len(rows))]
         self.labels = np.array([self._rows[r][g, 0] for r, g in self.index], dtype=np.int64)
-        self.cache_dir = False if cache_dir is False else os.path.join(cache_root(cache_dir),
-                                                                       "dvs128")
+        self.cache_dir = False if cache_dir is False else os.path.join(
+            ensure_cache_root(cache_dir), "dvs128")
         self._last = (None, None)        # the most recently loaded recording, without a cache
 
     @staticmethod
@@ -130,18 +182,34 @@ class DVS128Gesture:
         label = int(self.labels[index % len(self)])
         return (piece if self.transform is None else self.transform(piece)), label
 
+    def _read_recording(self, recording):
+        """Parse and cut one recording; DataError if an event lies outside the 128 x 128
+        sensor (x and y cannot be negative in the format)."""
+        path = self.recordings[recording]
+        events = read_aedat31(path)
+        width, height = self.sensor_size
+        outside = (events["x"] >= width) | (events["y"] >= height)
+        if outside.any():
+            first = events[outside][0]
+            raise DataError(f"{path}: {int(outside.sum())} events outside the {width} x {height} "
+                            f"sensor, the first at x={first['x']}, y={first['y']}, "
+                            f"t={first['t']}")
+        return cut_gestures(events, self._rows[recording])
+
     def _gestures_of(self, recording):
         """(events, offsets) of all labelled gestures of one recording, cached."""
-        path = self.recordings[recording]
         if self.cache_dir is False:
             if self._last[0] != recording:
-                self._last = (recording, cut_gestures(read_aedat31(path), self._rows[recording]))
+                self._last = (recording, self._read_recording(recording))
             return self._last[1]
+        path, rows = self.recordings[recording], self._rows[recording]
         stat = os.stat(path)
         key = cache_key({"format": FORMAT_VERSION, "name": os.path.basename(path),
-                         "size": stat.st_size, "mtime_ns": stat.st_mtime_ns})
+                         "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+                         "labels": rows.tolist()})          # edited labels cut anew
         folder = os.path.join(self.cache_dir, f"{os.path.basename(path)}-{key}")
-        if os.path.isdir(folder):
+        stale = os.path.isdir(folder)
+        if stale:
             try:
                 return (np.load(os.path.join(folder, "events.npy"), mmap_mode="r",
                                 allow_pickle=False),
@@ -149,16 +217,42 @@ class DVS128Gesture:
             except (OSError, ValueError) as err:
                 warnings.warn(f"{folder}: unreadable cache ({err}); parsing {path} again",
                               RuntimeWarning, stacklevel=3)
-        events, offsets = cut_gestures(read_aedat31(path), self._rows[recording])
-        tmp = f"{folder}.tmp{os.getpid()}"
-        os.makedirs(tmp, exist_ok=True)
-        np.save(os.path.join(tmp, "events.npy"), events)
-        np.save(os.path.join(tmp, "offsets.npy"), offsets)
-        shutil.rmtree(folder, ignore_errors=True)
-        os.replace(tmp, folder)             # the whole folder appears at once
+        events, offsets = self._read_recording(recording)
+        try:
+            _store_folder(folder, {"events.npy": events, "offsets.npy": offsets}, stale)
+        except OSError as err:
+            raise DataError(f"{folder}: cannot write the cache ({err.strerror or err})") from None
         return events, offsets
 
     def __repr__(self):
         split = "train" if self.train else "test"
         return (f"DVS128Gesture({self.root!r}, {split}, {len(self.recordings)} recordings, "
                 f"{len(self)} gestures)")
+
+
+def _store_folder(folder, arrays, stale=False):
+    """Write ``arrays`` (name -> array) as .npy files into ``folder``, which appears whole.
+
+    Several processes may parse one recording at the same time: each writes a temporary
+    folder of its own and renames it into place; the first rename wins, the others find the
+    folder there and drop theirs. A ``stale`` (unreadable) folder is moved aside first. No
+    temporary folder is left behind, whatever happens.
+    """
+    parent = os.path.dirname(folder)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(dir=parent, prefix=".tmp-")
+    try:
+        os.chmod(tmp, default_mode(folder=True))   # mkdtemp made it 0700
+        for name, array in arrays.items():
+            np.save(os.path.join(tmp, name), array)
+        if stale:
+            with contextlib.suppress(FileNotFoundError):   # another process moved it already
+                os.rename(folder, f"{tmp}-stale")
+        try:
+            os.rename(tmp, folder)                 # the whole folder appears at once
+        except OSError:
+            if not os.path.isdir(folder):          # not another process that was first
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(f"{tmp}-stale", ignore_errors=True)

@@ -12,13 +12,41 @@ Networks read frames: the events of each time bin counted per polarity and pixel
 import numpy as np
 
 from ..random_state import check_state
+from .errors import DataError
 
 EVENT_DTYPE = np.dtype([("x", "<i2"), ("y", "<i2"), ("t", "<i8"), ("p", "<i1")])
 
 
+def _column(name, values):
+    """One field of an event array as integers, or a DataError that names what does not fit
+    EVENT_DTYPE (a value out of range, a fraction, NaN): nothing is wrapped or truncated."""
+    column = np.asarray(values).ravel()
+    if column.dtype.kind == "b":
+        column = column.astype(np.int8)
+    kind = EVENT_DTYPE[name]
+    if column.dtype.kind == "f":
+        if column.size and not (np.isfinite(column).all() and (column == np.round(column)).all()):
+            raise DataError(f"make_events: {name} must hold whole numbers, got "
+                            f"{column[~(np.isfinite(column) & (column == np.round(column)))][0]}")
+    elif column.dtype.kind not in "iu":
+        raise TypeError(f"make_events: {name} must be integers, got dtype {column.dtype}")
+    if column.size:
+        low, high = np.iinfo(kind).min, np.iinfo(kind).max
+        smallest, largest = column.min(), column.max()
+        too_large = largest >= float(high) + 1 if column.dtype.kind == "f" else largest > high
+        if smallest < low or too_large:   # (high + 1 as a float: 2**63 for int64, exactly)
+            raise DataError(f"make_events: {name} holds {smallest if smallest < low else largest}"
+                            f", outside the range of {kind} [{low}, {high}]")
+    return column
+
+
 def make_events(x, y, t, p):
-    """A structured event array ``[N]`` of EVENT_DTYPE from four equal-length sequences."""
-    columns = [np.asarray(v).ravel() for v in (x, y, t, p)]
+    """A structured event array ``[N]`` of EVENT_DTYPE from four equal-length sequences.
+
+    Values must fit the fields (x, y: int16; t: int64 microseconds; p: int8) as whole numbers:
+    anything else is a DataError, never a silently wrapped or truncated value.
+    """
+    columns = [_column(name, values) for name, values in zip("xytp", (x, y, t, p))]
     lengths = {len(c) for c in columns}
     if len(lengths) != 1:
         raise ValueError(f"make_events: x, y, t, p must have one length, got "
@@ -38,13 +66,39 @@ def check_events(events, who="events"):
                         f"with dtype {getattr(events, 'dtype', None)}")
 
 
-def _width_height(sensor_size):
-    """(W, H) from an int (square), (W, H) or tonic's (W, H, polarities)."""
+#: the most values a frame array may hold (8 GiB of float32): beyond it, a refusal, not a crash
+MAX_FRAME_VALUES = 2**31
+INT64 = np.iinfo(np.int64)
+
+
+def check_count(who, name, value, low=1):
+    """``value`` as an int if it is an integer (Python or NumPy, not a bool) >= low."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{who}: {name} must be an integer, got {type(value).__name__} "
+                        f"{value!r}")
+    if value < low:
+        raise ValueError(f"{who}: {name} must be an integer >= {low}, got {value}")
+    return int(value)
+
+
+def _width_height(sensor_size, who="events_to_frames"):
+    """(W, H) from an int (square), (W, H) or tonic's (W, H, polarities); each >= 1."""
     if np.isscalar(sensor_size):
-        return int(sensor_size), int(sensor_size)
-    if len(sensor_size) not in (2, 3):
-        raise ValueError(f"sensor_size must be an int, (W, H) or (W, H, 2), got {sensor_size!r}")
-    return int(sensor_size[0]), int(sensor_size[1])
+        side = check_count(who, "sensor_size", sensor_size)
+        return side, side
+    if not isinstance(sensor_size, (tuple, list)) or len(sensor_size) not in (2, 3):
+        raise ValueError(f"{who}: sensor_size must be an int, (W, H) or (W, H, 2), "
+                         f"got {sensor_size!r}")
+    return (check_count(who, "sensor_size[0] (W)", sensor_size[0]),
+            check_count(who, "sensor_size[1] (H)", sensor_size[1]))
+
+
+def _time(who, name, value):
+    """A time in microseconds: an integer that int64 holds."""
+    value = check_count(who, name, value, low=INT64.min)
+    if value > INT64.max:
+        raise ValueError(f"{who}: {name} must fit in int64, got {value}")
+    return value
 
 
 def events_to_frames(events, T=None, sensor_size=None, *, bin_us=None, downsample=1,
@@ -59,43 +113,59 @@ def events_to_frames(events, T=None, sensor_size=None, *, bin_us=None, downsampl
     sensor_size: int, (W, H) or (W, H, 2) as in tonic (W is the x extent).
     downsample: integer factor k; pixel (x, y) counts toward (x // k, y // k), so a 128x128
     sensor with k = 4 gives 32x32 frames.
+
+    Arguments of the wrong type or value raise TypeError or ValueError naming them. Events
+    outside the sensor, and windows or bins that 64-bit integers cannot count exactly (a window
+    of T bins needs window x T < 2**63 microseconds) or that would make more than
+    MAX_FRAME_VALUES values, raise DataError: nothing wraps around or is dropped silently.
     """
-    check_events(events, "events_to_frames")
+    who = "events_to_frames"
+    check_events(events, who)
     if sensor_size is None:
-        raise ValueError("events_to_frames: sensor_size is required, e.g. (128, 128)")
+        raise ValueError(f"{who}: sensor_size is required, e.g. (128, 128)")
     width, height = _width_height(sensor_size)
-    k = int(downsample)
-    if k < 1:
-        raise ValueError(f"events_to_frames: downsample must be an integer >= 1, got {downsample}")
+    k = check_count(who, "downsample", downsample)
     if T is None and bin_us is None:
-        raise ValueError("events_to_frames: give T (number of bins) or bin_us (bin length)")
-    if T is not None and int(T) < 1:
-        raise ValueError(f"events_to_frames: T must be >= 1, got {T}")
-    if bin_us is not None and int(bin_us) < 1:
-        raise ValueError(f"events_to_frames: bin_us must be >= 1, got {bin_us}")
+        raise ValueError(f"{who}: give T (number of bins) or bin_us (bin length)")
+    T = None if T is None else check_count(who, "T", T)
+    bin_us = None if bin_us is None else check_count(who, "bin_us", bin_us)
     x = events["x"].astype(np.int64)
     y = events["y"].astype(np.int64)
     t = events["t"].astype(np.int64)
     if len(events) and (x.min() < 0 or y.min() < 0 or x.max() >= width or y.max() >= height):
-        raise ValueError(f"events_to_frames: events span x {x.min()}..{x.max()}, "
-                         f"y {y.min()}..{y.max()}, outside sensor_size (W={width}, H={height})")
-    t0 = int(t_start) if t_start is not None else (int(t.min()) if len(t) else 0)
-    t1 = int(t_end) if t_end is not None else (int(t.max()) + 1 if len(t) else t0 + 1)
-    if t_end is None and T is not None and bin_us is not None:
-        t1 = t0 + int(T) * int(bin_us)
-    if t1 <= t0:
-        raise ValueError(f"events_to_frames: empty time window [{t0}, {t1})")
-    if bin_us is None:
-        n_bins = int(T)
-        time_bin = (t - t0) * n_bins // (t1 - t0)        # equal bins, exact integer arithmetic
+        raise DataError(f"{who}: events span x {x.min()}..{x.max()}, y {y.min()}..{y.max()}, "
+                        f"outside sensor_size (W={width}, H={height})")
+    # the window [t0, t1) in Python integers, which do not overflow
+    t0 = _time(who, "t_start", t_start) if t_start is not None \
+        else (int(t.min()) if len(t) else 0)
+    if t_end is not None:
+        t1 = _time(who, "t_end", t_end)
+    elif T is not None and bin_us is not None:
+        t1 = t0 + T * bin_us
     else:
-        n_bins = int(T) if T is not None else -(-(t1 - t0) // int(bin_us))
-        time_bin = (t - t0) // int(bin_us)
+        t1 = int(t.max()) + 1 if len(t) else t0 + 1
+    if t1 <= t0:
+        raise ValueError(f"{who}: empty time window [{t0}, {t1})")
+    span = t1 - t0
+    n_bins = T if T is not None else -(-span // bin_us)
     h_out, w_out = -(-height // k), -(-width // k)
-    keep = (t >= t0) & (t < t1) & (time_bin < n_bins)
-    channel = (events["p"][keep] > 0).astype(np.int64)   # 0 = OFF, 1 = ON
+    if span >= 2**63 or (bin_us is None and span * n_bins >= 2**63):
+        raise DataError(f"{who}: a window of {span} us in {n_bins} bins is too long to count "
+                        f"in 64-bit integers")
+    if n_bins * 2 * h_out * w_out > MAX_FRAME_VALUES:
+        raise DataError(f"{who}: {n_bins} frames of 2 x {h_out} x {w_out} would be more than "
+                        f"{MAX_FRAME_VALUES} values; use fewer or longer bins")
+    keep = (t >= t0) & (t <= min(t1 - 1, INT64.max))      # t1 itself may not fit int64
+    since = t[keep] - t0                                 # in [0, span): no overflow
+    if bin_us is None:
+        time_bin = since * n_bins // span                # equal bins, exact integer arithmetic
+    else:
+        time_bin = since // bin_us
+    inside = time_bin < n_bins
+    channel = (events["p"][keep][inside] > 0).astype(np.int64)   # 0 = OFF, 1 = ON
     # flat index of [T, 2, H, W]: ((bin * 2 + channel) * H + row) * W + column
-    flat = ((time_bin[keep] * 2 + channel) * h_out + y[keep] // k) * w_out + x[keep] // k
+    flat = (((time_bin[inside] * 2 + channel) * h_out + y[keep][inside] // k) * w_out
+            + x[keep][inside] // k)
     counts = np.bincount(flat, minlength=n_bins * 2 * h_out * w_out)
     return counts.reshape(n_bins, 2, h_out, w_out).astype(np.float32)
 
@@ -125,8 +195,12 @@ class ToFrames:
     """
 
     def __init__(self, T, sensor_size, downsample=1, bin_us=None, random_crop=None, seed=0):
-        self.T, self.sensor_size, self.downsample = T, sensor_size, downsample
-        self.bin_us, self.random_crop = bin_us, random_crop
+        who = "ToFrames"
+        _width_height(sensor_size, who)
+        self.T, self.sensor_size = check_count(who, "T", T), sensor_size
+        self.downsample = check_count(who, "downsample", downsample)
+        self.bin_us = None if bin_us is None else check_count(who, "bin_us", bin_us)
+        self.random_crop = random_crop
         if random_crop is not None and not 0.0 < random_crop <= 1.0:
             raise ValueError(f"ToFrames: random_crop must be a fraction in (0, 1], "
                              f"got {random_crop}")

@@ -103,8 +103,8 @@ def _check_input(name, x):
         raise TypeError(f"{name}: x must be a Tensor, got {type(x).__name__}")
     if x.ndim != 4:
         raise ValueError(f"{name}: x must be [N, C, H, W], got shape {x.shape}")
-    if x.dtype.kind != "f":
-        raise TypeError(f"{name}: x must be floating point, got {x.dtype}")
+    if x.dtype.name not in ("float32", "float64"):  # what the kernels are compiled for
+        raise TypeError(f"{name}: x must be float32 or float64, got {x.dtype}")
 
 
 def _check_window(name, x, kernel, padding):

@@ -7,7 +7,7 @@ does the same inside its fused kernels for a whole sequence at once.
 """
 
 from ..autograd import Function
-from ..kernels.lif.reference import heaviside  # 1 where u >= 0 else 0, in u's dtype
+from ..kernels.lif.reference import heaviside  # 1 where u >= 0, NaN where u is, else 0
 from ..surrogate import Sigmoid
 from ..tensor import Tensor
 

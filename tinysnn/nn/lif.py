@@ -11,12 +11,17 @@ per step. Everything else is Neuron's: fire, hard or soft reset, streaming with
 """
 
 import math
+import numbers
 
 from .. import functional as F
 from ..autograd import no_grad
 from ..surrogate import Rectangle, Sigmoid
 from ..tensor import Tensor
 from .neuron import Neuron
+
+
+def _is_real(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 class LIF(Neuron):
@@ -38,11 +43,12 @@ class LIF(Neuron):
         super().__init__(threshold, None if soft else v_reset, surrogate, detach_reset,
                          step_mode=step_mode, stateful=stateful)
         if decay is None:
-            if not tau >= 1:
-                raise ValueError(f"LIF: tau must be >= 1 (decay = 1 - 1/tau in [0, 1)), got {tau}")
+            if not (_is_real(tau) and math.isfinite(tau) and tau >= 1):
+                raise ValueError(f"LIF: tau must be a finite number >= 1 (decay = 1 - 1/tau in "
+                                 f"[0, 1)), got {tau!r}")
             decay = 1 - 1 / tau
-        elif not 0 <= decay < 1:
-            raise ValueError(f"LIF: decay must be in [0, 1), got {decay}")
+        elif not (_is_real(decay) and 0 <= decay < 1):
+            raise ValueError(f"LIF: decay must be a number in [0, 1), got {decay!r}")
         self.tau = 1 / (1 - decay)
         self.decay = decay
         self.decay_input = decay_input

@@ -40,11 +40,12 @@ def _forward_kernel(x, v_init, decay, threshold, hard, v_reset, spikes, h, v_out
             x_t, h_t, s_t = x[t, lo:hi], h[t, lo:hi], spikes[t, lo:hi]
             for j in range(hi - lo):
                 h_j = decay * v[j] + x_t[j]  # charge: H = decay V + X
-                s_j = one if h_j >= threshold else zero  # fire: S = [H >= threshold]
+                # fire: S = [H >= threshold]; a NaN membrane gives a NaN spike
+                s_j = one if h_j >= threshold else (zero if h_j == h_j else h_j)
                 h_t[j] = h_j
                 s_t[j] = s_j
-                if hard:
-                    v[j] = h_j * (one - s_j) + v_reset * s_j  # V = H (1 - S) + v_reset S
+                if hard:  # V = H (1 - S) + v_reset S, written so that H = inf lands on v_reset
+                    v[j] = v_reset if s_j == one else h_j
                 else:
                     v[j] = h_j - threshold * s_j  # V = H - threshold S
             if every_step:
@@ -78,12 +79,14 @@ def _backward_kernel(h, g_spikes, g_v, decay, threshold, hard, v_reset, detach_r
                 psi = psi_row
             for j in range(hi - lo):
                 h_j = h_t[j]
-                s_j = one if h_j >= threshold else zero
+                s_j = one if h_j >= threshold else (zero if h_j == h_j else h_j)  # as forward
                 if hard:  # rho = dV/dH
                     rho = (one - s_j) if detach_reset else (one - s_j) + (v_reset - h_j) * psi[j]
                 else:
                     rho = one if detach_reset else one - threshold * psi[j]
                 g_h = gs_t[j] * psi[j] + g_v_next[j] * rho  # gH = dL/dS psi + gV rho
+                if h_j != h_j:  # a NaN membrane passes NaN back, whatever the surrogate's slope
+                    g_h = h_j
                 gx_t[j] = g_h  # dL/dX = gH
                 g_v_next[j] = decay * g_h  # gV[t-1] = decay gH[t] (+ dL/dV[t-1] below)
             if every_step and t > 0:

@@ -20,10 +20,11 @@ T v = v_init;
 for (long long t = 0; t < steps; ++t) {
     const long long k = t * n + i;
     const T h_k = decay * v + x[k];                  // charge: H = decay V + X
-    const T s = h_k >= threshold ? (T)1 : (T)0;      // fire: S = [H >= threshold]
+    const T s = h_k >= threshold ? (T)1             // fire: S = [H >= threshold],
+              : (h_k != h_k ? h_k : (T)0);           //   NaN for a NaN membrane
     h[k] = h_k;
     spikes[k] = s;
-    v = hard ? h_k * ((T)1 - s) + v_reset * s       // V = H (1 - S) + v_reset S
+    v = hard ? (s == (T)1 ? v_reset : h_k)          // V = H (1 - S) + v_reset S (H = inf too)
              : h_k - threshold * s;                  // V = H - threshold S
     if (every_step) v_out[k] = v;
 }
@@ -38,13 +39,14 @@ T g_v_next = g_v[every_step ? (steps - 1) * n + i : i];          // gV[T-1] = dL
 for (long long t = steps - 1; t >= 0; --t) {
     const long long k = t * n + i;
     const T h_k = h[k];
-    const T s = h_k >= threshold ? (T)1 : (T)0;
+    const T s = h_k >= threshold ? (T)1 : (h_k != h_k ? h_k : (T)0);   // as forward
     const T psi = kind == SLOPE_GIVEN ? psi_given[k]                // slopes.py's encoding
                                 : surrogate_slope<T>(kind, c0, c1, h_k - threshold);
     T rho;                                                         // dV/dH
     if (hard) rho = detach_reset ? (T)1 - s : ((T)1 - s) + (v_reset - h_k) * psi;
     else rho = detach_reset ? (T)1 : (T)1 - threshold * psi;
-    const T g_h = g_spikes[k] * psi + g_v_next * rho;             // gH = dL/dS psi + gV rho
+    const T g_h = h_k != h_k ? h_k                                 // NaN membrane: NaN back
+                             : g_spikes[k] * psi + g_v_next * rho; // gH = dL/dS psi + gV rho
     g_x[k] = g_h;                                                  // dL/dX = gH
     g_v_next = decay * g_h;                                        // gV[t-1] = decay gH[t]
     if (every_step && t > 0) g_v_next = g_v_next + g_v[k - n];     //   + dL/dV[t-1]

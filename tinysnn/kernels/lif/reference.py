@@ -8,6 +8,12 @@ float64). Per neuron, with V[-1] = v_init and u[t] = H[t] - threshold:
     reset:   hard: V[t] = H[t] * (1 - S[t]) + v_reset * S[t]
              soft: V[t] = H[t] - threshold * S[t]
 
+Non-finite values are not hidden: a NaN membrane gives a NaN spike (and stays NaN), and passes
+NaN back in BPTT, so a NaN input shows in the output and the gradients instead of becoming a
+clean train of zeros. An infinite input fires and, with a hard reset, lands on v_reset like any
+other spike (not on inf * 0 = NaN); with a soft reset the membrane stays infinite and fires at
+every step.
+
 Backward, reverse time, with psi[t] = surrogate'(u[t]) standing in for dS[t]/dH[t]:
 
     rho[t]   = dV[t]/dH[t]:  hard (1 - S[t]) + (v_reset - H[t]) * psi[t]
@@ -30,8 +36,12 @@ import numpy as np
 
 
 def heaviside(u):
-    """1 where u >= 0 else 0, in u's dtype: the spike of a neuron whose u = H - threshold."""
-    return (u >= 0).astype(u.dtype)
+    """1 where u >= 0, NaN where u is NaN, else 0, in u's dtype: the spike of a neuron whose
+    u = H - threshold. (NumPy or CuPy arrays.)"""
+    s = (u >= 0).astype(u.dtype)
+    nan = u != u
+    s[nan] = u[nan]
+    return s
 
 
 def lif_forward(x, v_init, decay, threshold, reset="hard", v_reset=0.0, keep_membrane=False,
@@ -48,8 +58,10 @@ def lif_forward(x, v_init, decay, threshold, reset="hard", v_reset=0.0, keep_mem
     for t in range(x.shape[0]):
         h[t] = decay * v + x[t]  # charge: H[t] = decay V[t-1] + X[t]
         spikes[t] = spike_fn(h[t] - threshold)  # fire: S[t] = Heaviside(H[t] - threshold)
-        if reset == "hard":
-            v = h[t] * (1 - spikes[t]) + v_reset * spikes[t]  # V = H (1 - S) + v_reset S
+        if reset == "hard":  # V = H (1 - S) + v_reset S; a spike lands on v_reset (H = inf too)
+            s = spikes[t]
+            with np.errstate(invalid="ignore"):  # inf * 0 where H = inf: not the value kept
+                v = np.where(s == 1, v_reset, h[t] * (1 - s) + v_reset * s)
         else:
             v = h[t] - threshold * spikes[t]  # V = H - threshold S
         if keep_membrane:
@@ -78,6 +90,7 @@ def lif_backward(h, g_spikes, g_v, decay, threshold, reset, v_reset, detach_rese
         else:
             rho = np.ones_like(u) if detach_reset else 1 - threshold * psi
         g_h = g_spikes[t] * psi + g_v_next * rho  # gH = dL/dS psi + gV rho
+        g_h = np.where(np.isnan(h[t]), h[t], g_h)  # a NaN membrane passes NaN back
         g_x[t] = g_h  # dL/dX[t] = gH[t]
         g_v_next = decay * g_h  # gV[t-1] = decay gH[t] (+ dL/dV[t-1])
         if whole_membrane and t > 0:

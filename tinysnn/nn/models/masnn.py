@@ -11,6 +11,8 @@ layer's spikes, ``[B, classes]``, one firing rate per class.
     model = MASNN(attention="TCSA", preset="paper-cifar10dvs")  # ... its CIFAR10-DVS network
 """
 
+import math
+import numbers
 from functools import partial
 
 from ...surrogate import Rectangle
@@ -144,6 +146,27 @@ class SpikingLinear(Module):
         return self.lif(x)
 
 
+def _check_sizes(config):
+    """Every size of the network is a positive integer, and the pools leave at least one pixel:
+    a ValueError naming the option otherwise (not a ZeroDivisionError deep inside)."""
+    def positive(name, value):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise ValueError(f"MASNN: {name} must be an integer >= 1, got {value!r}")
+
+    for name in ("T", "in_channels", "input_size", "num_classes", "reduction_t", "reduction_c"):
+        positive(name, config[name])
+    for name in ("channels", "pools", "hidden"):
+        for i, value in enumerate(config[name]):
+            positive(f"{name}[{i}]", value)
+    if len(config["channels"]) != len(config["pools"]):
+        raise ValueError(f"channels {config['channels']} and pools {config['pools']} "
+                         "must have the same length")
+    shrink = math.prod(config["pools"])
+    if config["input_size"] < shrink:
+        raise ValueError(f"MASNN: input_size {config['input_size']} shrinks to 0 pixels after "
+                         f"the pools {config['pools']}; it must be at least {shrink}")
+
+
 class MASNN(Module):
     """Multi-dimensional attention SNN for event frames.
 
@@ -175,11 +198,7 @@ class MASNN(Module):
         config = {**DEFAULTS, **PRESETS.get(preset, {}), **options}
         for key in ("channels", "pools", "hidden"):
             config[key] = tuple(config[key])
-        if len(config["channels"]) != len(config["pools"]):
-            raise ValueError(f"channels {config['channels']} and pools {config['pools']} "
-                             "must have the same length")
-        if config["T"] < 1:
-            raise ValueError(f"T must be >= 1, got {config['T']}")
+        _check_sizes(config)
         # the small default's r_t = 4 would not fit a sequence shorter than 4 steps
         config["reduction_t"] = min(config["reduction_t"], config["T"])
         self.config = dict(config, attention=attention, preset=preset)
