@@ -161,6 +161,22 @@ def test_detach_reset_changes_only_the_reset_path():
     np.testing.assert_allclose(grads[1], 2 * grads[0], rtol=1e-12)
 
 
+def test_a_neuron_firing_on_greater_than_differs_only_where_h_equals_the_threshold():
+    class Strict(LeakyNeuron):
+        def fire(self, h):  # the pattern of nn.Neuron's docstring
+            return 1 - F.spike(self.threshold - h, self.surrogate)
+
+    x = np.array([[0.5, 1.0, 1.5]])  # one step: H = X
+    np.testing.assert_array_equal(LeakyNeuron(0.5)(x).data, [[0, 1, 1]])
+    np.testing.assert_array_equal(Strict(0.5)(x).data, [[0, 0, 1]])
+    x = RNG.normal(0.6, 1.0, (6, 2, 3))  # no ties: the same spikes and, psi being even, gradients
+    probe = RNG.normal(size=x.shape)
+    s_strict, g_strict = spikes_and_gradient(Strict(0.5), x, probe)
+    s_plain, g_plain = spikes_and_gradient(LeakyNeuron(0.5), x, probe)
+    np.testing.assert_array_equal(s_strict, s_plain)
+    np.testing.assert_allclose(g_strict, g_plain, rtol=1e-12, atol=1e-14)
+
+
 # ------------------------------------------------------------------------- streaming
 def test_chunks_of_a_stateful_neuron_equal_the_whole_sequence():
     x, probe = RNG.normal(0.6, 1.0, (7, 2, 3)), RNG.normal(size=(7, 2, 3))

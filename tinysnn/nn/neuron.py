@@ -22,9 +22,16 @@ V[-1] = 0 (or the carried membrane, see below):
                                               = H[t] - threshold S[t]   soft (v_reset=None)
 
 ``fire`` and ``reset_membrane`` can be overridden too, and ``step`` for a neuron with more state
-than a membrane (``nn.AdaptiveLIF``). The loop over time runs in Python, one small op after
-another: it is the general path, clear and flexible. ``nn.LIF`` is its fused special case (the
-same recurrence in one Numba kernel) and gives the same spikes and gradients.
+than a membrane (``nn.AdaptiveLIF``). A cell that fires on ``>`` instead of ``>=``:
+
+    def fire(self, h):   # S = [H > threshold] = 1 - [threshold - H >= 0]; slope psi(threshold - H)
+        return 1 - F.spike(self.threshold - h, self.surrogate)
+
+A hard reset to 0 with the spike detached in it: ``v_reset=0.0, detach_reset=True``.
+
+The loop over time runs in Python, one small op after another: it is the general path, clear and
+flexible. ``nn.LIF`` is its fused special case (the same recurrence in one Numba kernel) and
+gives the same spikes and gradients.
 
 Streaming, for every neuron: ``stateful=True`` carries the state (``self.v``) from one call to
 the next, so a long sequence can be fed in chunks, or one step at a time with
