@@ -166,3 +166,74 @@ def test_bad_parameters_are_refused(tmp_path):
         SyntheticGestures(root=tmp_path, n_per_class=0)
     with pytest.raises(ValueError, match="label"):
         simulate_gesture(11, 0)
+
+
+# ---- the sensor model and the hard level ------------------------------------------------------
+
+def test_background_activity_and_hot_pixels_fire_at_their_rates():
+    camera = EventCamera(size=16, noise_hz=20.0, hot_pixels=5, hot_pixel_hz=300.0, seed=4)
+    still = np.zeros((10, 256))                                   # a scene that never changes
+    events = camera.record(still, 2_000_000, np.random.default_rng(0))
+    hot, polarity = camera.hot_pixel_map()
+    pixel = events["y"].astype(int) * 16 + events["x"]
+    at_hot = np.isin(pixel, hot)
+    # background: 20 Hz x 256 pixels x 2 s = 10240 expected, spread over all pixels (a few of
+    # them land on hot pixels too); hot pixels: 5 x 300 Hz x 2 s = 3000 more
+    background = (~at_hot).sum() / (1 - len(hot) / 256)
+    assert abs(background - 10240) < 4 * np.sqrt(10240)
+    assert abs(at_hot.sum() - 10240 * 5 / 256 - 3000) < 4 * np.sqrt(3000 + 200)
+    for p, sign in zip(hot, polarity):                           # each hot pixel: one polarity
+        mine = events["p"][pixel == p]
+        assert (mine == sign).mean() > 0.9
+    # the same sensor has the same hot pixels in every recording
+    again = camera.record(still, 2_000_000, np.random.default_rng(1))
+    again_pixel = again["y"].astype(int) * 16 + again["x"]
+    counts = np.bincount(again_pixel, minlength=256)
+    assert set(np.argsort(counts)[-5:]) == set(hot)
+
+
+def test_easy_level_keeps_the_cache_key_of_the_first_format(tmp_path):
+    from dataclasses import asdict
+
+    from tinysnn.data.cache import cache_key
+
+    data = SyntheticGestures(root=tmp_path, **SMALL)
+    camera = EventCamera(size=16, noise_hz=0.5, seed=0)
+    first_format = {"format": 1, "split": "train", "n_per_class": 2, "duration_us": 200_000,
+                    "steps": 64, "seed": 0,
+                    "camera": {k: v for k, v in asdict(camera).items() if "hot" not in k}}
+    assert os.path.basename(data.path) == f"synthetic_gestures_train_{cache_key(first_format)}.npz"
+    hard = SyntheticGestures(root=tmp_path, level="hard", **SMALL)
+    assert hard.path != data.path and len(hard) == len(data)
+
+
+def test_hard_level_subjects_differ_between_splits_and_keep_the_direction_symmetry(tmp_path):
+    from tinysnn.data.synthetic import LEVELS, subjects_of
+
+    counts = LEVELS["hard"]["subjects"]
+    train, test = subjects_of("train", 0, counts["train"]), subjects_of("test", 0, counts["test"])
+    assert not set(train) & set(test)
+    assert len({s.duration for s in train}) == len(train)         # people differ
+    assert LEVELS["hard"]["per_class"][False] * 11 > 200           # one test sample < 0.5%
+    camera = EventCamera(size=32, noise_hz=0.0)
+    for cw, ccw in CW_CCW_PAIRS:
+        a = events_to_frames(simulate_gesture(cw, 5, camera, subject=train[0]), 16, 32)
+        b = events_to_frames(simulate_gesture(ccw, 5, camera, subject=train[0]), 16, 32)
+        np.testing.assert_array_equal(a.sum(axis=0), b.sum(axis=0))
+
+
+def test_a_quick_subject_moves_during_part_of_the_recording_only():
+    from tinysnn.data.gesture_scenes import Subject, _active_phase, hand_paths
+
+    u = np.linspace(0.0, 1.0, 1001)
+    for seed in range(5):
+        phase = _active_phase(u, Subject(duration=0.5), np.random.default_rng(seed))
+        assert phase[0] == 0.0 and phase[-1] == 1.0 and np.all(np.diff(phase) >= 0)
+        moving = (phase > 0) & (phase < 1)
+        assert 0.44 < moving.mean() < 0.56                        # 0.5 x (0.9 .. 1.1)
+    np.testing.assert_array_equal(_active_phase(u, None, None), u)
+    label = GESTURE_CLASSES.index("right_hand_wave")
+    a, sigma_a, _ = hand_paths(label, 50, np.random.default_rng(1), Subject())
+    b, sigma_b, _ = hand_paths(label, 50, np.random.default_rng(1), Subject(dx=0.1, size=1.2))
+    assert abs((b[..., 0] - a[..., 0]).mean() - 0.1) < 0.05          # the body moved right
+    np.testing.assert_allclose(sigma_b, 1.2 * sigma_a)               # bigger hands

@@ -4,7 +4,9 @@ Each pixel remembers the log brightness of its last event (its reference). When 
 log brightness differs from the reference by a whole contrast threshold C or more, the pixel
 emits one event per threshold crossed, ON when brighter and OFF when darker, and moves its
 reference by that many thresholds. Between events nothing is sent, so a still scene is silent.
-Background-activity noise adds random events at random pixels and times.
+Two kinds of noise come on top, as on a real sensor: background activity, events at random
+pixels and times at a rate per pixel; and hot pixels, a few pixels (the same ones in every
+recording of a sensor) that fire all the time at a high rate, each with one polarity.
 
 Measured in thresholds from the first frame, ``u = (L - L[0]) / C``, the reference is an integer
 level q (start 0) and one step reads
@@ -20,7 +22,7 @@ number of such alternations in a sequence is the same read in either direction. 
 clockwise / counter-clockwise gestures rely on this.
 """
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from numba import njit
@@ -70,7 +72,8 @@ class EventCamera:
     threshold: mean contrast threshold C in log units; each pixel's own threshold is
     C * (1 + threshold_spread * N(0, 1)), fixed by ``seed`` (pixel mismatch of a real sensor).
     noise_hz: background-activity events per pixel and second. jitter_us: upper bound of the
-    per-recording standard deviation of timestamp jitter.
+    per-recording standard deviation of timestamp jitter. hot_pixels: how many pixels are hot
+    (chosen by ``seed``), each firing hot_pixel_hz events per second.
     """
 
     size: int = 32
@@ -79,6 +82,22 @@ class EventCamera:
     noise_hz: float = 0.5
     jitter_us: float = 2000.0
     seed: int = 0
+    hot_pixels: int = 0
+    hot_pixel_hz: float = 0.0
+
+    def cache_fields(self):
+        """The fields for a cache key. Without hot pixels, the fields of the camera before hot
+        pixels existed: sets cached then stay valid, and they are the same events."""
+        fields = asdict(self)
+        if not self.hot_pixels:
+            del fields["hot_pixels"], fields["hot_pixel_hz"]
+        return fields
+
+    def hot_pixel_map(self):
+        """(pixel indices ``[hot_pixels]``, their polarities ``[hot_pixels]``), fixed by seed."""
+        rng = np.random.default_rng([self.seed, 0x407])
+        pixels = rng.choice(self.size * self.size, size=self.hot_pixels, replace=False)
+        return pixels, rng.integers(0, 2, self.hot_pixels)
 
     def threshold_map(self):
         """Per-pixel contrast thresholds ``[size * size]``, always positive."""
@@ -112,8 +131,18 @@ class EventCamera:
         # an event of step k happened somewhere between frames k - 1 and k, plus latency jitter
         t = (step - 1 + rng.random(len(step))) * dt + rng.normal(0.0, jitter, len(step))
 
-        pixel = np.concatenate([pixel, noise_pixel])
-        t = np.clip(np.concatenate([t, noise_t]), 0, duration_us - 1).astype(np.int64)
-        p = np.concatenate([on.astype(np.int8), noise_p.astype(np.int8)])
+        hot_pixel, hot_t, hot_p = self._hot_pixel_events(duration_us, rng)
+        pixel = np.concatenate([pixel, noise_pixel, hot_pixel])
+        t = np.clip(np.concatenate([t, noise_t, hot_t]), 0, duration_us - 1).astype(np.int64)
+        p = np.concatenate([on.astype(np.int8), noise_p.astype(np.int8), hot_p.astype(np.int8)])
         order = np.argsort(t, kind="stable")
         return make_events(pixel[order] % self.size, pixel[order] // self.size, t[order], p[order])
+
+    def _hot_pixel_events(self, duration_us, rng):
+        """(pixels, times, polarities) of the hot pixels' events in one recording."""
+        if not self.hot_pixels:  # draw nothing: recordings without hot pixels stay as they were
+            return np.empty(0, np.int64), np.empty(0), np.empty(0, np.int8)
+        pixels, polarity = self.hot_pixel_map()
+        counts = rng.poisson(self.hot_pixel_hz * duration_us * 1e-6, self.hot_pixels)
+        return (np.repeat(pixels, counts), rng.uniform(0.0, duration_us, counts.sum()),
+                np.repeat(polarity, counts))

@@ -8,7 +8,15 @@ Per recording the body's position and size, the hands' size and brightness, the 
 repetitions, the speed profile (uneven along the path), the starting phase and a small tremor
 are all drawn at random. The counter-clockwise gestures are their clockwise twins played
 backwards: the same scene, frames in reverse order.
+
+People differ more than recordings of one person do. A ``Subject`` (the harder level of the
+synthetic set) moves the body, scales it and sets a speed: the gesture takes only a fraction
+(``duration``) of the recording, so a quick subject moves faster, the hands resting at the
+path's start before and after (a closed path, so the
+recording still ends where it starts). Train and test recordings come from different subjects.
 """
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -110,15 +118,62 @@ def _tremor(u, rng):
     return (amp * np.sin(TWO_PI * freq * u[None, :, None] + phase)).sum(axis=0)
 
 
-def hand_paths(label, steps, rng):
-    """Hand centres ``[K, n_hands, 2]`` (x, y fractions), sizes and brightnesses ``[n_hands]``."""
+@dataclass(frozen=True)
+class SubjectVariation:
+    """How much subjects differ; each subject draws one value of each, uniformly.
+
+    duration: range of the fraction of a recording the gesture takes, which sets the subject's
+    speed (the rest is a still hand; each recording varies it by a further +-10%).
+    size: range of the body's scale factor.
+    position: largest shift of the body's centre in x and y, a fraction of the image side.
+    """
+
+    duration: tuple = (0.5, 1.0)
+    size: tuple = (0.75, 1.25)
+    position: float = 0.12
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One person: the fraction of a recording their gestures take, body scale and shift."""
+
+    duration: float = 1.0
+    size: float = 1.0
+    dx: float = 0.0
+    dy: float = 0.0
+
+    @classmethod
+    def draw(cls, variation, rng):
+        dx, dy = rng.uniform(-variation.position, variation.position, 2)
+        return cls(duration=rng.uniform(*variation.duration),
+                   size=rng.uniform(*variation.size), dx=dx, dy=dy)
+
+
+def _active_phase(u, subject, rng):
+    """Where along the path the hands are, ``u: [K]`` -> ``[K]`` in [0, 1]: the whole recording
+    without a subject; with one, the gesture over a fraction of it, still before and after."""
+    if subject is None:
+        return u
+    fraction = min(1.0, subject.duration * rng.uniform(0.9, 1.1))
+    start = rng.uniform(0.0, 1.0 - fraction)
+    return np.clip((u - start) / fraction, 0.0, 1.0)
+
+
+def hand_paths(label, steps, rng, subject=None):
+    """Hand centres ``[K, n_hands, 2]`` (x, y fractions), sizes and brightnesses ``[n_hands]``.
+
+    subject: a Subject whose body position, size and speed the recording takes (None: none).
+    """
     u = np.linspace(0.0, 1.0, steps)
     cx, cy = 0.5 + rng.uniform(-0.07, 0.07, 2)
     scale = rng.uniform(0.85, 1.15)
+    if subject is not None:
+        cx, cy, scale = cx + subject.dx, cy + subject.dy, scale * subject.size
+    phase = _active_phase(u, subject, rng)
     paths, _ = SCENES[GESTURE_CLASSES[label]]
-    hands = np.stack([np.stack(xy, axis=-1) for xy in paths(u, rng, cx, cy, scale)], axis=1)
+    hands = np.stack([np.stack(xy, axis=-1) for xy in paths(phase, rng, cx, cy, scale)], axis=1)
     hands = hands + np.stack([_tremor(u, rng) for _ in range(hands.shape[1])], axis=1)
-    sigma = rng.uniform(0.04, 0.06, hands.shape[1])
+    sigma = rng.uniform(0.04, 0.06, hands.shape[1]) * (subject.size if subject else 1.0)
     brightness = rng.uniform(0.6, 1.0, hands.shape[1])
     return hands, sigma, brightness
 
@@ -135,9 +190,9 @@ def render_log_video(hands, sigma, brightness, size):
     return np.log(image).reshape(len(hands), size * size)
 
 
-def gesture_log_video(label, steps, size, rng):
+def gesture_log_video(label, steps, size, rng, subject=None):
     """The scene of one recording of class ``label`` as a log-brightness video ``[K, P]``."""
-    hands, sigma, brightness = hand_paths(label, steps, rng)
+    hands, sigma, brightness = hand_paths(label, steps, rng, subject)
     video = render_log_video(hands, sigma, brightness, size)
     video[-1] = video[0]              # the path is closed: make the last frame equal bit for bit
     played_backwards = SCENES[GESTURE_CLASSES[label]][1]

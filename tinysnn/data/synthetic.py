@@ -11,6 +11,12 @@ away: only a model that uses time can tell them apart.
 The set is generated once (about 10 s for the default 64 + 16 recordings per class) and
 cached as .npz; recording i of class c depends only on (seed, split, c, i), so the same seed
 gives the same events on every machine, and a larger n_per_class only adds recordings.
+
+Two levels. "easy" (the default): one camera with little noise, recordings that vary as one
+person's do; the small MA-SNN learns it to 100%. "hard": the camera has background activity
+at HARD_NOISE_HZ events per pixel and second and HARD_HOT_PIXELS hot pixels, and the
+recordings come from different people (gesture_scenes.Subject: speed, size, position), the
+test split's people not among the training split's, as in DVS128 Gesture.
 """
 
 import os
@@ -22,38 +28,59 @@ from .cache import cache_key, ensure_cache_root, load_or_build
 from .dvs128 import GESTURE_CLASSES
 from .event_camera import EventCamera
 from .events import EVENT_DTYPE
-from .gesture_scenes import gesture_log_video
+from .gesture_scenes import Subject, SubjectVariation, gesture_log_video
 
 FORMAT_VERSION = 1             # part of the cache key: bump it when the generator changes
-DEFAULT_PER_CLASS = {True: 64, False: 16}
 SPLITS = {"train": 0, "test": 1}
 
+#: level -> camera noise, subjects per split, recordings per class (train, test) by default
+LEVELS = {
+    "easy": {"noise_hz": 0.5, "hot_pixels": 0, "hot_pixel_hz": 0.0, "subjects": None,
+             "per_class": {True: 64, False: 16}},
+    # a test split of 11 x 24 = 264 recordings: one recording is 0.38% of it
+    "hard": {"noise_hz": 4.0, "hot_pixels": 12, "hot_pixel_hz": 150.0,
+             "subjects": {"train": 20, "test": 8}, "per_class": {True: 64, False: 24}},
+}
 
-def simulate_gesture(label, seed, camera=None, duration_us=1_000_000, steps=256):
+
+def simulate_gesture(label, seed, camera=None, duration_us=1_000_000, steps=256, subject=None):
     """One recording of class ``label``: events ``[N]`` (EVENT_DTYPE) over ``duration_us``.
 
     seed: int, sequence of ints or a NumPy Generator; it fixes the scene and the camera noise.
     Clockwise and counter-clockwise classes given the same seed show the same hand path in
     opposite directions. steps: frames of the simulated scene (the time resolution).
+    subject: a gesture_scenes.Subject performing it (None: no person-to-person variation).
     """
     if not 0 <= label < len(GESTURE_CLASSES):
         raise ValueError(f"simulate_gesture: label must be in 0..{len(GESTURE_CLASSES) - 1}, "
                          f"got {label}")
     camera = camera or EventCamera()
     rng = np.random.default_rng(seed)
-    video = gesture_log_video(label, steps, camera.size, rng)
+    video = gesture_log_video(label, steps, camera.size, rng, subject)
     return camera.record(video, duration_us, rng)
 
 
+def subjects_of(split, seed, count, variation=None):
+    """The ``count`` people of a split, each drawn from (seed, split, person)."""
+    variation = variation or SubjectVariation()
+    return [Subject.draw(variation, np.random.default_rng([seed, SPLITS[split], 0x5B, k]))
+            for k in range(count)]
+
+
 def generate_gestures(n_per_class, split, seed=0, camera=None, duration_us=1_000_000,
-                      steps=256):
-    """All recordings of a split: events (concatenated), offsets ``[N + 1]``, labels ``[N]``."""
+                      steps=256, subjects=None):
+    """All recordings of a split: events (concatenated), offsets ``[N + 1]``, labels ``[N]``.
+
+    subjects: the people of the split (recording i of every class is by subjects[i % n]),
+    or None.
+    """
     camera = camera or EventCamera(seed=seed)
     streams, labels = [], []
     for label in range(len(GESTURE_CLASSES)):
         for i in range(n_per_class):
+            subject = subjects[i % len(subjects)] if subjects else None
             streams.append(simulate_gesture(label, (seed, SPLITS[split], label, i), camera,
-                                            duration_us, steps))
+                                            duration_us, steps, subject))
             labels.append(label)
     offsets = np.concatenate([[0], np.cumsum([len(s) for s in streams])])
     events = np.concatenate(streams) if streams else np.empty(0, EVENT_DTYPE)
@@ -64,34 +91,50 @@ class SyntheticGestures:
     """Synthetic DVS gestures: ``dataset[i] -> (events, label)`` or ``(transform(events), label)``.
 
     root: cache folder (default $TINYSNN_CACHE or ~/.cache/tinysnn). train: which split (the
-    splits use different seeds). n_per_class: recordings per class (default 64 train,
-    16 test). sensor: side of the square sensor in pixels. duration_us: length of each
-    recording. steps: time resolution of the simulated scene. noise_hz: background events per
-    pixel and second. seed: fixes everything. transform: e.g. ToFrames(T=16, sensor_size=32).
+    splits use different seeds). level: "easy" or "hard" (see the module docstring).
+    n_per_class: recordings per class (default: the level's, 64 train and 16 or 24 test).
+    sensor: side of the square sensor in pixels. duration_us: length of each recording.
+    steps: time resolution of the simulated scene. noise_hz: background events per pixel and
+    second (default: the level's). seed: fixes everything. transform: e.g.
+    ToFrames(T=16, sensor_size=32).
     """
 
     classes = GESTURE_CLASSES
 
     def __init__(self, root=None, train=True, n_per_class=None, sensor=32,
-                 duration_us=1_000_000, steps=256, noise_hz=0.5, seed=0, transform=None):
-        self.train, self.transform = bool(train), transform
-        self.n_per_class = DEFAULT_PER_CLASS[self.train] if n_per_class is None else n_per_class
+                 duration_us=1_000_000, steps=256, noise_hz=None, seed=0, transform=None,
+                 level="easy"):
+        if level not in LEVELS:
+            raise ValueError(f"SyntheticGestures: level must be one of {list(LEVELS)}, "
+                             f"got {level!r}")
+        setting = LEVELS[level]
+        self.train, self.transform, self.level = bool(train), transform, level
+        self.n_per_class = (setting["per_class"][self.train] if n_per_class is None
+                            else n_per_class)
         if self.n_per_class < 1 or sensor < 4 or steps < 2 or duration_us < steps:
             raise ValueError(f"SyntheticGestures: need n_per_class >= 1, sensor >= 4, steps >= 2 "
                              f"and duration_us >= steps; got {self.n_per_class}, {sensor}, "
                              f"{steps}, {duration_us}")
         self.sensor_size = (int(sensor), int(sensor))
         self.duration_us = int(duration_us)
-        camera = EventCamera(size=int(sensor), noise_hz=float(noise_hz), seed=int(seed))
+        noise_hz = setting["noise_hz"] if noise_hz is None else noise_hz
+        camera = EventCamera(size=int(sensor), noise_hz=float(noise_hz), seed=int(seed),
+                             hot_pixels=setting["hot_pixels"],
+                             hot_pixel_hz=setting["hot_pixel_hz"])
         split = "train" if self.train else "test"
         params = {"format": FORMAT_VERSION, "split": split, "n_per_class": self.n_per_class,
                   "duration_us": self.duration_us, "steps": int(steps), "seed": int(seed),
-                  "camera": asdict(camera)}
+                  "camera": camera.cache_fields()}
+        subjects = None
+        if setting["subjects"]:
+            subjects = subjects_of(split, int(seed), setting["subjects"][split])
+            params.update(level=level, subjects=[asdict(s) for s in subjects])
         self.path = os.path.join(ensure_cache_root(root), f"synthetic_gestures_{split}_"
                                  f"{cache_key(params)}.npz")
         data = load_or_build(self.path, ["events", "offsets", "labels"],
                              lambda: generate_gestures(self.n_per_class, split, int(seed),
-                                                       camera, self.duration_us, int(steps)))
+                                                       camera, self.duration_us, int(steps),
+                                                       subjects))
         self.events, self.offsets, self.labels = data["events"], data["offsets"], data["labels"]
 
     def __len__(self):
@@ -107,5 +150,5 @@ class SyntheticGestures:
 
     def __repr__(self):
         split = "train" if self.train else "test"
-        return (f"SyntheticGestures({split}, {len(self)} recordings, sensor {self.sensor_size}, "
-                f"transform={self.transform!r})")
+        return (f"SyntheticGestures({split}, level {self.level!r}, {len(self)} recordings, "
+                f"sensor {self.sensor_size}, transform={self.transform!r})")
