@@ -71,15 +71,20 @@ def test_plot_draws_every_picture(run_dir):
     assert any(n.startswith("raster_") for n in names)
     assert any(n.startswith("membrane_") for n in names)
     assert any(n.startswith("attention_") for n in names)
+    # the paper's analysis: membranes with and without attention, attention maps per class
+    assert "membrane_distribution.png" in names
+    assert "attention_by_class_features_0_attention.png" in names
 
 
 def test_ablation_writes_the_table(tmp_path, run_dir):
     out = tmp_path / "ablation"
-    assert main(["ablation", "--variants", "no,SA", "--out", str(out), *TINY]) == 0
-    rows = json.loads((out / "ablation.json").read_text())
-    assert [r["variant"] for r in rows] == ["no", "SA"]
+    argv = ["ablation", "--variants", "no,SA", "--out", str(out), "--level", "easy", *TINY]
+    assert main(argv) == 0
+    document = json.loads((out / "ablation.json").read_text())
+    assert [r["variant"] for r in document["runs"]] == ["no", "SA"]
     table = (out / "ablation.md").read_text()
-    assert "| no |" in table and "| SA |" in table
+    assert "| no | 1 |" in table and "| SA | 1 |" in table
+    assert f"`python -m tinysnn {' '.join(argv)}`" in table     # the command, quoted
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -90,7 +95,7 @@ def test_ablation_writes_the_table(tmp_path, run_dir):
     (["train", "--dataset", "dvs128", "--data-dir", "/no/such/folder"], "no such folder"),
     (["train", "--resume", "/no/such/checkpoint.npz"], "no such file"),
     (["ablation", "--variants", "no,XX"], "unknown"),
-    (["plot", "/no/such/run"], "no metrics.json"),
+    (["plot", "/no/such/run"], "no metrics.json or ablation.json"),
 ])
 def test_bad_arguments_give_one_line(argv, message, capsys):
     assert exit_code(argv) == 2

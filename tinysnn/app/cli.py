@@ -16,13 +16,15 @@ in tinysnn: a short report says so (exit status 1), and ``--debug`` shows its tr
 
 import argparse
 import os
+import shlex
 import sys
 import traceback
 
 from ..errors import TinysnnError
 from ..nn.models import ALL_VARIANTS, MODELS, NEURONS, PRESETS, VARIANTS
+from .ablation import DEFAULT_VARIANTS
 from .config import DATASET_OPTIONS, RULES, Number, TrainConfig
-from .datasets import BUILDERS, FRAMINGS
+from .datasets import BUILDERS, FRAMINGS, LEVELS
 
 
 class UsageError(TinysnnError):
@@ -86,6 +88,12 @@ def _add_run_options(p, epochs_default=None):
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument("--samples-per-class", type=_dataset_option("samples_per_class"), default=None,
                    help="synthetic gestures: training samples per class (smaller = faster)")
+    p.add_argument("--test-samples-per-class", type=_dataset_option("test_samples_per_class"),
+                   default=None, help="synthetic gestures: test samples per class")
+    p.add_argument("--level", choices=LEVELS, default=None,
+                   help="synthetic gestures: 'easy' (train's default) or 'hard' (ablation's "
+                        "default): a noisy sensor with hot pixels, subjects of their own speed, "
+                        "size and position")
     p.add_argument("--overwrite", action="store_true",
                    help="replace the run already in the output folder")
 
@@ -116,13 +124,18 @@ def parser():
     e.add_argument("--dataset", choices=list(BUILDERS), default=None)
     e.add_argument("--data-dir", default=None)
 
-    pl = sub.add_parser("plot", help="draw curves, rasters, membranes and attention maps of a run")
-    pl.add_argument("run_dir")
+    pl = sub.add_parser("plot", help="draw curves, rasters, membranes and attention maps of a "
+                                     "run, or compare the variants of an ablation folder")
+    pl.add_argument("run_dir", help="a training run folder or an ablation folder")
 
-    a = sub.add_parser("ablation",
-                       help="train each attention variant with the same seed and budget")
+    a = sub.add_parser("ablation", help="train each attention variant with the same seeds and "
+                                        "budget; mean +- std over seeds")
     _add_run_options(a)
-    a.add_argument("--variants", default="no,TA,CA,SA,TCSA")
+    a.add_argument("--variants", default=",".join(DEFAULT_VARIANTS),
+                   help=f"comma-separated, from {', '.join(ALL_VARIANTS)} "
+                        f"(default: %(default)s)")
+    a.add_argument("--seeds", type=Number(int, low=1).option, default=1,
+                   help="seeds per variant: --seed, --seed + 1, ... (default 1)")
     a.add_argument("--out", default="runs/ablation")
     b = sub.add_parser("bench", help="time training steps of MASNN variants on this machine")
     b.add_argument("--preset", default="default", choices=("default", "paper-gesture",
@@ -161,7 +174,8 @@ def _config_from(args, base=None, **extra):
     """A TrainConfig: the options given on the command line over ``base`` (or the defaults)."""
     base = base if base is not None else {}
     options = dict(base.get("dataset_options") or {})
-    for key in ("samples_per_class", "framing", "bin_us", "clips"):
+    for key in ("samples_per_class", "test_samples_per_class", "level", "framing", "bin_us",
+                "clips"):
         if getattr(args, key) is not None:
             options[key] = getattr(args, key)
     given = dict(dataset=args.dataset, data_dir=_checked_folder("--data-dir", args.data_dir),
@@ -206,22 +220,33 @@ def cmd_eval(args):
 
 
 def cmd_plot(args):
+    from .analysis import analyse_ablation, analyse_run
     from .report import plot_run
 
-    for path in plot_run(args.run_dir):
+    folder = args.run_dir
+    if os.path.isfile(os.path.join(folder, "ablation.json")):
+        paths = analyse_ablation(folder)
+    elif os.path.isfile(os.path.join(folder, "metrics.json")):
+        paths = plot_run(folder) + analyse_run(folder)
+    else:
+        raise UsageError(f"{folder}: no metrics.json or ablation.json (is it a training run or "
+                         f"an ablation folder?)")
+    for path in paths:
         print(f"wrote {path}")
 
 
 def cmd_ablation(args):
-    from .report import run_ablation
+    from .ablation import run_ablation
 
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
     unknown = [v for v in variants if v not in ALL_VARIANTS]
     if unknown or not variants:
         raise UsageError(f"--variants: unknown {unknown}; choose from {', '.join(ALL_VARIANTS)}")
+    if args.level is None and (args.dataset or "synthetic-gestures") == "synthetic-gestures":
+        args.level = "hard"  # the easy set saturates: every variant reaches about 100%
     config = _config_from(args, out=args.out)
-    table = run_ablation(config, variants)
-    print(table)
+    command = "python -m tinysnn " + shlex.join(args.argv)
+    print(run_ablation(config, variants, seeds=args.seeds, command=command))
 
 
 def _torch_installed():
@@ -304,6 +329,7 @@ def bug_report(command, err):
 def main(argv=None):
     """Run one command; returns the exit status (0 done, 2 bad input, 1 a bug, 130 Ctrl-C)."""
     args = parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # quoted in what a command writes
     debug = args.debug or bool(os.environ.get("TINYSNN_DEBUG"))
     try:
         COMMANDS[args.command](args)

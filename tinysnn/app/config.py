@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field, fields
 from ..errors import TinysnnError
 from ..nn.models import ALL_VARIANTS, MODELS, NEURONS, PRESETS, VARIANTS
 from . import recipes
-from .datasets import BUILDERS, FILE_DATASETS, FRAMINGS
+from .datasets import BUILDERS, FILE_DATASETS, FRAMINGS, LEVELS
 
 
 class ConfigError(TinysnnError, ValueError):
@@ -145,6 +145,7 @@ class Options:
 DATASET_OPTIONS = {
     "samples_per_class": Number(int, low=1, optional=True),       # synthetic gestures
     "test_samples_per_class": Number(int, low=1, optional=True),
+    "level": Choice(LEVELS, optional=True),
     "sensor": Number(int, low=4, high=4096, optional=True),
     "random_crop": Number(float, low=0, high=1, low_open=True, optional=True),
     "cache": Text(optional=True),                  # cache folder (API only, never from a file)

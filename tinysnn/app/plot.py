@@ -94,13 +94,81 @@ def plot_attention(path, temporal=None, channel=None, spatial=None, title="atten
     return _save(fig, path)
 
 
-# ---------------------------------------------------------------------- a whole run
-def record_sample(model, frames):
-    """Run one sample and keep what the plots need, per layer name.
+# ---------------------------------------------------------------------- the paper's analysis
+def plot_membrane_distributions(potentials, threshold, path, title="membrane potential"):
+    """Distribution of the membrane potential before reset, one panel per layer.
 
-    frames: [T, 1, C, H, W]. Returns {"spikes": {name: [T, ...]}, "current": {name: [T, ...]},
-    "neuron": {name: the nn.Neuron module}, "gates": {name: {"temporal": [T], "channel": [C],
-    "spatial": [H, W]}}}, for every spiking layer (any ``nn.Neuron``) and attention block.
+    potentials: {curve label: {layer name: values [N]}}, e.g. with and without attention;
+    every label must have the same layers. threshold: drawn as a vertical line.
+    """
+    labels = list(potentials)
+    layers = list(potentials[labels[0]])
+    fig, axes = _subplots(1, len(layers), (3.2 * len(layers), 3.0), squeeze=False)
+    for ax, layer in zip(axes[0], layers):
+        values = np.concatenate([np.asarray(potentials[k][layer]).ravel() for k in labels])
+        low, high = np.percentile(values, [0.5, 99.5]) if len(values) else (0.0, 1.0)
+        edges = np.linspace(min(low, 0.0), max(high, 1.5 * threshold), 61)
+        for label in labels:
+            ax.hist(np.clip(potentials[label][layer], edges[0], edges[-1]), bins=edges,
+                    density=True, histtype="step", lw=1.4, label=label)
+        ax.axvline(threshold, color="black", lw=0.8, ls="--")
+        ax.set(title=layer, xlabel="H (before reset)", yscale="log")
+    axes[0, 0].set_ylabel("density")
+    axes[0, 0].legend(fontsize=8)
+    fig.suptitle(title)
+    return _save(fig, path)
+
+
+def plot_firing_rates(rates, path, title="firing rate per layer"):
+    """Firing rate of every layer for several networks in one figure.
+
+    rates: {network label: (layer names, mean rates [L], std [L] or None)}.
+    """
+    fig, ax = _subplots(1, 1, (1.3 * max(len(v[0]) for v in rates.values()) + 3.5, 3.6))
+    for label, (layers, mean, std) in rates.items():
+        ax.errorbar(np.arange(len(layers)), mean, yerr=std, marker="o", capsize=3, label=label)
+    layers = max((v[0] for v in rates.values()), key=len)
+    ax.set_xticks(np.arange(len(layers)), layers, rotation=20)
+    ax.set(ylabel="spikes / (neurons x T)", title=title, ylim=(0, None))
+    ax.legend(fontsize=8, ncol=2)
+    return _save(fig, path)
+
+
+def plot_class_attention(path, class_names, temporal=None, channel=None, spatial=None,
+                         title="attention by class"):
+    """The gates of one attention layer averaged per class.
+
+    temporal: [K, T], channel: [K, C], spatial: [K, H, W] (K classes; any may be None).
+    """
+    rows = [(n, g) for n, g in (("temporal", temporal), ("channel", channel)) if g is not None]
+    k = len(class_names)
+    fig = Figure(figsize=(max(7.0, 1.3 * k), 2.6 * len(rows) + (2.0 if spatial is not None else 0)))
+    grid = fig.add_gridspec(len(rows) + (spatial is not None), k)
+    for i, (name, gate) in enumerate(rows):
+        ax = fig.add_subplot(grid[i, :])
+        im = ax.imshow(gate, aspect="auto", cmap="viridis", interpolation="nearest")
+        fig.colorbar(im, ax=ax, fraction=0.03)
+        ax.set(yticks=np.arange(k), xlabel="time step" if name == "temporal" else "channel",
+               title=f"{title}: {name} gate")
+        ax.set_yticklabels(class_names, fontsize=6)
+    if spatial is not None:
+        low, high = float(np.min(spatial)), float(np.max(spatial))
+        for c in range(k):
+            ax = fig.add_subplot(grid[len(rows), c])
+            ax.imshow(spatial[c], cmap="viridis", vmin=low, vmax=high)
+            ax.set(xticks=[], yticks=[])
+            ax.set_title(class_names[c].replace("_", " "), fontsize=5)
+    return _save(fig, path)
+
+
+# ---------------------------------------------------------------------- recording a model
+def record_batch(model, x):
+    """Run a batch and keep what the plots need, per layer name.
+
+    x: [T, B, C, H, W]. Returns {"spikes": {name: [T, B, ...]}, "current": {name: [T, B, ...]},
+    "neuron": {name: the nn.Neuron module}, "gates": {name: {"temporal": [B, T],
+    "channel": [B, C], "spatial": [B, H, W]}}}, for every spiking layer (any ``nn.Neuron``)
+    and attention block.
     """
     from ..autograd import no_grad
     from ..nn.attention import MultiDimensionalAttention
@@ -112,8 +180,8 @@ def record_sample(model, frames):
 
     def on_neuron(name):
         def hook(module, inputs, output):
-            record["current"][name] = inputs[0].numpy()[:, 0]
-            record["spikes"][name] = output.numpy()[:, 0]
+            record["current"][name] = inputs[0].numpy()
+            record["spikes"][name] = output.numpy()
             record["neuron"][name] = module
         return hook
 
@@ -124,7 +192,7 @@ def record_sample(model, frames):
             for key, branch in (("temporal", module.ta), ("channel", module.ca),
                                 ("spatial", module.sa)):
                 if branch is not None:
-                    gates[key] = np.asarray(branch.gate(x))[0]
+                    gates[key] = np.asarray(branch.gate(x))
                     x = branch(x)
             record["gates"][name] = gates
         return hook
@@ -137,10 +205,21 @@ def record_sample(model, frames):
     try:
         model.eval()
         with no_grad():
-            model(Tensor(frames))
+            model(Tensor(x))
     finally:
         for h in handles:
             h.remove()
+    return record
+
+
+def record_sample(model, frames):
+    """record_batch for one sample: frames [T, 1, C, H, W]; the arrays without the batch axis
+    (spikes and currents [T, ...], gates temporal [T], channel [C], spatial [H, W])."""
+    record = record_batch(model, frames)
+    for kind in ("spikes", "current"):
+        record[kind] = {name: a[:, 0] for name, a in record[kind].items()}
+    record["gates"] = {name: {k: g[0] for k, g in gates.items()}
+                       for name, gates in record["gates"].items()}
     return record
 
 

@@ -11,15 +11,14 @@ from dataclasses import replace
 import numpy as np
 
 from .. import random_state
-from ..atomic import atomic_open
 from ..monitor import Monitor
 from . import plot
 from .checkpoint import CheckpointError
 from .config import ConfigError
 from .datasets import make_datasets
 from .resume import History, load_weights, read_run_checkpoint
-from .run_folder import RunFolderError, check_fresh_folder, make_folder
-from .train import build_model, evaluate, summarize, train, write_json
+from .run_folder import RunFolderError
+from .train import build_model, evaluate, summarize
 
 
 def format_layers(metrics):
@@ -83,6 +82,7 @@ def load_run(path, dataset=None, data_dir=None):
                           f"and {data.num_classes} classes") from err
     return model, data, config, checkpoint.meta["history"]
 
+
 def evaluate_checkpoint(path, dataset=None, data_dir=None):
     """Rebuild the model a checkpoint was trained as, load it, and measure it on the test set."""
     started = time.perf_counter()
@@ -95,43 +95,47 @@ def evaluate_checkpoint(path, dataset=None, data_dir=None):
 
 
 ABLATION_COLUMNS = ("variant", "test_accuracy", "best_test_accuracy", "spikes_per_sample",
-                    "firing_rate", "energy_uj_per_sample", "params", "seconds")
+                    "firing_rate", "energy_uj_per_sample", "attention_energy_uj_per_sample",
+                    "energy_with_attention_uj_per_sample", "params", "seconds")
+
+# column title, key, how one number is written
+_TABLE = (("test acc. (%)", "test_accuracy", lambda v: f"{100 * v:.1f}"),
+          ("best acc. (%)", "best_test_accuracy", lambda v: f"{100 * v:.1f}"),
+          ("spikes / sample", "spikes_per_sample", lambda v: f"{v:.0f}"),
+          ("firing rate", "firing_rate", lambda v: f"{v:.4f}"),
+          ("energy, paper (uJ)", "energy_uj_per_sample", lambda v: f"{v:.3f}"),
+          ("energy with attention (uJ)", "energy_with_attention_uj_per_sample",
+           lambda v: f"{v:.3f}"))
 
 
-def format_ablation(rows):
-    """The paper's ablation table as Markdown."""
-    header = ("| variant | test acc. | best acc. | spikes / sample | firing rate | "
-              "energy (uJ / sample) | parameters | train time (s) |")
-    lines = [header, "|" + "---|" * 8]
-    for r in rows:
-        lines.append(f"| {r['variant']} | {r['test_accuracy']:.4f} | {r['best_test_accuracy']:.4f}"
-                     f" | {r['spikes_per_sample']:.0f} | {r['firing_rate']:.4f}"
-                     f" | {r['energy_uj_per_sample']:.3f} | {r['params']:,} | {r['seconds']:.0f} |")
-    return "\n".join(lines)
+def mean_std(values):
+    """(mean, sample standard deviation with n - 1; 0 for one value) of a list of numbers."""
+    values = np.asarray(values, dtype=np.float64)
+    return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
 
 
-def run_ablation(config, variants):
-    """Train each variant with the same seed and budget; write ablation.md and ablation.json.
+def format_ablation(rows, order=None):
+    """The ablation table as Markdown: one line per variant, mean +- std over its runs.
 
-    Each variant is a run in its own subfolder of config.out; all of them are checked before
-    the first one trains, so a folder of earlier results is refused at once (unless
-    config.overwrite).
+    rows: one dict per run with "variant" and the ABLATION_COLUMNS keys (several runs of a
+    variant, e.g. seeds, are averaged). order: the variants in table order (default: as met).
     """
-    runs = [replace(config, attention=v, out=os.path.join(config.out, v)) for v in variants]
-    make_folder(config.out)
-    for run in runs:
-        check_fresh_folder(run.out, config.overwrite)
-    rows = []
-    for variant, run in zip(variants, runs):
-        metrics = train(run)
-        rows.append({"variant": variant, **{k: metrics[k] for k in ABLATION_COLUMNS[1:]}})
-    table = format_ablation(rows)
-    write_json(os.path.join(config.out, "ablation.json"), rows)
-    with atomic_open(os.path.join(config.out, "ablation.md"), "w") as f:
-        f.write(f"Measured by `python -m tinysnn ablation` "
-                f"(dataset {config.dataset}, {config.epochs} epochs, seed {config.seed}).\n\n")
-        f.write(table + "\n")
-    return table
+    by_variant = {}
+    for r in rows:
+        by_variant.setdefault(r["variant"], []).append(r)
+    order = [v for v in (order or by_variant) if v in by_variant]
+    header = ["variant", "runs", *[title for title, _, _ in _TABLE], "parameters",
+              "train time (s)"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for variant in order:
+        runs = by_variant[variant]
+        cells = [variant, str(len(runs))]
+        for _, key, fmt in _TABLE:
+            mean, std = mean_std([r[key] for r in runs if key in r])
+            cells.append(fmt(mean) + (f" ± {fmt(std)}" if len(runs) > 1 else ""))
+        cells += [f"{runs[0]['params']:,}", f"{mean_std([r['seconds'] for r in runs])[0]:.0f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 METRIC_KEYS = ("epochs", "test_accuracy", "layers")
@@ -164,7 +168,10 @@ def plot_run(run_dir):
     paths = [plot.plot_curves(metrics["epochs"], os.path.join(run_dir, "curves.png"))]
     model, data, _, _ = load_run(os.path.join(run_dir, "checkpoint.npz"))
     frames, label = data.test_set[0]
-    record = plot.record_sample(model, np.asarray(frames, np.float32)[:, None])
+    frames = np.asarray(frames, np.float32)
+    if data.clips:
+        frames = frames[0]  # the first of the sample's test clips
+    record = plot.record_sample(model, frames[:, None])
     names = list(record["spikes"])
     for name in (names[0], names[-1]):  # the first layer and the output layer
         tag = name.replace(".", "_")
