@@ -109,10 +109,11 @@ def plot_membrane_distributions(potentials, threshold, path, title="membrane pot
         low, high = np.percentile(values, [0.5, 99.5]) if len(values) else (0.0, 1.0)
         edges = np.linspace(min(low, 0.0), max(high, 1.5 * threshold), 61)
         for label in labels:
-            ax.hist(np.clip(potentials[label][layer], edges[0], edges[-1]), bins=edges,
-                    density=True, histtype="step", lw=1.4, label=label)
+            density, _ = np.histogram(np.clip(potentials[label][layer], edges[0], edges[-1]),
+                                      bins=edges, density=True)
+            ax.stairs(density, edges, lw=1.4, label=label)
         ax.axvline(threshold, color="black", lw=0.8, ls="--")
-        ax.set(title=layer, xlabel="H (before reset)", yscale="log")
+        ax.set(title=layer, xlabel="H (before reset)")
     axes[0, 0].set_ylabel("density")
     axes[0, 0].legend(fontsize=8)
     fig.suptitle(title)
