@@ -10,6 +10,7 @@ from tinysnn.app import ablation as ablation_module
 from tinysnn.app.ablation import run_ablation
 from tinysnn.app.analysis import analyse_ablation
 from tinysnn.app.report import format_ablation, mean_std
+from tinysnn.app.run_folder import RunFolderError
 from tinysnn.app.train import TrainConfig
 
 TINY = {"samples_per_class": 2, "test_samples_per_class": 1, "sensor": 16}
@@ -22,7 +23,8 @@ def tiny(tmp_path, **changes):
     return TrainConfig(**{**values, **changes})
 
 
-def test_every_variant_with_every_seed_then_mean_and_std(tmp_path):
+def test_every_variant_with_every_seed_then_mean_and_std(tmp_path, monkeypatch):
+    monkeypatch.setenv("TINYSNN_CACHE", str(tmp_path / "cache"))   # where the plots read data
     table = run_ablation(tiny(tmp_path, seed=5), ["no", "const-gate"], seeds=2, command="cmd")
     document = json.loads((tmp_path / "ablation" / "ablation.json").read_text())
     runs = document["runs"]
@@ -70,7 +72,9 @@ def test_finished_runs_are_read_and_stopped_runs_resumed(tmp_path, monkeypatch):
                         lambda run: resumed.append(run.resume) or metrics)
     run_ablation(config, ["SA"], seeds=1)
     assert resumed == [str(tmp_path / "ablation" / "SA" / "seed0" / "checkpoint.npz")]
-    # other settings: trained afresh, not resumed
+    # other settings: refused before anything trains, or trained afresh with overwrite
+    with pytest.raises(RunFolderError, match="--overwrite"):
+        run_ablation(tiny(tmp_path, epochs=2, lr=1e-3), ["SA"], seeds=1)
     resumed.clear()
-    run_ablation(tiny(tmp_path, epochs=2, lr=1e-3), ["SA"], seeds=1)
+    run_ablation(tiny(tmp_path, epochs=2, lr=1e-3, overwrite=True), ["SA"], seeds=1)
     assert resumed == [None]
