@@ -40,8 +40,8 @@ def test_a_fresh_run_refuses_a_folder_that_holds_one(tmp_path, cache, capsys):
 
 def test_ablation_refuses_earlier_results_before_training_any_variant(tmp_path, cache, capsys):
     out = tmp_path / "ablation"
-    (out / "SA").mkdir(parents=True)
-    (out / "SA" / "metrics.json").write_text("{}")
+    (out / "SA" / "seed0").mkdir(parents=True)
+    (out / "SA" / "seed0" / "metrics.json").write_text("{}")
     assert main(["ablation", "--variants", "no,SA", "--out", str(out), *TINY[:-2]]) == 2
     assert "already holds a run" in capsys.readouterr().err
     assert not (out / "no").exists()

@@ -15,10 +15,11 @@ import os
 from dataclasses import asdict, replace
 
 from ..atomic import atomic_open
+from .checkpoint import CheckpointError
 from .config import INVOCATION_FIELDS
 from .report import ABLATION_COLUMNS, format_ablation, load_metrics
 from .resume import read_run_checkpoint
-from .run_folder import check_fresh_folder, make_folder, runs_in
+from .run_folder import RunFolderError, check_fresh_folder, make_folder, runs_in
 from .train import train, write_json
 
 #: what an ablation trains by default: the paper's five variants and the two controls
@@ -38,14 +39,18 @@ def _plan(run):
     resume set) for an interrupted one, ("train", run) for an empty folder or with overwrite;
     RunFolderError for a folder that holds a run of other settings."""
     wanted = _settings(asdict(run))
-    if "metrics.json" in runs_in(run.out):
-        metrics = load_metrics(run.out)
-        if _settings(metrics["config"]) == wanted:
-            return "done", metrics
-    elif "checkpoint.npz" in runs_in(run.out):
-        path = os.path.join(run.out, "checkpoint.npz")
-        if _settings(asdict(read_run_checkpoint(path).config)) == wanted:
-            return "resume", replace(run, resume=path)
+    found = runs_in(run.out) if os.path.isdir(run.out) else []
+    try:
+        if "metrics.json" in found:
+            metrics = load_metrics(run.out)
+            if _settings(metrics["config"]) == wanted:
+                return "done", metrics
+        elif "checkpoint.npz" in found:
+            path = os.path.join(run.out, "checkpoint.npz")
+            if _settings(asdict(read_run_checkpoint(path).config)) == wanted:
+                return "resume", replace(run, resume=path)
+    except (RunFolderError, CheckpointError):
+        pass                           # unreadable: a run of unknown settings, refused below
     check_fresh_folder(run.out, run.overwrite)
     return "train", run
 
