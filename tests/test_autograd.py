@@ -324,3 +324,12 @@ def test_one_array_returned_for_two_leaves_gives_each_its_own_grad():
     a.grad += 100
     np.testing.assert_array_equal(b.grad, 6.0)
     np.testing.assert_array_equal(a.grad, 106.0)
+
+
+def test_a_zero_dimensional_parameter_gets_an_array_gradient():
+    """Broadcasting a 0-d tensor over a batch sums its gradient back to a 0-d *array*: a NumPy
+    scalar would not support in-place updates (grad *= ...) as every other .grad does."""
+    w = Tensor(np.full((), 2.0), requires_grad=True)
+    (Tensor(np.ones((3, 4))) * w).sum().backward()
+    assert isinstance(w.grad, np.ndarray) and w.grad.shape == ()
+    assert w.grad == 12.0

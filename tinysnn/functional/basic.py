@@ -16,7 +16,8 @@ def unbroadcast(grad, shape):
     if grad.shape == tuple(shape):
         return grad
     extra = grad.ndim - len(shape)
-    grad = grad.sum(axis=tuple(range(extra))) if extra > 0 else grad
+    if extra > 0:  # a full reduction of a NumPy array gives a scalar: keep it an array
+        grad = xp_of(grad).asarray(grad.sum(axis=tuple(range(extra))))
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     return grad.sum(axis=stretched, keepdims=True) if stretched else grad
 
