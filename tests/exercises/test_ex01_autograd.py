@@ -1,0 +1,120 @@
+"""Grades notebook 01's exercises (tutorials/exercises/ex01_autograd.py): tasks 1.1 to 1.3."""
+
+import numpy as np
+from grading import load
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from tinysnn.autograd import Context
+from tinysnn.testing import assert_grad_close
+
+ex = load("ex01_autograd")
+
+# an input shape and the shape it broadcasts to: (input, result)
+broadcasts = hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=4,
+                                               max_side=4).map(lambda s: (s.input_shapes[0],
+                                                                          s.result_shape))
+
+
+# ------------------------------------------------------------------ Task 1.1: unbroadcast
+def test_task_1_1_worked_example():
+    grad = np.arange(24.0).reshape(2, 3, 4)
+    got = np.asarray(ex.unbroadcast(grad, (3, 1)))
+    assert got.shape == (3, 1), f"unbroadcast(grad [2, 3, 4], (3, 1)) has shape {got.shape}"
+    expected = grad.sum(axis=(0, 2)).reshape(3, 1)  # 2 x 4 = 8 copies of each value
+    assert np.allclose(got, expected), (
+        f"unbroadcast(grad [2, 3, 4], (3, 1)) gave {got.ravel()}, expected the sums over axes 0 "
+        f"and 2, {expected.ravel()}")
+
+
+def test_task_1_1_same_shape_is_unchanged():
+    grad = np.arange(6.0).reshape(2, 3)
+    got = np.asarray(ex.unbroadcast(grad, (2, 3)))
+    assert got.shape == (2, 3) and np.array_equal(got, grad), (
+        "unbroadcast(grad, grad.shape) must return grad unchanged")
+
+
+@settings(max_examples=40)
+@given(pair=broadcasts, seed=st.integers(0, 2**16))
+def test_task_1_1_sums_over_the_copies(pair, seed):
+    # <g, broadcast(a)> == <unbroadcast(g), a> for every a: unbroadcast is broadcasting's adjoint
+    shape, result = pair
+    rng = np.random.default_rng(seed)
+    grad, a = rng.standard_normal(result), rng.standard_normal(shape)
+    got = np.asarray(ex.unbroadcast(grad, shape))
+    assert got.shape == tuple(shape), (
+        f"unbroadcast(grad of shape {result}, {shape}) returned shape {got.shape}, "
+        f"expected {shape}")
+    expected = (grad * np.broadcast_to(a, result)).sum()
+    assert np.isclose((got * a).sum(), expected), (
+        f"unbroadcast(grad of shape {result}, {shape}) is not the sum over the copies: "
+        f"a value copied n times must receive the sum of the n gradients of its copies")
+
+
+# ------------------------------------------------------------------ Task 1.2: Mul.backward
+@settings(max_examples=25)
+@given(pair=hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=4),
+       seed=st.integers(0, 2**16))
+def test_task_1_2_backward_matches_central_differences(pair, seed):
+    rng = np.random.default_rng(seed)
+    a, b = (rng.uniform(-2, 2, s) for s in pair.input_shapes)
+    assert_grad_close(ex.Mul.apply, np.atleast_1d(a), np.atleast_1d(b))
+
+
+def test_task_1_2_gradients_have_their_inputs_shapes():
+    a, b = np.ones((3, 1)), np.full((2, 1, 4), 2.0)
+    ctx = Context((True, True))
+    y = ex.Mul.forward(ctx, a, b)
+    grads = ex.Mul.backward(ctx, np.ones_like(y))
+    assert isinstance(grads, tuple) and len(grads) == 2, (
+        f"Mul.backward must return a tuple (dL/da, dL/db), got {grads!r}")
+    for name, x, g in (("dL/da", a, grads[0]), ("dL/db", b, grads[1])):
+        assert np.shape(g) == x.shape, f"{name} has shape {np.shape(g)}, its input {x.shape}"
+    assert np.allclose(grads[0], 2.0 * 2 * 4), "dL/da: each a[i] was copied 2 x 4 times, times b"
+    assert np.allclose(grads[1], 3.0), "dL/db: each b[j] was copied 3 times, times a = 1"
+
+
+def test_task_1_2_no_gradient_for_an_input_that_needs_none():
+    ctx = Context((True, False))
+    a, b = np.ones((2, 3)), np.ones(3)
+    y = ex.Mul.forward(ctx, a, b)
+    grads = ex.Mul.backward(ctx, np.ones_like(y))
+    assert grads[1] is None, (
+        "ctx.needs_input_grad[1] is False (b needs no gradient), so dL/db must be None")
+    assert grads[0] is not None and grads[0].shape == a.shape
+
+
+# ------------------------------------------------------------------ Task 1.3: central differences
+@settings(max_examples=20)
+@given(x=hnp.arrays(np.float64, hnp.array_shapes(max_dims=3, max_side=4),
+                    elements=st.floats(-2, 2)))
+def test_task_1_3_matches_the_exact_gradient(x):
+    f = lambda v: float((np.sin(v) * v).sum())
+    got = np.asarray(ex.numerical_gradient(f, x))
+    assert got.shape == x.shape, f"the gradient has shape {got.shape}, x has {x.shape}"
+    exact = np.cos(x) * x + np.sin(x)  # d/dx (x sin x)
+    assert np.allclose(got, exact, atol=1e-6), (
+        f"numerical_gradient of sum(x sin x) at x = {x.ravel()[:4]}... gave {got.ravel()[:4]}..., "
+        f"expected x cos x + sin x = {exact.ravel()[:4]}...")
+
+
+def test_task_1_3_is_central_and_uses_eps():
+    # for a cubic, (f(x + e) - f(x - e)) / 2e = 3 x^2 + e^2 exactly; a one-sided difference
+    # gives 3 x^2 + 3 x e + e^2 instead
+    x = np.array([0.5, -1.0, 2.0])
+    cubic = lambda v: float((v ** 3).sum())
+    for eps in (0.5, 1e-3):
+        got = np.asarray(ex.numerical_gradient(cubic, x, eps=eps))
+        expected = 3 * x ** 2 + eps ** 2
+        assert np.allclose(got, expected, rtol=1e-6, atol=1e-7), (
+            f"numerical_gradient(sum(x^3), x={x}, eps={eps}) gave {got}; central differences "
+            f"give 3x^2 + eps^2 = {expected} (a one-sided difference, or an eps other than the "
+            f"argument, gives something else)")
+
+
+def test_task_1_3_leaves_x_unchanged():
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    before = x.copy()
+    ex.numerical_gradient(lambda v: float((v ** 2).sum()), x)
+    assert np.array_equal(x, before), "numerical_gradient changed its input x: work on a copy"

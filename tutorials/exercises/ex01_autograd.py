@@ -1,0 +1,59 @@
+"""Exercises of notebook 01, autograd: the backward of a broadcast, a Function's backward, and
+central differences.
+
+Write each part marked "Task", then grade it with the notebook's check cell or with
+``TINYSNN_EXERCISES=stubs python -m pytest tests/exercises -k task_1_1`` (task_1_2, ...).
+"""
+
+import numpy as np  # noqa: F401 (yours to use)
+
+from tinysnn import Function
+
+
+def unbroadcast(grad, shape):
+    """Task 1.1: sum a gradient back to the shape of the input that was broadcast.
+
+    grad: dL/dy of a broadcast result y, e.g. [2, 3, 4]; shape: the input's shape, e.g. (3, 1).
+    Broadcasting copied the input along two kinds of axes, and the gradient of a copied value is
+    the sum over its copies, so sum grad over
+
+    * the leading axes that broadcasting added (here axis 0: [2, 3, 4] -> [3, 4]), and
+    * the axes where ``shape`` has 1 but grad has more (here the last: [3, 4] -> [3, 1]),
+      keeping them as axes of size 1.
+
+    Returns an array of exactly ``shape`` (grad itself when the shapes already agree).
+    """
+    raise NotImplementedError("Task 1.1: unbroadcast")
+
+
+class Mul(Function):
+    """y = a * b, broadcast as in NumPy.  a, b: broadcastable shapes -> their broadcast shape."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        """Task 1.2: grad is dL/dy (y's shape). Return (dL/da, dL/db).
+
+        dy/da = b and dy/db = a, elementwise; each gradient must have its own input's shape
+        (use your ``unbroadcast``). Return None in place of a gradient nobody needs:
+        ``ctx.needs_input_grad[i]`` is False for an input that does not require one.
+        """
+        raise NotImplementedError("Task 1.2: Mul.backward")
+
+
+def numerical_gradient(f, x, eps=1e-6):
+    """Task 1.3: the gradient of f at x by central differences.
+
+    f: a function of one float64 array that returns a float; x: a float64 array of any shape.
+    Returns an array g of x's shape with, for every element i,
+
+        g[i] = (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)
+
+    where e_i is 1 at element i and 0 elsewhere. Central, not one-sided: its error is of order
+    eps**2 instead of eps. Leave x unchanged (work on a copy).
+    """
+    raise NotImplementedError("Task 1.3: numerical_gradient")
