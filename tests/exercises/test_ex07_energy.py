@@ -1,11 +1,11 @@
-"""Grades notebook 07's exercise (tutorials/exercises/ex07_energy.py): task 7.1."""
+"""Grades notebook 07's exercises (tutorials/exercises/ex07_energy.py): tasks 7.1 and 7.2."""
 
 import numpy as np
 from grading import load
 
 import tinysnn as ts
 from tinysnn import Tensor, nn, no_grad
-from tinysnn.monitor import Monitor
+from tinysnn.monitor import E_AC_PJ, E_MAC_PJ, Monitor, attention_ops
 
 ex = load("ex07_energy")
 
@@ -55,3 +55,30 @@ def test_task_7_1_matches_the_monitor():
         assert np.isclose(got, rows[i]["energy_uj"], rtol=1e-9), (
             f"{name} (input rate {rows[i]['input_rate']:.4f}, {rows[i]['dense_ops_per_step']} "
             f"dense ops per step): got {got} uJ, the Monitor counts {rows[i]['energy_uj']} uJ")
+
+
+# ------------------------------------------------------------------ Task 7.2: attention energy
+def test_task_7_2_worked_example():
+    branch = nn.ChannelAttention(8, reduction=4)  # n = 8 channels, h = 2 hidden
+    got = ex.attention_energy_uj(branch, (4, 3, 8, 5, 5))
+    elements = 4 * 8 * 5 * 5
+    expected = ((elements + 2 * (8 * 2 + 2 * 8)) * 4.6 + 2 * elements * 0.9) * 1e-6
+    assert np.isclose(got, expected, rtol=1e-9), (
+        f"channel attention, x [4, B, 8, 5, 5], 2 hidden units: got {got} uJ, expected "
+        f"(E + 2 (n h + h n)) MACs + 2 E ACs = {expected} uJ with E = {elements}")
+
+
+def test_task_7_2_matches_the_monitor():
+    ts.manual_seed(0)
+    cases = [(nn.TemporalAttention(6, reduction=2), (6, 2, 4, 3, 3)),
+             (nn.TemporalAttention(6, reduction=3), (6, 2, 10)),
+             (nn.ChannelAttention(4, reduction=2), (6, 2, 4, 3, 3)),
+             (nn.SpatialAttention(kernel_size=3), (6, 2, 4, 3, 5)),
+             (nn.SpatialAttention(kernel_size=5), (2, 1, 3, 6, 4))]
+    for branch, shape in cases:
+        macs, acs = attention_ops(branch, shape)
+        expected = (macs * E_MAC_PJ + acs * E_AC_PJ) * 1e-6
+        got = ex.attention_energy_uj(branch, shape)
+        assert np.isclose(got, expected, rtol=1e-9), (
+            f"{branch} on x {shape}: got {got} uJ, the Monitor counts {expected} uJ "
+            f"({macs} MACs, {acs} ACs)")

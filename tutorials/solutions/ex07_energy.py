@@ -1,7 +1,8 @@
-"""Exercise of notebook 07, training an MA-SNN: the energy of one layer by the paper's rule.
+"""Exercises of notebook 07, training an MA-SNN: the energy of a layer by the paper's rule, and the
+energy of an attention branch that the paper leaves out.
 
-Write the part marked "Task", then grade it with the notebook's check cell or with
-``TINYSNN_EXERCISES=stubs python -m pytest tests/exercises -k task_7_1``.
+Write each part marked "Task", then grade it with the notebook's check cell or with
+``TINYSNN_EXERCISES=stubs python -m pytest tests/exercises -k task_7_1`` (task_7_2).
 """
 
 import numpy as np
@@ -33,3 +34,32 @@ def layer_energy_uj(layer, x, y, first_layer):
     input_rate = np.count_nonzero(x) / x.size
     synaptic_ops = T * dense * input_rate
     return float(synaptic_ops * (E_MAC_PJ if first_layer else E_AC_PJ) * 1e-6)
+
+
+def attention_energy_uj(branch, x_shape):
+    """Task 7.2: the energy of one attention branch's own operations per sample, in uJ.
+
+    The paper's estimate leaves attention out; tinysnn counts it by one rule: every multiply is a
+    MAC (E_MAC_PJ), every add or compare an AC (E_AC_PJ); sigmoid and ReLU are not counted.
+    branch: an ``nn.TemporalAttention``, ``nn.ChannelAttention`` or ``nn.SpatialAttention``;
+    x_shape: its input's shape, [T, B, C, H, W] (or [T, B, L] for a temporal branch after a
+    linear layer). With E = the number of values of one sample (T*C*H*W, or T*L):
+
+        its two pools (average and max):     2 E  ACs
+        the gate multiply y = x * a:           E  MACs
+        temporal, channel: the shared MLP,   2 (n h + h n)  MACs (the avg and the max path;
+                           n inputs and h hidden units: w1 is [h, n])
+        spatial: the 2 -> 1 convolution,     2 k^2 H W  MACs (k = branch.kernel_size)
+
+    Returns the energy in uJ as a float.
+    """
+    T, _, *features = x_shape
+    elements = T * int(np.prod(features))  # E per sample
+    macs, acs = elements, 2 * elements  # the gate multiply; the average and the max pool
+    if isinstance(branch, nn.SpatialAttention):
+        k = branch.kernel_size
+        macs += 2 * k * k * x_shape[-2] * x_shape[-1]  # the 2 -> 1 convolution
+    else:
+        hidden, n = branch.w1.shape
+        macs += 2 * (n * hidden + hidden * n)  # the MLP on the average and on the max
+    return float((macs * E_MAC_PJ + acs * E_AC_PJ) * 1e-6)
