@@ -11,10 +11,12 @@ task: passed, not done yet, or the first failure's message.
 
 ``yours`` lets a notebook run from top to bottom before you have written its exercises: while
 your function raises NotImplementedError("Task ..."), the solution's runs instead, with a note.
+``solution_of(obj)`` is the solution's function or class of that name, for the same purpose.
 """
 
 import functools
 import importlib.util
+import inspect
 import os
 import re
 import subprocess
@@ -99,16 +101,16 @@ def check(notebook, verbose=False):
     print(f"{done} of {len(status)} tasks of notebook {number:02d} pass.")
 
 
-def _solution_of(function):
-    """The function of the same name in tutorials/solutions (imported from its file once)."""
-    module_file = Path(function.__code__.co_filename).name
+def solution_of(obj):
+    """The function or class of the same name in tutorials/solutions (imported once)."""
+    module_file = Path(inspect.getfile(obj)).name
     name = f"tinysnn_solutions_{Path(module_file).stem}"
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(name, TUTORIALS / "solutions" / module_file)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
-    return functools.reduce(getattr, function.__qualname__.split("."), sys.modules[name])
+    return functools.reduce(getattr, obj.__qualname__.split("."), sys.modules[name])
 
 
 def yours(function):
@@ -125,6 +127,6 @@ def yours(function):
             if not noted:
                 print(f"[{err} is not done yet: the solution's {function.__name__} runs here]")
                 noted.append(True)
-            return _solution_of(function)(*args, **kwargs)
+            return solution_of(function)(*args, **kwargs)
 
     return call
