@@ -124,28 +124,37 @@ def bench_memory_bound(dtype, repeats):
 
 
 def conv_steps(dtype, repeats):
-    """Milliseconds of each step of conv2d forward + backward, on raw arrays, as Conv2d does it."""
+    """Milliseconds of each step of conv2d forward + backward, on raw arrays, as Conv2d does it
+    on dense input: every step runs over all the blocks of images (functional/conv.py)."""
+    from tinysnn.functional.conv import _blocks
+
     rng = np.random.default_rng(0)
     n, c, h, w = CONV["x"]
     o, k, p = CONV["out_channels"], CONV["kernel"], CONV["padding"]
     x = rng.standard_normal((n, c, h, w)).astype(dtype)
-    w2 = rng.standard_normal((o, c * k * k)).astype(dtype)
-    bias = np.zeros((1, o, 1, 1), dtype)
-    cols = im2col(x, k, k, (1, 1), (p, p))
-    buffer = np.empty_like(cols)
-    y2 = w2 @ cols
-    grad = y2.reshape(o, n, h, w).transpose(1, 0, 2, 3).copy()
-    g2 = np.ascontiguousarray(y2)
+    weight = rng.standard_normal((o, c, k, k)).astype(dtype)
+    w2 = weight.reshape(o, -1)
+    g3 = rng.standard_normal((n, o, h * w)).astype(dtype)
+    blocks, buffer = _blocks(x, weight, h * w)
+    buffer = buffer.copy()  # the steps below must not share the scratch with Conv2d
+    y, dx = np.empty((n, o, h * w), dtype), np.empty_like(x)
+
+    def over_blocks(step):
+        def run():
+            for b in blocks:
+                step(b, buffer[: len(range(*b.indices(n)))])
+        return run
+
     steps = [
-        ("im2col (forward, again in backward)", lambda: im2col(x, k, k, (1, 1), (p, p), buffer)),
-        ("GEMM forward  W2 @ cols", lambda: w2 @ cols),
-        ("to NCHW + bias", lambda: np.add(y2.reshape(o, n, h, w).transpose(1, 0, 2, 3), bias,
-                                          out=np.empty((n, o, h, w), dtype))),
-        ("grad to [O, N*Ho*Wo]", lambda: grad.transpose(1, 0, 2, 3).reshape(o, -1)),
-        ("GEMM dX     W2^T @ g2", lambda: np.matmul(w2.T, g2, out=buffer)),
-        ("col2im", lambda: col2im(cols, x.shape, k, k, (1, 1), (p, p))),
-        ("GEMM dW     (cols @ g2^T)^T", lambda: (cols @ g2.T).T.copy()),
-        ("bias grad   sum of g2", lambda: g2.sum(axis=1)),
+        ("im2col (forward, again in backward)",
+         over_blocks(lambda b, buf: im2col(x[b], k, k, (1, 1), (p, p), buf))),
+        ("GEMM forward  W2 @ cols[n]", over_blocks(lambda b, buf: np.matmul(w2, buf, out=y[b]))),
+        ("GEMM dX     W2^T @ g[n]", over_blocks(lambda b, buf: np.matmul(w2.T, g3[b], out=buf))),
+        ("col2im", over_blocks(lambda b, buf: col2im(buf, dx[b].shape, k, k, (1, 1), (p, p),
+                                                     out=dx[b]))),
+        ("GEMM dW     sum of g[n] @ cols[n]^T",
+         over_blocks(lambda b, buf: np.matmul(g3[b], buf.transpose(0, 2, 1)).sum(axis=0))),
+        ("bias grad   sum of g", lambda: g3.sum(axis=(0, 2))),
     ]
     return [(name, median_ms(fn, repeats=repeats, clock=CLOCK)) for name, fn in steps]
 

@@ -139,3 +139,22 @@ def test_stacked_convolutions_share_the_scratch_buffer_safely():
     conv2d(Tensor(rng.standard_normal((4, 2, 9, 9))), Tensor(w1))  # a larger call in between
     np.testing.assert_array_equal(conv2d(Tensor(x), Tensor(w1), padding=1).data, first)
     assert_grad_close(lambda a, b, c: conv2d(conv2d(a, b, padding=1), c, stride=2), x, w1, w2)
+
+
+def test_conv2d_in_blocks_of_images_equals_one_block(monkeypatch):
+    """Forward and both gradients do not depend on how many images a block holds."""
+    from tinysnn.functional import conv as conv_module
+
+    rng = np.random.default_rng(2)
+    x, weight, bias = (rng.standard_normal(s) for s in [(5, 3, 6, 6), (4, 3, 3, 3), (4,)])
+    grad = rng.standard_normal((5, 4, 6, 6))
+
+    def run():
+        ctx = Context((True, True, True))
+        y = Conv2d.forward(ctx, x, weight, bias, (1, 1), (1, 1))
+        return (y, *Conv2d.backward(ctx, grad))
+
+    whole = run()
+    monkeypatch.setattr(conv_module, "BLOCK_ELEMENTS", 2 * 27 * 36)  # two images per block
+    for blocked, expected in zip(run(), whole):
+        np.testing.assert_allclose(blocked, expected, rtol=1e-12, atol=1e-12)

@@ -1,19 +1,22 @@
-"""2-D convolution on [N, C, H, W]: im2col + one GEMM forward, its adjoint backward.
+"""2-D convolution on [N, C, H, W]: im2col + batched GEMM forward, its adjoint backward.
 
 Time-major sequences [T, B, C, H, W] are folded into N = T*B by the nn layers, not here.
 
-Convolution as a matrix product: with cols = im2col(x) of shape [C*kh*kw, N*Ho*Wo] and
-W2 = weight.reshape(O, C*kh*kw),
+Convolution as matrix products, one per image: with cols = im2col(x) of shape
+[N, C*kh*kw, Ho*Wo] and W2 = weight.reshape(O, C*kh*kw),
 
-    forward:  y2 = W2 @ cols                 [O, N*Ho*Wo] -> NCHW by swapping O and N
-    backward: dcols = W2^T @ g2,  dx = col2im(dcols)       (the adjoint of im2col)
-              dW2  = g2 @ cols^T = (cols @ g2^T)^T         (cols recomputed, see below)
-              db   = sum of g over N, Ho, Wo
+    forward:  y[n] = W2 @ cols[n]             [O, Ho*Wo]: already NCHW
+    backward: dcols[n] = W2^T @ g[n],  dx = col2im(dcols)   (the adjoint of im2col)
+              dW2 = sum over n of g[n] @ cols[n]^T          (cols recomputed, see below)
+              db  = sum of g over N, Ho, Wo
 
-Forward saves x, not cols: cols is kh*kw times larger than x, and a spiking network keeps
-every time step's activations until backward, so backward recomputes cols (one cheap pass)
-and only when the weight gradient is wanted. On the CPU, cols and dcols live in one reused
-per-thread buffer (``kernels.conv.scratch``) instead of a fresh allocation per call.
+Images go through in blocks whose columns fit in the cache (``BLOCK_ELEMENTS``): cols is kh*kw
+times larger than x, and built for a whole batch it would stream through memory twice (written,
+then read by the GEMM) and take gigabytes for the paper's network. Each block is one Numba
+im2col and one batched GEMM, so the Python loop runs once per block, not per image. Forward
+saves x, not cols: a spiking network keeps every time step's activations until backward, so
+backward recomputes cols, and only when the weight gradient is wanted. On the CPU the block's
+columns live in one reused per-thread buffer (``kernels.conv.scratch``).
 
 Spikes: when few inputs are non-zero (``kernels.sparsity``, measured on every call), the
 forward pass and the weight gradient run event-driven kernels instead, whose work grows with the
@@ -33,12 +36,17 @@ from ..kernels.conv import (
 from ..kernels.sparsity import takes_sparse_path
 from ..tensor import Tensor
 
+BLOCK_ELEMENTS = 1 << 20  # column entries per block of images (4 MB in float32): cache-sized
 
-def _scratch_cols(x, weight, pixels):
-    """A [C*kh*kw, N*Ho*Wo] buffer for columns that die within one call (None on CuPy)."""
-    if is_cupy(x):
-        return None
-    return scratch((weight[0].size, x.shape[0] * pixels), x.dtype)
+
+def _blocks(x, weight, pixels):
+    """Slices of images whose columns [n, C*kh*kw, Ho*Wo] hold about BLOCK_ELEMENTS values,
+    with a buffer for those columns (reused on the CPU)."""
+    per_image = weight[0].size * pixels
+    size = max(1, min(x.shape[0], BLOCK_ELEMENTS // per_image))
+    shape = (size, weight[0].size, pixels)
+    buffer = xp_of(x).empty(shape, x.dtype) if is_cupy(x) else scratch(shape, x.dtype)
+    return [slice(lo, lo + size) for lo in range(0, x.shape[0], size)], buffer
 
 
 class Conv2d(Function):
@@ -54,35 +62,42 @@ class Conv2d(Function):
         ctx.sparse = takes_sparse_path(x)  # few non-zero inputs: the event-driven kernels
         if ctx.sparse:
             return sparse_conv_forward(x, weight, bias, stride, padding)
-        cols = im2col(x, kh, kw, stride, padding, out=_scratch_cols(x, weight, ho_n * wo_n))
-        y2 = weight.reshape(out_ch, -1) @ cols  # the one GEMM: [O, N*Ho*Wo]
-        y = y2.reshape(out_ch, x.shape[0], ho_n, wo_n).transpose(1, 0, 2, 3)  # view NCHW
-        out = xp_of(x).empty(y.shape, y.dtype)  # C-contiguous NCHW
-        if bias is None:
-            out[...] = y
-        else:
-            xp_of(x).add(y, bias.reshape(1, out_ch, 1, 1), out=out)  # the copy and + b at once
-        return out
+        xp = xp_of(x)
+        y = xp.empty((x.shape[0], out_ch, ho_n * wo_n), x.dtype)
+        w2 = weight.reshape(out_ch, -1)
+        blocks, buffer = _blocks(x, weight, ho_n * wo_n)
+        for block in blocks:
+            n = len(range(*block.indices(x.shape[0])))
+            cols = im2col(x[block], kh, kw, stride, padding, out=buffer[:n])
+            xp.matmul(w2, cols, out=y[block])  # y[n] = W2 @ cols[n], one batched GEMM
+        if bias is not None:
+            y += bias[:, None]
+        return y.reshape(x.shape[0], out_ch, ho_n, wo_n)
 
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved
+        xp = xp_of(x)
         out_ch, _, kh, kw = weight.shape
         needs = ctx.needs_input_grad
         gx = gw = gb = None
         dense_gw = needs[1] and not ctx.sparse
         if needs[0] or dense_gw:
-            g2 = grad.transpose(1, 0, 2, 3).reshape(out_ch, -1)  # [O, N*Ho*Wo] (a copy)
-            buffer = _scratch_cols(x, weight, ctx.pixels)  # holds dcols, then cols
-        if needs[0]:
-            dcols = xp_of(x).matmul(weight.reshape(out_ch, -1).T, g2, out=buffer)
-            gx = col2im(dcols, x.shape, kh, kw, ctx.stride, ctx.padding)
-        if dense_gw:
-            cols = im2col(x, kh, kw, ctx.stride, ctx.padding, out=buffer)
-            # dW2 = g2 cols^T, computed as (cols g2^T)^T: OpenBLAS splits this shape's long
-            # inner axis badly over threads, and the [C*kh*kw, O] transpose is tiny.
-            gw = (cols @ g2.T).T.reshape(weight.shape)
-        elif needs[1]:
+            w2 = weight.reshape(out_ch, -1)
+            g3 = xp.ascontiguousarray(grad).reshape(x.shape[0], out_ch, -1)  # [N, O, Ho*Wo]
+            gx = xp.empty(x.shape, x.dtype) if needs[0] else None
+            gw2 = xp.zeros(w2.shape, x.dtype) if dense_gw else None
+            blocks, buffer = _blocks(x, weight, ctx.pixels)  # holds dcols, then cols
+            for block in blocks:
+                n = len(range(*block.indices(x.shape[0])))
+                if needs[0]:
+                    dcols = xp.matmul(w2.T, g3[block], out=buffer[:n])  # dcols[n] = W2^T g[n]
+                    col2im(dcols, gx[block].shape, kh, kw, ctx.stride, ctx.padding, out=gx[block])
+                if dense_gw:
+                    cols = im2col(x[block], kh, kw, ctx.stride, ctx.padding, out=buffer[:n])
+                    gw2 += xp.matmul(g3[block], cols.transpose(0, 2, 1)).sum(axis=0)
+            gw = gw2.reshape(weight.shape) if dense_gw else None
+        if needs[1] and ctx.sparse:
             gw = sparse_conv_weight_grad(x, grad, (kh, kw), ctx.stride, ctx.padding)
         if len(needs) == 3 and needs[2]:
             gb = grad.sum(axis=(0, 2, 3))

@@ -1,0 +1,93 @@
+"""Event-driven (sparse) against GEMM (dense) conv and linear layers, by input density.
+
+    python benchmarks/bench_sparse.py [--repeats 7] [--densities 0.02,0.05,0.1,0.2,0.3,0.5]
+
+For each layer shape of the benchmark networks (the paper's Gesture network at T=16, batch 8,
+and the default MA-SNN at T=16, batch 16) and each density of 0/1 input, times what a training
+step asks of the layer on spike input: forward + weight gradient (the input gradient is a GEMM
+on both paths). The two paths are forced (``kernels.sparsity.SPARSE_MAX_DENSITY`` 1 or 0) and
+alternated repeat by repeat, so their ratio sees the same machine load. A ratio below 1 means
+the sparse kernels win; ``kernels/sparsity.py`` sets the density limit from where they stop
+winning.
+"""
+
+import argparse
+import os
+import time
+
+import numpy as np
+from _measure import table
+
+from tinysnn.autograd import Context
+from tinysnn.functional.conv import Conv2d
+from tinysnn.functional.dense import Linear
+from tinysnn.kernels import sparsity
+
+# (name, input shape, weight shape): conv layers [N, C, H, W] x [O, C, 3, 3], linear [M, in]
+LAYERS = [
+    ("gesture conv2", (128, 64, 32, 32), (128, 64, 3, 3)),
+    ("gesture conv3", (128, 128, 16, 16), (128, 128, 3, 3)),
+    ("gesture fc1", (128, 8192), (256, 8192)),
+    ("default conv2", (256, 16, 16, 16), (32, 16, 3, 3)),
+    ("default conv3", (256, 32, 8, 8), (32, 32, 3, 3)),
+    ("default fc1", (256, 512), (128, 512)),
+]
+
+
+def forward_and_weight_grad(fn, x, weight, grad):
+    """One forward + weight gradient of Conv2d or Linear on raw arrays (no input gradient)."""
+    ctx = Context((False, True))
+    extra = {"stride": (1, 1), "padding": (1, 1)} if fn is Conv2d else {}
+    fn.forward(ctx, x, weight, **extra)
+    fn.backward(ctx, grad)
+
+
+def alternated_ms(runs, repeats):
+    """Median ms of each run in ``runs``, the runs alternated repeat by repeat."""
+    for run in runs:
+        run()
+    times = [[] for _ in runs]
+    for _ in range(repeats):
+        for i, run in enumerate(runs):
+            start = time.perf_counter()
+            run()
+            times[i].append(time.perf_counter() - start)
+    return [1e3 * float(np.median(t)) for t in times]
+
+
+def with_limit(limit, run):
+    def forced():
+        saved, sparsity.SPARSE_MAX_DENSITY = sparsity.SPARSE_MAX_DENSITY, limit
+        try:
+            run()
+        finally:
+            sparsity.SPARSE_MAX_DENSITY = saved
+    return forced
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--densities", default="0.02,0.05,0.1,0.2,0.3,0.5")
+    args = parser.parse_args()
+    densities = [float(d) for d in args.densities.split(",")]
+    rng = np.random.default_rng(0)
+    print(f"load average {os.getloadavg()[0]:.1f}; dense limit now "
+          f"{sparsity.SPARSE_MAX_DENSITY}; float32, forward + weight gradient\n")
+    rows = []
+    for name, x_shape, w_shape in LAYERS:
+        fn = Conv2d if len(x_shape) == 4 else Linear
+        weight = rng.standard_normal(w_shape).astype(np.float32)
+        out_shape = (x_shape[0], w_shape[0], *x_shape[2:])
+        grad = rng.standard_normal(out_shape).astype(np.float32)
+        for d in densities:
+            x = (rng.random(x_shape) < d).astype(np.float32)
+            run = lambda: forward_and_weight_grad(fn, x, weight, grad)  # noqa: E731
+            sparse, dense = alternated_ms([with_limit(1.0, run), with_limit(0.0, run)],
+                                          args.repeats)
+            rows.append((name, d, sparse, dense, sparse / dense))
+    table(rows, ["layer", "density", "sparse ms", "GEMM ms", "sparse / GEMM"])
+
+
+if __name__ == "__main__":
+    main()
