@@ -12,6 +12,7 @@ winning.
 """
 
 import argparse
+import functools
 import os
 import time
 
@@ -82,7 +83,7 @@ def main():
         grad = rng.standard_normal(out_shape).astype(np.float32)
         for d in densities:
             x = (rng.random(x_shape) < d).astype(np.float32)
-            run = lambda: forward_and_weight_grad(fn, x, weight, grad)  # noqa: E731
+            run = functools.partial(forward_and_weight_grad, fn, x, weight, grad)
             sparse, dense = alternated_ms([with_limit(1.0, run), with_limit(0.0, run)],
                                           args.repeats)
             rows.append((name, d, sparse, dense, sparse / dense))
