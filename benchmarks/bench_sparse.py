@@ -57,12 +57,14 @@ def alternated_ms(runs, repeats):
 
 
 def with_limit(limit, run):
+    """``run`` with both density limits (conv and linear) set to ``limit``."""
     def forced():
-        saved, sparsity.SPARSE_MAX_DENSITY = sparsity.SPARSE_MAX_DENSITY, limit
+        saved = sparsity.SPARSE_MAX_DENSITY, sparsity.LINEAR_SPARSE_MAX_DENSITY
+        sparsity.SPARSE_MAX_DENSITY = sparsity.LINEAR_SPARSE_MAX_DENSITY = limit
         try:
             run()
         finally:
-            sparsity.SPARSE_MAX_DENSITY = saved
+            sparsity.SPARSE_MAX_DENSITY, sparsity.LINEAR_SPARSE_MAX_DENSITY = saved
     return forced
 
 
@@ -70,13 +72,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--densities", default="0.02,0.05,0.1,0.2,0.3,0.5")
+    parser.add_argument("--layers", default=None, help="names containing this text only")
     args = parser.parse_args()
     densities = [float(d) for d in args.densities.split(",")]
     rng = np.random.default_rng(0)
-    print(f"load average {os.getloadavg()[0]:.1f}; dense limit now "
-          f"{sparsity.SPARSE_MAX_DENSITY}; float32, forward + weight gradient\n")
+    print(f"load average {os.getloadavg()[0]:.1f}; density limits now: conv "
+          f"{sparsity.SPARSE_MAX_DENSITY}, linear {sparsity.LINEAR_SPARSE_MAX_DENSITY}; float32, "
+          f"forward + weight gradient\n")
     rows = []
     for name, x_shape, w_shape in LAYERS:
+        if args.layers and args.layers not in name:
+            continue
         fn = Conv2d if len(x_shape) == 4 else Linear
         weight = rng.standard_normal(w_shape).astype(np.float32)
         out_shape = (x_shape[0], w_shape[0], *x_shape[2:])

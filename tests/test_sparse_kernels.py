@@ -111,11 +111,12 @@ def test_sparse_linear_kernels_match_reference_and_gemm(rows, features, out, pat
 @contextlib.contextmanager
 def always_sparse():
     """Every NumPy call inside takes the event-driven kernels, whatever its density."""
-    limit, sparsity.SPARSE_MAX_DENSITY = sparsity.SPARSE_MAX_DENSITY, 1.0
+    limits = sparsity.SPARSE_MAX_DENSITY, sparsity.LINEAR_SPARSE_MAX_DENSITY
+    sparsity.SPARSE_MAX_DENSITY = sparsity.LINEAR_SPARSE_MAX_DENSITY = 1.0
     try:
         yield
     finally:
-        sparsity.SPARSE_MAX_DENSITY = limit
+        sparsity.SPARSE_MAX_DENSITY, sparsity.LINEAR_SPARSE_MAX_DENSITY = limits
 
 
 @given(conv_cases(max_side=4), st.sampled_from(PATTERNS), st.data())

@@ -19,7 +19,7 @@ class Linear(Function):
         x2 = x.reshape(-1, x.shape[-1])
         ctx.save_for_backward(x2, weight)
         ctx.x_shape = x.shape
-        ctx.sparse = takes_sparse_path(x2)
+        ctx.sparse = takes_sparse_path(x2, linear=True)
         if ctx.sparse:
             y = sparse_linear_forward(x2, weight, bias)
         else:

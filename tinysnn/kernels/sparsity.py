@@ -4,18 +4,22 @@ Convolution and linear layers after the first read spikes, and most of them are 
 kernels (``kernels/conv/cpu.py``, ``kernels/linear/cpu.py``) do work in proportion to the
 non-zero inputs; a GEMM does the same work whatever the input. Each call counts the non-zeros of
 its input (one fast pass) and takes the sparse kernels when at most ``SPARSE_MAX_DENSITY`` of them
-are non-zero, so a dense input never gets slower. The break-even was measured with
-``benchmarks/bench_sparse.py``: below it the sparse kernels win, above it the GEMM does.
+are non-zero, so a dense input never gets slower. The limits are the break-even densities
+measured with ``benchmarks/bench_sparse.py`` (one thread, forward + weight gradient): below them
+the sparse kernels win, above them the GEMM does. For convolutions that is about 0.15 on the
+paper's Gesture layers (64 and 128 channels), 0.1 to 0.25 on the small default network's. A
+linear layer's GEMM is so cheap that its sparse kernels win only below about 0.5% non-zeros.
 
-Setting ``SPARSE_MAX_DENSITY`` to 0 (never sparse) or 1 (always, when on the CPU) forces one
-path, e.g. to compare them.
+Setting ``SPARSE_MAX_DENSITY`` (convolutions) or ``LINEAR_SPARSE_MAX_DENSITY`` to 0 (never
+sparse) or 1 (always, on the CPU) forces one path, e.g. to compare them.
 """
 
 import numpy as np
 
 from ..backend import is_cupy
 
-SPARSE_MAX_DENSITY = 0.15  # fraction of non-zero inputs up to which the sparse kernels win
+SPARSE_MAX_DENSITY = 0.15  # convolutions: fraction of non-zero inputs up to which sparse wins
+LINEAR_SPARSE_MAX_DENSITY = 0.005  # the same for linear layers
 
 
 def _count_nonzero(x):
@@ -31,8 +35,10 @@ def density(x):
     return int(np.count_nonzero(x)) / x.size if x.size else 0.0
 
 
-def takes_sparse_path(x):
-    """True when a NumPy input is sparse enough for the event-driven kernels."""
-    if is_cupy(x) or x.size == 0 or SPARSE_MAX_DENSITY <= 0:
+def takes_sparse_path(x, linear=False):
+    """True when a NumPy input is sparse enough for the event-driven kernels of a convolution
+    (or, with ``linear``, of a linear layer)."""
+    limit = LINEAR_SPARSE_MAX_DENSITY if linear else SPARSE_MAX_DENSITY
+    if is_cupy(x) or x.size == 0 or limit <= 0:
         return False
-    return _count_nonzero(x) <= SPARSE_MAX_DENSITY * x.size
+    return _count_nonzero(x) <= limit * x.size

@@ -1,12 +1,13 @@
 """The fully connected layer on spikes, in Numba (the specification: ``reference.py``).
 
 What these exploit: a spiking layer's input row is mostly zeros, and ``x @ W.T`` multiplies
-every one of them. Here each input row is scanned once, a zero costs one comparison, and each
-non-zero x[m, k] = v adds v times row k of the transposed weight [in, out] (forward) or v times
-the gradient row grad[m] into row k of the transposed weight gradient (backward); both rows are
-contiguous runs of ``out`` values, so the innermost loop is one vectorised multiply-add. The work
-falls from M x in x out to (non-zeros) x out. Values are multiplied, not assumed to be 1, so any
-input gives the exact result; the dispatch picks this path only when few inputs are non-zero.
+every one of them. Here the input is first compressed, row by row, into the positions and
+values of its non-zeros (one pass). The forward pass then computes each y[m, o] as a short sum
+over row m's non-zeros, reading weight row o (contiguous, cache-resident) at those positions;
+the weight gradient adds grad[m, o] times row m's non-zero values into weight-gradient row o at
+the same positions. The work falls from M x in x out to (non-zeros) x out, with no transposed
+copy of the weight. Values are multiplied, not assumed to be 1, so any input gives the exact
+result; the dispatch picks this path only when few inputs are non-zero.
 """
 
 import numpy as np
@@ -14,44 +15,60 @@ from numba import njit, prange
 
 from ..threads import threads_for
 
-ROWS_PER_TASK = 64  # weight-gradient rows (input features) one parallel task owns
 
-
-@njit(cache=True, parallel=True, fastmath={"contract"})
-def _sparse_forward_numba(x, w_t, bias, y):
-    """x: [M, in], w_t: [in, out], bias: [out] -> y: [M, out]."""
+@njit(cache=True, parallel=True)
+def _compress_rows(x):
+    """x: [M, in] -> (starts [M + 1], positions [nnz], values [nnz]): row m's non-zeros are
+    positions[starts[m]:starts[m + 1]] with their values (compressed sparse rows)."""
     rows, features = x.shape
-    out_features = w_t.shape[1]
+    counts = np.zeros(rows + 1, np.int64)
     for m in prange(rows):
-        for o in range(out_features):
-            y[m, o] = bias[o]
         for k in range(features):
-            v = x[m, k]
-            if v == 0:
-                continue
-            for o in range(out_features):  # y[m, :] += v * weight[:, k]
-                y[m, o] += v * w_t[k, o]
+            if x[m, k] != 0:
+                counts[m + 1] += 1
+    starts = np.cumsum(counts)
+    positions = np.empty(starts[rows], np.int32)
+    values = np.empty(starts[rows], x.dtype)
+    for m in prange(rows):
+        at = starts[m]
+        for k in range(features):
+            if x[m, k] != 0:
+                positions[at], values[at] = k, x[m, k]
+                at += 1
+    return starts, positions, values
+
+
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+def _sparse_forward_numba(starts, positions, values, weight, bias, y):
+    """y[m, o] = bias[o] + sum over row m's non-zeros k of weight[o, k] * x[m, k].
+
+    One weight row o per task, read for every input row while it sits in the L1 cache (the
+    weight matrix streams from memory once; the compressed input stays in L2).
+    """
+    rows = y.shape[0]
+    for o in prange(y.shape[1]):
+        w = weight[o]
+        for m in range(rows):
+            total = bias[o]
+            for t in range(starts[m], starts[m + 1]):
+                total += w[positions[t]] * values[t]
+            y[m, o] = total
 
 
 @njit(cache=True, parallel=True, fastmath={"contract"})
-def _sparse_weight_grad_numba(x, grad, gw_t):
-    """x: [M, in], grad: [M, out] -> gw_t: [in, out] (dL/dweight transposed).
-
-    Each task owns a block of rows k of gw_t, so threads never write the same row.
-    """
-    rows, features = x.shape
-    out_features = grad.shape[1]
-    for block in prange((features + ROWS_PER_TASK - 1) // ROWS_PER_TASK):
-        lo = block * ROWS_PER_TASK
-        hi = min(lo + ROWS_PER_TASK, features)
-        gw_t[lo:hi] = 0
+def _sparse_weight_grad_numba(starts, positions, values, grad, gw):
+    """gw[o, k] = sum over rows m with x[m, k] != 0 of grad[m, o] * x[m, k]; one row o per task
+    (in the L1 cache while every input row adds to it), so threads never write the same row."""
+    rows = grad.shape[0]
+    for o in prange(gw.shape[0]):
+        row = gw[o]
+        row[:] = 0
         for m in range(rows):
-            for k in range(lo, hi):
-                v = x[m, k]
-                if v == 0:
-                    continue
-                for o in range(out_features):  # dW[:, k] += v * grad[m, :]
-                    gw_t[k, o] += v * grad[m, o]
+            g = grad[m, o]
+            if g == 0:
+                continue
+            for t in range(starts[m], starts[m + 1]):
+                row[positions[t]] += g * values[t]  # dW[o, k] += grad[m, o] * x[m, k]
 
 
 def sparse_linear_forward(x, weight, bias):
@@ -59,13 +76,15 @@ def sparse_linear_forward(x, weight, bias):
     b = np.zeros(weight.shape[0], x.dtype) if bias is None else bias
     y = np.empty((x.shape[0], weight.shape[0]), x.dtype)
     with threads_for(x.size):
-        _sparse_forward_numba(np.ascontiguousarray(x), np.ascontiguousarray(weight.T), b, y)
+        compressed = _compress_rows(np.ascontiguousarray(x))
+        _sparse_forward_numba(*compressed, np.ascontiguousarray(weight), b, y)
     return y
 
 
 def sparse_linear_weight_grad(x, grad):
     """``reference.sparse_linear_weight_grad`` in Numba -> dL/dweight [out, in]."""
-    gw_t = np.empty((x.shape[1], grad.shape[1]), grad.dtype)
+    gw = np.empty((grad.shape[1], x.shape[1]), grad.dtype)
     with threads_for(x.size):
-        _sparse_weight_grad_numba(np.ascontiguousarray(x), np.ascontiguousarray(grad), gw_t)
-    return np.ascontiguousarray(gw_t.T)
+        compressed = _compress_rows(np.ascontiguousarray(x))
+        _sparse_weight_grad_numba(*compressed, np.ascontiguousarray(grad), gw)
+    return gw
