@@ -15,6 +15,8 @@ and its firing rate (all spiking layers), which shows how sparsity turns into sp
 tinysnn and PyTorch run in separate processes, alternated round by round (two OpenMP runtimes in
 one process slow each other down), at the same thread count; the ratio is of the medians.
 Without ``--compare`` one variant's time is also split by where it goes (a profile of 3 steps).
+On a machine shared with other work, ``--clock cpu --threads 1`` reports each process's own CPU
+time per step, which the other processes do not inflate.
 """
 
 import cProfile
@@ -119,17 +121,21 @@ def firing_rate(model, T, batch_size, seed=0):
 
 
 def measure(network, variants, T, batch_size, steps, framework="tinysnn", seed=0):
-    """{variant: {"times": step seconds, "firing_rate": ...}}, the variants' steps alternated."""
+    """{variant: {"times": wall seconds per step, "cpu_times": this process's CPU seconds per
+    step (all its threads), "firing_rate": ...}}, the variants' steps alternated."""
     steppers = {v: build(network, v, T, batch_size, seed, framework) for v in variants}
     for step, _ in steppers.values():
         step()  # compiles (or loads) every kernel, allocates the optimizer's state
     times = {v: [] for v in variants}
+    cpu_times = {v: [] for v in variants}
     for _ in range(steps):
         for v, (step, _) in steppers.items():
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             step()
             times[v].append(time.perf_counter() - start)
-    results = {v: {"times": times[v], "firing_rate": None} for v in variants}
+            cpu_times[v].append(time.process_time() - start_cpu)
+    results = {v: {"times": times[v], "cpu_times": cpu_times[v], "firing_rate": None}
+               for v in variants}
     if framework == "tinysnn":
         for v, (_, model) in steppers.items():
             results[v]["firing_rate"] = firing_rate(model, T, batch_size, seed)
@@ -181,28 +187,34 @@ def compare(network, variants, T, batch_size, steps, rounds, threads):
                 raise RuntimeError(f"bench worker ({framework}) failed: "
                                    f"{done.stderr.strip().splitlines()[-1:]}")
             for v, result in json.loads(done.stdout.strip().splitlines()[-1]).items():
-                entry = merged[framework].setdefault(v, {"times": [], "firing_rate": None})
+                entry = merged[framework].setdefault(
+                    v, {"times": [], "cpu_times": [], "firing_rate": None})
                 entry["times"] += result["times"]
+                entry["cpu_times"] += result["cpu_times"]
                 entry["firing_rate"] = result["firing_rate"]
     return merged
 
 
 # ------------------------------------------------------------------ the report
-def format_results(network, T, batch_size, threads, results, load, torch_results=None):
+def format_results(network, T, batch_size, threads, results, load, torch_results=None,
+                   clock="wall"):
+    """The table: per variant its firing rate, median step time (``clock``: "wall", or "cpu"
+    for this process's CPU time), time relative to the first variant, and PyTorch's."""
     spec = NETWORKS[network]
+    key = "times" if clock == "wall" else "cpu_times"
     lines = [f"{network} network, T={T}, batch {batch_size}, {spec['optimizer']}, "
-             f"{threads} thread(s); load average {load[0]:.2f} -> {load[1]:.2f}"]
+             f"{threads} thread(s), {clock} time; load average {load[0]:.2f} -> {load[1]:.2f}"]
     header = ["variant", "firing rate", "tinysnn ms/step", "vs first"]
     if torch_results is not None:
         header += ["PyTorch ms/step", "tinysnn / PyTorch"]
     rows = []
     first = None
     for v, result in results.items():
-        median = float(np.median(result["times"]))
+        median = float(np.median(result[key]))
         first = first or median
         row = [v, f"{result['firing_rate']:.3f}", f"{median * 1e3:.1f}", f"{median / first:.2f}"]
         if torch_results is not None:
-            theirs = float(np.median(torch_results[v]["times"]))
+            theirs = float(np.median(torch_results[v][key]))
             row += [f"{theirs * 1e3:.1f}", f"{median / theirs:.2f}"]
         rows.append(row)
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]

@@ -157,6 +157,9 @@ def parser():
                    help="--compare: processes per framework, alternated")
     b.add_argument("--threads", type=Number(int, low=1).option, default=None,
                    help="threads for tinysnn and PyTorch (default: all cores)")
+    b.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                   help="report wall time (default) or each process's CPU time per step "
+                        "(steadier on a busy machine, with --threads 1)")
     b.add_argument("--worker", choices=("tinysnn", "torch"), help=argparse.SUPPRESS)
     for command in (t, e, pl, a, b):        # --debug after the command works too
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -293,7 +296,8 @@ def cmd_bench(args):
         results = bench.measure(args.preset, variants, T, batch_size, args.steps or 10)
         theirs = None
     load.append(os.getloadavg()[0])
-    print(bench.format_results(args.preset, T, batch_size, threads, results, load, theirs))
+    print(bench.format_results(args.preset, T, batch_size, threads, results, load, theirs,
+                               args.clock))
     if not compare:
         step, _ = bench.build(args.preset, variants[0], T, batch_size)
         step()

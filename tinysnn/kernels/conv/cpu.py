@@ -161,9 +161,10 @@ def _sparse_forward_numba(x, w_t, bias, reach_h, reach_w, y):
                             p = ho * wo_n + wo
                             for o in range(out_ch):  # y[n, :, ho, wo] += v * weight[:, c, i, j]
                                 acc[p, o] += v * w_t[c, i, j, o]
-        for o in range(out_ch):
-            for p in range(ho_n * wo_n):
-                y[n, o, p // wo_n, p % wo_n] = acc[p, o]
+        for o in range(out_ch):  # back to NCHW (no division per element: it would cost more)
+            for ho in range(ho_n):
+                for wo in range(wo_n):
+                    y[n, o, ho, wo] = acc[ho * wo_n + wo, o]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract"})
@@ -179,8 +180,9 @@ def _sparse_weight_grad_numba(x, grad, reach_h, reach_w, parts):
         g_t = np.empty((ho_n * wo_n, out_ch), grad.dtype)  # one image's gradient, channels last
         for n in range(chunk * n_batch // chunks, (chunk + 1) * n_batch // chunks):
             for o in range(out_ch):
-                for p in range(ho_n * wo_n):
-                    g_t[p, o] = grad[n, o, p // wo_n, p % wo_n]
+                for ho in range(ho_n):
+                    for wo in range(wo_n):
+                        g_t[ho * wo_n + wo, o] = grad[n, o, ho, wo]
             for c in range(channels):
                 for h in range(height):
                     for w in range(width):
