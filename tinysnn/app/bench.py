@@ -142,19 +142,49 @@ def measure(network, variants, T, batch_size, steps, framework="tinysnn", seed=0
     return results
 
 
+def _group_of(path):
+    """The _GROUPS name of a tinysnn file ("other" if in none), None outside tinysnn."""
+    path = path.replace(os.sep, "/")
+    if "tinysnn/" not in path:
+        return None
+    return next((g for g, parts in _GROUPS.items() if any(p in path for p in parts)), "other")
+
+
+def _callers_groups(stats, key, seen=()):
+    """{group: fraction} of the time of ``key`` by the tinysnn functions it was called from,
+    through any chain of NumPy or interpreter functions (np.mean -> _mean -> ufunc.reduce)."""
+    group = _group_of(key[0])
+    if group is not None:
+        return {group: 1.0}
+    callers = stats.get(key, (0, 0, 0, 0, {}))[4]
+    weights = {k: ct for k, (_, _, _, ct) in callers.items() if k not in seen}
+    whole = sum(weights.values())
+    if not whole:
+        return {"other": 1.0}
+    shares = {}
+    for k, w in weights.items():
+        for g, f in _callers_groups(stats, k, (*seen, key)).items():
+            shares[g] = shares.get(g, 0.0) + f * w / whole
+    return shares
+
+
 def time_by_group(step, repeats=3):
-    """Share of a step's time per group of files (_GROUPS), from a cProfile of ``repeats`` steps."""
+    """Share of a step's time per group of files (_GROUPS), from a cProfile of ``repeats`` steps.
+
+    Time spent inside NumPy or the interpreter (a reduction, an einsum, a matrix product) counts
+    for the tinysnn functions that called it, however deep, so "other" holds only tinysnn code
+    outside the groups (layers, losses, shape ops) and what no tinysnn function called.
+    """
     profile = cProfile.Profile()
     profile.enable()
     for _ in range(repeats):
         step()
     profile.disable()
+    stats = pstats.Stats(profile).stats
     totals = dict.fromkeys([*_GROUPS, "other"], 0.0)
-    for (filename, _, _), (_, _, own_time, _, _) in pstats.Stats(profile).stats.items():
-        path = filename.replace(os.sep, "/")
-        group = next((g for g, parts in _GROUPS.items()
-                      if "tinysnn/" in path and any(p in path for p in parts)), "other")
-        totals[group] += own_time
+    for key, (_, _, own_time, _, _) in stats.items():
+        for group, share in _callers_groups(stats, key).items():
+            totals[group] += own_time * share
     whole = sum(totals.values()) or 1.0
     return {g: t / whole for g, t in totals.items()}
 
