@@ -126,34 +126,40 @@ def bench_memory_bound(dtype, repeats):
 def conv_steps(dtype, repeats):
     """Milliseconds of each step of conv2d forward + backward, on raw arrays, as Conv2d does it
     on dense input: every step runs over all the blocks of images (functional/conv.py)."""
-    from tinysnn.functional.conv import _blocks
+    from tinysnn.functional.conv import _blocks, _columns
 
     rng = np.random.default_rng(0)
     n, c, h, w = CONV["x"]
     o, k, p = CONV["out_channels"], CONV["kernel"], CONV["padding"]
     x = rng.standard_normal((n, c, h, w)).astype(dtype)
     weight = rng.standard_normal((o, c, k, k)).astype(dtype)
-    w2 = weight.reshape(o, -1)
+    w2, bias = weight.reshape(o, -1), np.zeros((o, 1), dtype)
     g3 = rng.standard_normal((n, o, h * w)).astype(dtype)
     blocks, buffer = _blocks(x, weight, h * w)
     buffer = buffer.copy()  # the steps below must not share the scratch with Conv2d
     y, dx = np.empty((n, o, h * w), dtype), np.empty_like(x)
+    y2 = {b.start: w2 @ _columns(buffer, b, h * w) for b in blocks}
+    g2 = {b.start: np.ascontiguousarray(g3[b].transpose(1, 0, 2)).reshape(o, -1) for b in blocks}
 
     def over_blocks(step):
         def run():
             for b in blocks:
-                step(b, buffer[: len(range(*b.indices(n)))])
+                step(b, _columns(buffer, b, h * w))
         return run
 
     steps = [
         ("im2col (forward, again in backward)",
-         over_blocks(lambda b, buf: im2col(x[b], k, k, (1, 1), (p, p), buf))),
-        ("GEMM forward  W2 @ cols[n]", over_blocks(lambda b, buf: np.matmul(w2, buf, out=y[b]))),
-        ("GEMM dX     W2^T @ g[n]", over_blocks(lambda b, buf: np.matmul(w2.T, g3[b], out=buf))),
-        ("col2im", over_blocks(lambda b, buf: col2im(buf, dx[b].shape, k, k, (1, 1), (p, p),
-                                                     out=dx[b]))),
-        ("GEMM dW     sum of g[n] @ cols[n]^T",
-         over_blocks(lambda b, buf: np.matmul(g3[b], buf.transpose(0, 2, 1)).sum(axis=0))),
+         over_blocks(lambda b, cols: im2col(x[b], k, k, (1, 1), (p, p), cols))),
+        ("GEMM forward  W2 @ cols", over_blocks(lambda b, cols: w2 @ cols)),
+        ("to NCHW + bias", over_blocks(lambda b, cols: np.add(
+            y2[b.start].reshape(o, -1, h * w).transpose(1, 0, 2), bias, out=y[b]))),
+        ("grad to [O, n*Ho*Wo]", over_blocks(
+            lambda b, cols: g3[b].transpose(1, 0, 2).reshape(o, -1))),
+        ("GEMM dX     W2^T @ g2", over_blocks(
+            lambda b, cols: np.matmul(w2.T, g2[b.start], out=cols))),
+        ("col2im", over_blocks(lambda b, cols: col2im(cols, dx[b].shape, k, k, (1, 1), (p, p),
+                                                      out=dx[b]))),
+        ("GEMM dW     (cols @ g2^T)^T", over_blocks(lambda b, cols: (cols @ g2[b.start].T).T)),
         ("bias grad   sum of g", lambda: g3.sum(axis=(0, 2))),
     ]
     return [(name, median_ms(fn, repeats=repeats, clock=CLOCK)) for name, fn in steps]

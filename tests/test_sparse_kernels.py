@@ -52,13 +52,13 @@ def conv_cases(draw, max_side=6):
 def dense_conv(x, weight, bias, stride, padding):
     """The GEMM formulation (reference im2col), the ground truth for both sparse versions.
 
-    Returns y [N, O, Ho, Wo] and cols [N, C*kh*kw, Ho*Wo]."""
+    Returns y [N, O, Ho, Wo] and cols [C*kh*kw, N*Ho*Wo]."""
     out_ch, _, kh, kw = weight.shape
     cols = conv_reference.im2col(x, kh, kw, stride, padding)
     ho = conv_reference.output_size(x.shape[2], kh, stride[0], padding[0])
     wo = conv_reference.output_size(x.shape[3], kw, stride[1], padding[1])
-    y = (weight.reshape(out_ch, -1) @ cols).reshape(x.shape[0], out_ch, ho, wo)
-    return y + (0 if bias is None else bias[None, :, None, None]), cols
+    y = (weight.reshape(out_ch, -1) @ cols).reshape(out_ch, x.shape[0], ho, wo)
+    return y.transpose(1, 0, 2, 3) + (0 if bias is None else bias[None, :, None, None]), cols
 
 
 @given(conv_cases(), st.sampled_from(PATTERNS), st.sampled_from([np.float32, np.float64]),
@@ -76,8 +76,8 @@ def test_sparse_conv_kernels_match_reference_and_gemm(case, pattern, dtype, with
     np.testing.assert_allclose(conv_reference.sparse_conv_forward(x, weight, bias, stride, padding),
                                expected, rtol=tol, atol=tol)
     grad = data.draw(arrays(expected.shape, dtype))
-    g3 = grad.reshape(grad.shape[0], w_shape[0], -1)
-    expected_gw = (g3 @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(w_shape)
+    g2 = grad.transpose(1, 0, 2, 3).reshape(w_shape[0], -1)
+    expected_gw = (g2 @ cols.T).reshape(w_shape)
     gw = conv_kernels.sparse_conv_weight_grad(x, grad, w_shape[2:], stride, padding)
     assert gw.dtype == dtype and gw.shape == w_shape
     np.testing.assert_allclose(gw, expected_gw, rtol=tol, atol=tol)

@@ -1,22 +1,23 @@
-"""2-D convolution on [N, C, H, W]: im2col + batched GEMM forward, its adjoint backward.
+"""2-D convolution on [N, C, H, W]: im2col + one GEMM per block of images, its adjoint backward.
 
 Time-major sequences [T, B, C, H, W] are folded into N = T*B by the nn layers, not here.
 
-Convolution as matrix products, one per image: with cols = im2col(x) of shape
-[N, C*kh*kw, Ho*Wo] and W2 = weight.reshape(O, C*kh*kw),
+Convolution as a matrix product: for a block of n images, with cols = im2col(x) of shape
+[C*kh*kw, n*Ho*Wo] and W2 = weight.reshape(O, C*kh*kw),
 
-    forward:  y[n] = W2 @ cols[n]             [O, Ho*Wo]: already NCHW
-    backward: dcols[n] = W2^T @ g[n],  dx = col2im(dcols)   (the adjoint of im2col)
-              dW2 = sum over n of g[n] @ cols[n]^T          (cols recomputed, see below)
-              db  = sum of g over N, Ho, Wo
+    forward:  y2 = W2 @ cols                 [O, n*Ho*Wo] -> NCHW by swapping O and n
+    backward: dcols = W2^T @ g2,  dx = col2im(dcols)       (the adjoint of im2col)
+              dW2 += g2 @ cols^T                           (cols recomputed, see below)
+              db   = sum of g over N, Ho, Wo
 
-Images go through in blocks whose columns fit in the cache (``BLOCK_ELEMENTS``): cols is kh*kw
+Images go through in blocks whose columns take about ``BLOCK_ELEMENTS`` values: cols is kh*kw
 times larger than x, and built for a whole batch it would stream through memory twice (written,
-then read by the GEMM) and take gigabytes for the paper's network. Each block is one Numba
-im2col and one batched GEMM, so the Python loop runs once per block, not per image. Forward
-saves x, not cols: a spiking network keeps every time step's activations until backward, so
-backward recomputes cols, and only when the weight gradient is wanted. On the CPU the block's
-columns live in one reused per-thread buffer (``kernels.conv.scratch``).
+then read by the GEMM) and take gigabytes for the paper's network (2.3 GB at T=60, batch 16).
+Each block is one Numba im2col and one GEMM, so the Python loop runs once per block (a few per
+call), and each GEMM is large enough to keep BLAS efficient and its threads busy. Forward saves
+x, not cols: a spiking network keeps every time step's activations until backward, so backward
+recomputes cols, and only when the weight gradient is wanted. On the CPU the block's columns
+live in one reused per-thread buffer (``kernels.conv.scratch``).
 
 Spikes: when few inputs are non-zero (``kernels.sparsity``, measured on every call), the
 forward pass and the weight gradient run event-driven kernels instead, whose work grows with the
@@ -36,17 +37,23 @@ from ..kernels.conv import (
 from ..kernels.sparsity import takes_sparse_path
 from ..tensor import Tensor
 
-BLOCK_ELEMENTS = 1 << 20  # column entries per block of images (4 MB in float32): cache-sized
+BLOCK_ELEMENTS = 1 << 23  # column entries per block of images (32 MB in float32)
 
 
 def _blocks(x, weight, pixels):
-    """Slices of images whose columns [n, C*kh*kw, Ho*Wo] hold about BLOCK_ELEMENTS values,
-    with a buffer for those columns (reused on the CPU)."""
+    """Slices of images whose columns [C*kh*kw, n*Ho*Wo] hold about BLOCK_ELEMENTS values, and
+    a buffer for the largest block's columns (reused on the CPU)."""
     per_image = weight[0].size * pixels
     size = max(1, min(x.shape[0], BLOCK_ELEMENTS // per_image))
-    shape = (size, weight[0].size, pixels)
+    shape = (weight[0].size, size * pixels)
     buffer = xp_of(x).empty(shape, x.dtype) if is_cupy(x) else scratch(shape, x.dtype)
-    return [slice(lo, lo + size) for lo in range(0, x.shape[0], size)], buffer
+    return [slice(lo, min(lo + size, x.shape[0])) for lo in range(0, x.shape[0], size)], buffer
+
+
+def _columns(buffer, block, pixels):
+    """The first (images in ``block``) x pixels columns of ``buffer``, as a C-contiguous array."""
+    count = (block.stop - block.start) * pixels
+    return buffer.reshape(-1)[: buffer.shape[0] * count].reshape(buffer.shape[0], count)
 
 
 class Conv2d(Function):
@@ -67,11 +74,13 @@ class Conv2d(Function):
         w2 = weight.reshape(out_ch, -1)
         blocks, buffer = _blocks(x, weight, ho_n * wo_n)
         for block in blocks:
-            n = len(range(*block.indices(x.shape[0])))
-            cols = im2col(x[block], kh, kw, stride, padding, out=buffer[:n])
-            xp.matmul(w2, cols, out=y[block])  # y[n] = W2 @ cols[n], one batched GEMM
-        if bias is not None:
-            y += bias[:, None]
+            columns = _columns(buffer, block, ctx.pixels)
+            cols = im2col(x[block], kh, kw, stride, padding, out=columns)
+            y2 = (w2 @ cols).reshape(out_ch, -1, ho_n * wo_n)  # [O, n, Ho*Wo]
+            if bias is None:
+                y[block] = y2.transpose(1, 0, 2)
+            else:  # to NCHW and + b in one pass
+                xp.add(y2.transpose(1, 0, 2), bias[:, None], out=y[block])
         return y.reshape(x.shape[0], out_ch, ho_n, wo_n)
 
     @staticmethod
@@ -84,18 +93,21 @@ class Conv2d(Function):
         dense_gw = needs[1] and not ctx.sparse
         if needs[0] or dense_gw:
             w2 = weight.reshape(out_ch, -1)
-            g3 = xp.ascontiguousarray(grad).reshape(x.shape[0], out_ch, -1)  # [N, O, Ho*Wo]
+            g3 = grad.reshape(x.shape[0], out_ch, ctx.pixels)
             gx = xp.empty(x.shape, x.dtype) if needs[0] else None
             gw2 = xp.zeros(w2.shape, x.dtype) if dense_gw else None
             blocks, buffer = _blocks(x, weight, ctx.pixels)  # holds dcols, then cols
             for block in blocks:
-                n = len(range(*block.indices(x.shape[0])))
+                g2 = g3[block].transpose(1, 0, 2).reshape(out_ch, -1)  # [O, n*Ho*Wo], a copy
+                columns = _columns(buffer, block, ctx.pixels)
                 if needs[0]:
-                    dcols = xp.matmul(w2.T, g3[block], out=buffer[:n])  # dcols[n] = W2^T g[n]
+                    dcols = xp.matmul(w2.T, g2, out=columns)
                     col2im(dcols, gx[block].shape, kh, kw, ctx.stride, ctx.padding, out=gx[block])
                 if dense_gw:
-                    cols = im2col(x[block], kh, kw, ctx.stride, ctx.padding, out=buffer[:n])
-                    gw2 += xp.matmul(g3[block], cols.transpose(0, 2, 1)).sum(axis=0)
+                    cols = im2col(x[block], kh, kw, ctx.stride, ctx.padding, out=columns)
+                    # dW2 += g2 cols^T, computed as (cols g2^T)^T: OpenBLAS splits this shape's
+                    # long inner axis badly over threads, and the [C*kh*kw, O] transpose is tiny
+                    gw2 += (cols @ g2.T).T
             gw = gw2.reshape(weight.shape) if dense_gw else None
         if needs[1] and ctx.sparse:
             gw = sparse_conv_weight_grad(x, grad, (kh, kw), ctx.stride, ctx.padding)

@@ -13,14 +13,14 @@ from .reference import output_size
 
 
 def im2col(x, kh, kw, stride=(1, 1), padding=(0, 0), out=None):
-    """x: [N, C, H, W] -> cols [N, C*kh*kw, Ho*Wo]; out: an optional NumPy array to fill."""
+    """x: [N, C, H, W] -> cols [C*kh*kw, N*Ho*Wo]; out: an optional NumPy array to fill."""
     if is_cupy(x):
         return reference.im2col(x, kh, kw, stride, padding)
     return cpu.im2col(x, kh, kw, stride, padding, out)
 
 
 def col2im(cols, x_shape, kh, kw, stride=(1, 1), padding=(0, 0), out=None):
-    """cols [N, C*kh*kw, Ho*Wo] -> dx [N, C, H, W], the adjoint of im2col; out: optional."""
+    """cols [C*kh*kw, N*Ho*Wo] -> dx [N, C, H, W], the adjoint of im2col; out: optional."""
     if is_cupy(cols):
         dx = reference.col2im(cols, x_shape, kh, kw, stride, padding)
         if out is None:

@@ -20,7 +20,7 @@ from .reference import output_size
 @njit(cache=True, parallel=True)
 def _im2col_numba(x, kh, kw, sh, sw, ph, pw, ho_n, wo_n, cols):
     n_batch, channels, height, width = x.shape
-    cols6 = cols.reshape(n_batch, channels, kh, kw, ho_n, wo_n)
+    cols6 = cols.reshape(channels, kh, kw, n_batch, ho_n, wo_n)
     for plane in prange(channels * n_batch):
         c, n = plane // n_batch, plane % n_batch
         padded = np.zeros((height + 2 * ph, width + 2 * pw), x.dtype)
@@ -29,13 +29,13 @@ def _im2col_numba(x, kh, kw, sh, sw, ph, pw, ho_n, wo_n, cols):
                 padded[h + ph, w + pw] = x[n, c, h, w]
         for i in range(kh):
             for j in range(kw):
-                out = cols6[n, c, i, j]
+                out = cols6[c, i, j, n]
                 for ho in range(ho_n):
                     row = padded[ho * sh + i]
                     if sw == 1:
                         for wo in range(wo_n):
                             out[ho, wo] = row[wo + j]
-                    else:  # cols[n,c,i,j,ho,wo] = x[n, c, ho*sh - ph + i, wo*sw - pw + j]
+                    else:  # cols[c,i,j,n,ho,wo] = x[n, c, ho*sh - ph + i, wo*sw - pw + j]
                         for wo in range(wo_n):
                             out[ho, wo] = row[wo * sw + j]
 
@@ -43,19 +43,19 @@ def _im2col_numba(x, kh, kw, sh, sw, ph, pw, ho_n, wo_n, cols):
 @njit(cache=True, parallel=True)
 def _col2im_numba(cols, n_batch, channels, height, width, kh, kw, sh, sw, ph, pw, ho_n, wo_n,
                   dx):
-    cols6 = cols.reshape(n_batch, channels, kh, kw, ho_n, wo_n)
+    cols6 = cols.reshape(channels, kh, kw, n_batch, ho_n, wo_n)
     for plane in prange(channels * n_batch):
         c, n = plane // n_batch, plane % n_batch
         padded = np.zeros((height + 2 * ph, width + 2 * pw), dx.dtype)
         for i in range(kh):
             for j in range(kw):
-                src = cols6[n, c, i, j]
+                src = cols6[c, i, j, n]
                 for ho in range(ho_n):
                     row = padded[ho * sh + i]
                     if sw == 1:
                         for wo in range(wo_n):
                             row[wo + j] += src[ho, wo]
-                    else:  # dx[n, c, ho*sh - ph + i, wo*sw - pw + j] += cols[n,c,i,j,ho,wo]
+                    else:  # dx[n, c, ho*sh - ph + i, wo*sw - pw + j] += cols[c,i,j,n,ho,wo]
                         for wo in range(wo_n):
                             row[wo * sw + j] += src[ho, wo]
         for h in range(height):
@@ -81,14 +81,14 @@ def scratch(shape, dtype):
 
 
 def im2col(x, kh, kw, stride=(1, 1), padding=(0, 0), out=None):
-    """x: [N, C, H, W] -> cols [N, C*kh*kw, Ho*Wo] (the layout: reference.py).
+    """x: [N, C, H, W] -> cols [C*kh*kw, N*Ho*Wo] (the layout: reference.py).
 
     out: an optional C-contiguous NumPy array of that shape to fill (e.g. ``scratch``).
     """
     (sh, sw), (ph, pw) = stride, padding
     n_batch, channels, height, width = x.shape
     ho_n, wo_n = output_size(height, kh, sh, ph), output_size(width, kw, sw, pw)
-    shape = (n_batch, channels * kh * kw, ho_n * wo_n)
+    shape = (channels * kh * kw, n_batch * ho_n * wo_n)
     cols = np.empty(shape, x.dtype) if out is None else out
     with threads_for(cols.size):
         _im2col_numba(np.ascontiguousarray(x), kh, kw, sh, sw, ph, pw, ho_n, wo_n, cols)
@@ -96,7 +96,7 @@ def im2col(x, kh, kw, stride=(1, 1), padding=(0, 0), out=None):
 
 
 def col2im(cols, x_shape, kh, kw, stride=(1, 1), padding=(0, 0), out=None):
-    """cols [N, C*kh*kw, Ho*Wo] -> dx [N, C, H, W]: sum each column entry back onto its pixel.
+    """cols [C*kh*kw, N*Ho*Wo] -> dx [N, C, H, W]: sum each column entry back onto its pixel.
 
     out: an optional C-contiguous [N, C, H, W] array to write dx into.
     """

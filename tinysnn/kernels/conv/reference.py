@@ -1,14 +1,14 @@
 """im2col / col2im as plain array code: the specification of the conv kernels (and the CuPy path).
 
-Column layout, one matrix per image (chosen so a batched matrix product gives NCHW directly):
+Column layout (chosen so one matrix product covers every image given):
 
-    cols[n, (c, i, j), (ho, wo)] = x[n, c, ho*sh - ph + i, wo*sw - pw + j]   (0 outside x)
+    cols[c, i, j, n, ho, wo] = x[n, c, ho*sh - ph + i, wo*sw - pw + j]   (0 outside x)
 
-an array ``[N, C*kh*kw, Ho*Wo]``. Then ``W.reshape(O, C*kh*kw) @ cols`` is ``[N, O, Ho*Wo]``,
-the output in NCHW order, and a block of images is a contiguous slice. ``col2im`` is the
-adjoint: it adds every column entry back onto the input pixel it was copied from (a pixel
-covered by several windows gets the sum). Both loop only over the kh*kw kernel offsets, one
-strided slice each.
+viewed as a matrix ``[C*kh*kw, N*Ho*Wo]``. Then ``W.reshape(O, C*kh*kw) @ cols`` is
+``[O, N, Ho, Wo]``, and reaching NCHW only swaps the two leading axes, each (o, n) block being a
+contiguous run of Ho*Wo values. ``col2im`` is the adjoint: it adds every column entry back onto
+the input pixel it was copied from (a pixel covered by several windows gets the sum). Both loop
+only over the kh*kw kernel offsets, one strided slice each.
 
 The event-driven functions at the end specify the sparse kernels of ``cpu.py``: the same
 convolution and weight gradient, computed from the non-zero inputs alone.
@@ -32,30 +32,32 @@ def _padded(x, ph, pw):
 
 
 def im2col(x, kh, kw, stride=(1, 1), padding=(0, 0)):
-    """x: [N, C, H, W] -> cols [N, C*kh*kw, Ho*Wo], one strided slice per kernel offset."""
+    """x: [N, C, H, W] -> cols [C*kh*kw, N*Ho*Wo], one strided slice per kernel offset."""
     xp = xp_of(x)
     (sh, sw), (ph, pw) = stride, padding
     n_batch, channels, height, width = x.shape
     ho_n, wo_n = output_size(height, kh, sh, ph), output_size(width, kw, sw, pw)
     xpad = _padded(x, ph, pw)
-    cols = xp.empty((n_batch, channels, kh, kw, ho_n, wo_n), x.dtype)
+    cols = xp.empty((channels, kh, kw, n_batch, ho_n, wo_n), x.dtype)
     for i in range(kh):
         for j in range(kw):
-            cols[:, :, i, j] = xpad[:, :, i : i + sh * ho_n : sh, j : j + sw * wo_n : sw]
-    return cols.reshape(n_batch, channels * kh * kw, ho_n * wo_n)
+            window = xpad[:, :, i : i + sh * ho_n : sh, j : j + sw * wo_n : sw]  # [N, C, Ho, Wo]
+            cols[:, i, j] = window.transpose(1, 0, 2, 3)
+    return cols.reshape(channels * kh * kw, n_batch * ho_n * wo_n)
 
 
 def col2im(cols, x_shape, kh, kw, stride=(1, 1), padding=(0, 0)):
-    """cols [N, C*kh*kw, Ho*Wo] -> dx [N, C, H, W], the adjoint of ``im2col``."""
+    """cols [C*kh*kw, N*Ho*Wo] -> dx [N, C, H, W], the adjoint of ``im2col``."""
     xp = xp_of(cols)
     (sh, sw), (ph, pw) = stride, padding
     n_batch, channels, height, width = x_shape
     ho_n, wo_n = output_size(height, kh, sh, ph), output_size(width, kw, sw, pw)
-    cols6 = cols.reshape(n_batch, channels, kh, kw, ho_n, wo_n)
+    cols6 = cols.reshape(channels, kh, kw, n_batch, ho_n, wo_n)
     dpad = xp.zeros((n_batch, channels, height + 2 * ph, width + 2 * pw), cols.dtype)
     for i in range(kh):
         for j in range(kw):
-            dpad[:, :, i : i + sh * ho_n : sh, j : j + sw * wo_n : sw] += cols6[:, :, i, j]
+            dpad[:, :, i : i + sh * ho_n : sh, j : j + sw * wo_n : sw] += cols6[:, i, j].transpose(
+                1, 0, 2, 3)
     return dpad[:, :, ph : ph + height, pw : pw + width]
 
 
