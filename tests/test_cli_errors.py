@@ -64,6 +64,16 @@ def test_a_batch_norm_of_one_value_is_refused_up_front(capsys):
     assert "T x batch_size must be >= 2" in err
 
 
+def test_a_last_batch_of_one_is_dropped_where_batch_norm_could_not_take_it(tmp_path):
+    from tinysnn.app.train import train
+
+    config = TrainConfig(T=1, epochs=1, batch_size=2, attention="no", out=str(tmp_path / "run"),
+                         progress=False, dataset_options={"samples_per_class": 1, "sensor": 16,
+                                                          "cache": str(tmp_path / "cache")})
+    metrics = train(config)                  # 11 samples in batches of 2: the last one alone
+    assert metrics["epochs"][0]["train_loss"] > 0
+
+
 def test_an_internal_error_is_reported_as_a_bug(monkeypatch, capsys):
     def broken(args):
         return 1 / 0

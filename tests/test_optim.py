@@ -116,3 +116,51 @@ def test_bad_hyperparameters_are_named():
         optim.Adam([], lr=0.1)
     with pytest.raises(ValueError, match="betas"):
         optim.Adam([one_param()], betas=(1.0, 0.9))
+
+
+def adam_by_hand(p, grads, lr, betas, eps, weight_decay, decoupled):
+    """Adam (Kingma & Ba) and AdamW (Loshchilov & Hutter) written out from the papers, in Python
+    floats, one step after another: the trajectory the optimizers must follow."""
+    b1, b2 = betas
+    m = v = 0.0
+    for t, g in enumerate(grads, start=1):
+        if decoupled:
+            p -= lr * weight_decay * p      # AdamW: decay the weight, not the gradient
+        else:
+            g += weight_decay * p           # L2: the gradient of wd/2 p^2 is +wd p
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        p -= lr * (m / (1 - b1**t)) / (math.sqrt(v / (1 - b2**t)) + eps)
+    return p
+
+
+@pytest.mark.parametrize("kind", ["Adam", "AdamW"])
+def test_adam_follows_the_published_trajectory_with_weight_decay(kind):
+    grads = [0.5, -0.2, 0.05, 0.3, -0.6, 0.01, 0.0, 0.2]
+    settings = dict(lr=0.05, betas=(0.8, 0.95), eps=1e-8, weight_decay=0.3)
+    p = one_param(2.0)
+    got = run(getattr(optim, kind)([p], **settings), p, grads)
+    assert got == pytest.approx(adam_by_hand(2.0, grads, **settings,
+                                             decoupled=kind == "AdamW"), rel=1e-12)
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps: optim.SGD(ps, lr=0.1, weight_decay=0.5),
+    lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.5),
+    lambda ps: optim.Adam(ps, lr=0.1, weight_decay=0.5),
+    lambda ps: optim.AdamW(ps, lr=0.1, weight_decay=0.5),
+])
+def test_weight_decay_alone_pulls_weights_toward_zero(make):
+    """With a zero loss gradient, only the decay acts: |p| must shrink at every step, from
+    either side (a flipped sign would push the weights away from zero)."""
+    ps = [one_param(1.5), one_param(-1.5)]
+    opt = make(ps)
+    previous = [1.5, -1.5]
+    for _ in range(5):
+        for p in ps:
+            p.grad = np.zeros(1)
+        opt.step()
+        now = [p.data[0] for p in ps]
+        assert abs(now[0]) < abs(previous[0]) and abs(now[1]) < abs(previous[1])
+        assert now[0] > 0 > now[1]
+        previous = now

@@ -9,6 +9,8 @@ Networks read frames: the events of each time bin counted per polarity and pixel
 ``frames: [T, 2, H, W]`` float32, channel 0 = OFF (p <= 0), channel 1 = ON (p > 0).
 """
 
+import numbers
+
 import numpy as np
 
 from ..random_state import check_state
@@ -28,6 +30,10 @@ def _column(name, values):
         if column.size and not (np.isfinite(column).all() and (column == np.round(column)).all()):
             raise DataError(f"make_events: {name} must hold whole numbers, got "
                             f"{column[~(np.isfinite(column) & (column == np.round(column)))][0]}")
+    elif column.dtype == object and all(isinstance(v, numbers.Integral) for v in column):
+        extreme = max(column, key=abs)                  # Python ints beyond 64 bits
+        raise DataError(f"make_events: {name} holds {extreme}, outside the range of "
+                        f"{EVENT_DTYPE[name]}")
     elif column.dtype.kind not in "iu":
         raise TypeError(f"make_events: {name} must be integers, got dtype {column.dtype}")
     if column.size:
