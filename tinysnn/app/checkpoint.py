@@ -44,6 +44,8 @@ def load_checkpoint(path):
     """Read a checkpoint: returns (model_state, optim_state, meta). Never unpickles anything."""
     if not os.path.isfile(path):
         raise CheckpointError(f"checkpoint {path}: no such file")
+    if not zipfile.is_zipfile(path):   # np.load would take other bytes for a pickle or .npy
+        raise CheckpointError(f"checkpoint {path}: not a checkpoint (not an .npz archive)")
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
