@@ -10,11 +10,10 @@ Layout of a file:
     the row in bits 8-14; the other bits are not used by polarity events and are ignored.
 
 Orientation: ``x = 127 - column bits``, ``y = row bits``, ``p = 1 - bit 0`` (1 = ON). This is how
-jAER itself decodes a DVS128 (and the official MATLAB reader ``dat2mat.m``, through which the
-MA-SNN authors read CIFAR10-DVS, apart from its 1-based coordinates and +-1 polarity); libcaer
-decodes the DVS128 the same way, so these events and DVS128 Gesture's share one orientation.
-Other readers differ (spikingjelly transposes and flips both axes); for a network trained from
-scratch on one convention it makes no difference.
+jAER itself decodes a DVS128, and how the official MATLAB reader ``dat2mat.m`` does, through
+which the MA-SNN authors read CIFAR10-DVS (apart from its 1-based coordinates and +-1 polarity).
+Other readers differ (recent libcaer flips y as well; spikingjelly transposes and flips both
+axes); for a network trained from scratch on one convention it makes no difference.
 
 Timestamps that jump back by more than 2^31 wrapped around the 32-bit counter: from there on
 they are counted 2^32 higher, so times stay increasing across a wrap.

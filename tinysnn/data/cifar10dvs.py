@@ -1,7 +1,7 @@
 """CIFAR10DVS: the CIFAR10-DVS data set, read from the files as they are published.
 
-    train = CIFAR10DVS("~/data/CIFAR10DVS", train=True,
-                       transform=ToFrames(T=20, sensor_size=(128, 128), bin_us=10_000))
+    train = CIFAR10DVS("~/data/CIFAR10DVS", train=True,      # the authors' framing: 20 x 10 ms
+                       transform=PaperFrames(train=True, T=20, bin_us=10_000, downsample=1))
 
 The data set (Li et al. 2017, figshare 4724671) is one zip per class; unzipped, the folder holds
 ten class folders ``airplane/ ... truck/`` of 1000 recordings each, ``cifar10_<class>_<i>.aedat``
@@ -50,7 +50,7 @@ class CIFAR10DVS:
     """CIFAR10-DVS from its AEDAT 2.0 files: ``dataset[i] -> (events, label)``.
 
     root: the folder holding the ten class folders. train: the authors' split (first 90% of
-    each class by file number). transform: e.g. ToFrames.
+    each class by file number). transform: e.g. PaperFrames or ToFrames.
     """
 
     classes = CIFAR10_CLASSES

@@ -1,7 +1,8 @@
 """DVS128Gait: the DVS128 Gait data set in the layout the MA-SNN authors' loader reads.
 
-    train = DVS128Gait("~/data/DVS128_Gait", train=True,
-                       transform=ToFrames(T=8, sensor_size=(128, 128), bin_us=500_000))
+    train = DVS128Gait("~/data/DVS128_Gait", train=True,     # the authors' framing: first 4 s
+                       transform=PaperFrames(train=True, T=8, bin_us=500_000, downsample=1,
+                                             random_start=False))
 
 The folder holds ``train/<class>/*.txt`` and ``test/<class>/*.txt``: one recording per text file
 of ``t x y p`` lines (event_text.py; time in microseconds, 128x128 sensor), each class folder
@@ -40,7 +41,7 @@ class DVS128Gait:
     """DVS128 Gait from its text files: ``dataset[i] -> (events, label)``.
 
     root: the folder holding train/ and test/. train: which of the two. transform: e.g.
-    ToFrames. cache_dir: where parsed recordings are kept (default $TINYSNN_CACHE or
+    PaperFrames or ToFrames. cache_dir: where parsed recordings are kept (default $TINYSNN_CACHE or
     ~/.cache/tinysnn); False keeps nothing and parses the text on every access.
     """
 
