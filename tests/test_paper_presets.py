@@ -3,11 +3,12 @@
 import numpy as np
 import pytest
 
-from tinysnn import Tensor, manual_seed
+from tinysnn import Tensor, manual_seed, nn
 from tinysnn import functional as F
 from tinysnn.nn import AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Linear
 from tinysnn.nn.models import MASNN, PRESETS, VARIANTS
-from tinysnn.surrogate import Rectangle
+from tinysnn.surrogate import Rectangle, Sigmoid
+from tinysnn.testing import assert_grad_close, smooth_spike
 
 # the authors' counts (their get_parameter_number: weights, biases, BN gamma and beta)
 PAPER_COUNTS = {("paper-gait", "no"): 2_100_767, ("paper-gait", "TCSA"): 2_188_601,
@@ -109,3 +110,45 @@ def test_preset_networks_run_forward_and_backward_on_one_recording(preset):
 def test_a_preset_refuses_frames_of_another_size():
     with pytest.raises(ValueError, match=r"expected x of shape \[T, B, 2, 128, 128\]"):
         MASNN(attention="no", preset="paper-gait")(Tensor(np.zeros((8, 1, 2, 32, 32), np.float32)))
+
+
+class SmoothPaperCell(nn.Neuron):
+    """The authors' cell (decay 0.3, threshold 0.3, reset to 0.3 through the graph) with a smooth
+    step in place of the Heaviside, so that central differences see what backward computes."""
+
+    def __init__(self):
+        super().__init__(threshold=0.3, v_reset=0.3, surrogate=Sigmoid(alpha=4.0))
+
+    def charge(self, v, x):
+        return 0.3 * v + x
+
+    def fire(self, h):
+        return smooth_spike(h - self.threshold, self.surrogate)
+
+
+def test_the_preset_layout_at_small_size_has_exact_gradients():
+    """The Gait/CIFAR10-DVS layout (five conv layers pooled 2-2-2-2-4, FC, TCSA with r_t 2 and
+    r_c 8, batch norms, temporal attention on the FC layers) shrunk to 64x64 and few channels,
+    in float64 with smooth cells: backward against central differences, for the input and the
+    weights of the first and last conv, the channel and temporal attention and the classifier."""
+    manual_seed(2)
+    model = MASNN(attention="TCSA", preset="paper-gait", T=4, input_size=64,
+                  channels=(8, 8, 8, 8, 16), hidden=(8,), num_classes=3,
+                  neuron=SmoothPaperCell).to(dtype=np.float64)
+    owners = [(model.features[0].conv, "weight"), (model.features[4].conv, "weight"),
+              (model.features[4].attention.ca, "w1"), (model.features[1].attention.ta, "w2"),
+              (model.classifier[0].attention.ta, "w1"), (model.classifier[1].fc, "weight")]
+
+    def fn(x, *weights):
+        saved = [getattr(m, n) for m, n in owners]
+        for (m, n), w in zip(owners, weights):
+            object.__setattr__(m, n, w)
+        try:
+            return model(x)
+        finally:
+            for (m, n), w in zip(owners, saved):
+                object.__setattr__(m, n, w)
+
+    x = np.random.default_rng(3).normal(0.5, 1.0, (4, 2, 2, 64, 64))
+    assert_grad_close(fn, x, *[getattr(m, n).data for m, n in owners], method="directional",
+                      seed=4)
