@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tinysnn import Tensor
+from tinysnn import functional as F
 from tinysnn.functional import batch_norm
 from tinysnn.kernels.batch_norm import cpu, reference
 from tinysnn.testing import arrays, assert_grad_close
@@ -131,3 +132,72 @@ def test_batch_norm_errors_name_the_argument_and_shapes():
         batch_norm(x, None, None, np.zeros(3, np.float32), None, True)
     with pytest.raises(ValueError, match=r"batch_norm: running_var must be \[3\]"):
         batch_norm(x, None, None, np.zeros(3, np.float32), np.ones(2, np.float32), True)
+
+
+# ------------------------------------------------------------------ fused with an average pool
+@st.composite
+def pooled_cases(draw):
+    """(x shape [N, C, H, W] with H, W multiples of k, k)."""
+    k = draw(st.integers(1, 3))
+    n, c = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    h, w = k * draw(st.integers(1, 3)), k * draw(st.integers(1, 3))
+    if n * h * w < 2:
+        n = 2
+    return (n, c, h, w), k
+
+
+@given(pooled_cases(), st.booleans(), st.sampled_from([np.float32, np.float64]), st.data())
+def test_batch_norm_then_avg_pool_in_one_pass_equals_the_two_ops(case, training, dtype, data):
+    shape, k = case
+    x = data.draw(arrays(shape, dtype))
+    weight, bias = data.draw(arrays((shape[1],), dtype)), data.draw(arrays((shape[1],), dtype))
+    grad = data.draw(arrays((shape[0], shape[1], shape[2] // k, shape[3] // k), dtype))
+    outputs = []
+    for fused in (True, False):
+        stats = [np.zeros(shape[1], dtype), np.ones(shape[1], dtype)]
+        leaves = [Tensor(a.copy(), requires_grad=True) for a in (x, weight, bias)]
+        if fused:
+            y = F.batch_norm_avg_pool2d(*leaves, *stats, training, k)
+        else:
+            y = F.avg_pool2d(F.batch_norm(*leaves, *stats, training), k)
+        y.backward(grad)
+        outputs.append([y.data, *(t.grad for t in leaves), *stats])
+    tol = 1e-4 if dtype == np.float32 else 1e-10
+    for fused, composed in zip(*outputs):
+        np.testing.assert_allclose(fused, composed, rtol=tol, atol=tol)
+
+
+@given(pooled_cases(), st.booleans(), st.data())
+def test_batch_norm_avg_pool_gradients_match_central_differences(case, training, data):
+    shape, k = case
+    x = data.draw(arrays(shape))
+    weight, bias = data.draw(arrays((shape[1],))), data.draw(arrays((shape[1],)))
+    stats = (np.zeros(shape[1]), np.ones(shape[1]))
+    assert_grad_close(lambda a, w, b: F.batch_norm_avg_pool2d(a, w, b, None, None, True, k)
+                      if training else
+                      F.batch_norm_avg_pool2d(a, w, b, *stats, False, k), x, weight, bias)
+
+
+@given(pooled_cases(), st.booleans(), st.data())
+def test_fused_kernels_match_their_reference(case, training, data):
+    shape, k = case
+    x = data.draw(arrays(shape))
+    weight, bias = data.draw(arrays((shape[1],))), data.draw(arrays((shape[1],)))
+    mean, var = data.draw(arrays((shape[1],))), 1 + data.draw(arrays((shape[1],), min_value=0))
+    stats = (None, None) if training else (mean, var)
+    y, m, v = cpu.batch_norm_avg_pool_forward(x, weight, bias, 1e-5, training, k, *stats)
+    y_ref, m_ref, v_ref = reference.batch_norm_avg_pool_forward(x, weight, bias, 1e-5, training,
+                                                                k, *stats)
+    for ours, theirs in ((y, y_ref), (m, m_ref), (v, v_ref)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-10)
+    grad = data.draw(arrays(y.shape))
+    for ours, theirs in zip(
+            cpu.batch_norm_avg_pool_backward(grad, x, weight, m, v, 1e-5, training, k),
+            reference.batch_norm_avg_pool_backward(grad, x, weight, m, v, 1e-5, training, k)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-10)
+
+
+def test_batch_norm_avg_pool_refuses_windows_that_do_not_tile():
+    x = Tensor(np.zeros((2, 3, 5, 4), np.float32))
+    with pytest.raises(ValueError, match="kernel_size must be an int that divides H and W"):
+        F.batch_norm_avg_pool2d(x, None, None, None, None, True, 2)

@@ -28,7 +28,7 @@ from .dense import linear
 from .dropout import dropout
 from .lif import lif
 from .loss import cross_entropy, mse_loss
-from .norm import batch_norm
+from .norm import batch_norm, batch_norm_avg_pool2d
 from .pool import avg_pool2d, max_pool2d
 from .shape import concatenate, flatten, getitem, permute, reshape, stack, transpose
 from .spike import spike

@@ -113,6 +113,17 @@ class BatchNorm2d(_BatchNorm):
         _check_rank("BatchNorm2d", x, (4, 5), "[N, C, H, W] or [T, B, C, H, W]")
         return super().forward(x)
 
+    def forward_then_avg_pool(self, x, kernel_size):
+        """``AvgPool2d(kernel_size)(self(x))`` in one pass (F.batch_norm_avg_pool2d), for
+        windows that tile x; the same result, statistics and running estimates as the two
+        layers one after the other."""
+        _check_rank("BatchNorm2d", x, (4, 5), "[N, C, H, W] or [T, B, C, H, W]")
+        x, unfold = _fold_time(x, self.rank)
+        y = F.batch_norm_avg_pool2d(x, self.weight, self.bias, self.running_mean,
+                                    self.running_var, self.training, kernel_size,
+                                    momentum=self.momentum, eps=self.eps)
+        return unfold(y)
+
 
 class _Pool2d(Module):
     def __init__(self, kernel_size, stride=None, padding=0):

@@ -79,3 +79,104 @@ def batch_norm_backward(grad, x, weight, mean, var, eps, training, need_dx=True)
         _backward_numba(np.ascontiguousarray(grad), np.ascontiguousarray(x), weight, mean, var,
                         eps, training, need_dx, dx, dweight, dbias)
     return (dx if need_dx else None), dweight, dbias
+
+
+# ------------------------------------------------------------------ fused with a k x k average pool
+# What these exploit: batch norm is a per-channel affine map, so it commutes with an average
+# pool: pool(scale x + offset) = scale pool(x) + offset. The forward reads x once per channel for
+# the statistics and once, from cache, for the window sums, and writes only the pooled output
+# (1/k^2 of x); the normalised full-size array is never written or read back. The backward never
+# forms the pool's full-size gradient either: its sums reduce to sums over windows, and dx is
+# written in one pass.
+@njit(cache=True, parallel=True, fastmath={"reassoc", "contract"})
+def _pool_forward_numba(x, weight, bias, eps, training, k, mean, var, y):
+    """x: [N, C, H, W] -> y: [N, C, H/k, W/k] = avg_pool(batch_norm(x)); mean, var: [C]."""
+    n_batch, channels, height, width = x.shape
+    ho_n, wo_n = height // k, width // k
+    count = n_batch * height * width
+    for c in prange(channels):
+        if training:  # shifted sums, as in _forward_numba
+            shift = x[0, c, 0, 0]
+            total, squares = 0.0, 0.0
+            for n in range(n_batch):
+                for h in range(height):
+                    for w in range(width):
+                        d = x[n, c, h, w] - shift
+                        total += d
+                        squares += d * d
+            mean_d = total / count
+            mean[c] = shift + mean_d
+            var[c] = max(squares / count - mean_d * mean_d, 0.0)
+        scale = weight[c] / np.sqrt(var[c] + eps)
+        offset = bias[c] - mean[c] * scale
+        per_window = scale / (k * k)
+        for n in range(n_batch):
+            for ho in range(ho_n):
+                for wo in range(wo_n):
+                    window = 0.0
+                    for a in range(k):
+                        for b in range(k):
+                            window += x[n, c, ho * k + a, wo * k + b]
+                    y[n, c, ho, wo] = window * per_window + offset  # scale * mean + offset
+
+
+@njit(cache=True, parallel=True, fastmath={"reassoc", "contract"})
+def _pool_backward_numba(grad, x, weight, mean, var, eps, training, k, dx, dweight, dbias):
+    """grad: [N, C, H/k, W/k] -> dx: [N, C, H, W]; dweight, dbias: [C].
+
+    With dy = grad / k^2 on every element of its window: dbias = sum(dy) = sum(grad);
+    dweight = sum(dy * xhat) = sum over windows of grad / k^2 * sum of (x - mean) * inv_std.
+    """
+    n_batch, channels, height, width = x.shape
+    ho_n, wo_n = grad.shape[2], grad.shape[3]
+    count = n_batch * height * width
+    area = k * k
+    for c in prange(channels):
+        inv_std = 1.0 / np.sqrt(var[c] + eps)
+        sum_g, sum_g_centered = 0.0, 0.0
+        for n in range(n_batch):
+            for ho in range(ho_n):
+                for wo in range(wo_n):
+                    window = 0.0
+                    for a in range(k):
+                        for b in range(k):
+                            window += x[n, c, ho * k + a, wo * k + b] - mean[c]
+                    g = grad[n, c, ho, wo]
+                    sum_g += g
+                    sum_g_centered += g * window / area
+        dbias[c] = sum_g
+        dweight[c] = sum_g_centered * inv_std
+        scale = weight[c] * inv_std
+        mean_g = sum_g / count if training else 0.0
+        mean_g_xhat = dweight[c] / count if training else 0.0
+        for n in range(n_batch):
+            for ho in range(ho_n):
+                for wo in range(wo_n):
+                    dy = grad[n, c, ho, wo] / area
+                    for a in range(k):
+                        for b in range(k):
+                            h, w = ho * k + a, wo * k + b
+                            xhat = (x[n, c, h, w] - mean[c]) * inv_std
+                            dx[n, c, h, w] = scale * (dy - mean_g - xhat * mean_g_xhat)
+
+
+def batch_norm_avg_pool_forward(x4, weight, bias, eps, training, k, mean=None, var=None):
+    """``reference.batch_norm_avg_pool_forward`` in Numba -> (y [N, C, H/k, W/k], mean, var)."""
+    channels = x4.shape[1]
+    if training:
+        mean, var = np.empty(channels), np.empty(channels)
+    y = np.empty((x4.shape[0], channels, x4.shape[2] // k, x4.shape[3] // k), x4.dtype)
+    with threads_for(x4.size):
+        _pool_forward_numba(np.ascontiguousarray(x4), weight, bias, eps, training, k, mean, var, y)
+    return y, mean, var
+
+
+def batch_norm_avg_pool_backward(grad, x4, weight, mean, var, eps, training, k):
+    """``reference.batch_norm_avg_pool_backward`` in Numba -> (dx, dweight [C], dbias [C])."""
+    channels = x4.shape[1]
+    dx = np.empty_like(x4)
+    dweight, dbias = np.empty(channels), np.empty(channels)
+    with threads_for(x4.size):
+        _pool_backward_numba(np.ascontiguousarray(grad), np.ascontiguousarray(x4), weight, mean,
+                             var, eps, training, k, dx, dweight, dbias)
+    return dx, dweight, dbias

@@ -47,3 +47,41 @@ def batch_norm_backward(grad, x, weight, mean, var, eps, training):
         centred = grad
     dx = ((weight * inv_std)[:, None] * centred).astype(x.dtype)
     return dx, dweight, dbias
+
+
+# ------------------------------------------------------------------ fused with a k x k average pool
+def _pool_sum(x4, k):
+    """Sums over the k x k windows that tile the last two axes: [N, C, H, W] -> [N, C, H/k, W/k]."""
+    n_batch, channels, height, width = x4.shape
+    return x4.reshape(n_batch, channels, height // k, k, width // k, k).sum(axis=(3, 5))
+
+
+def batch_norm_avg_pool_forward(x4, weight, bias, eps, training, k, mean, var):
+    """avg_pool(batch_norm(x)) over k x k windows that tile x: [N, C, H, W] -> [N, C, H/k, W/k].
+
+    The normalisation is a per-channel affine map, so it commutes with the average:
+    pool(scale * x + offset) = scale * pool(x) + offset. The statistics are those of x itself.
+    """
+    x3 = x4.reshape(x4.shape[0], x4.shape[1], -1)
+    if training:
+        mean = x3.mean(axis=(0, 2), dtype=np.float64)
+        var = ((x3 - mean[:, None].astype(x4.dtype)) ** 2).mean(axis=(0, 2), dtype=np.float64)
+    scale = weight / xp_of(x4).sqrt(var + eps)
+    offset = bias - mean * scale
+    pooled = _pool_sum(x4, k) / (k * k)
+    y = pooled * scale.astype(x4.dtype)[:, None, None] + offset.astype(x4.dtype)[:, None, None]
+    return y, mean, var
+
+
+def batch_norm_avg_pool_backward(grad, x4, weight, mean, var, eps, training, k):
+    """grad: [N, C, H/k, W/k] -> (dx [N, C, H, W], dweight [C], dbias [C]).
+
+    The pool's backward spreads grad / k^2 over each window (dy, never stored); then batch
+    norm's backward (formulas at the top), whose sums over dy reduce to sums over the windows:
+    sum(dy) = sum(grad), sum(dy * xhat) = sum(grad * (window mean of xhat)).
+    """
+    dy = xp_of(grad).repeat(xp_of(grad).repeat(grad, k, axis=2), k, axis=3) / (k * k)
+    shape3 = (x4.shape[0], x4.shape[1], -1)
+    dx, dweight, dbias = batch_norm_backward(dy.reshape(shape3), x4.reshape(shape3), weight,
+                                             mean, var, eps, training)
+    return dx.reshape(x4.shape), dweight, dbias

@@ -115,9 +115,13 @@ class SpikingConv(Module):
         self.lif = make_neuron(neuron)
 
     def forward(self, x):
-        x = self.bn(self.conv(x))
-        if self.pool is not None:
-            x = self.pool(x)
+        x = self.conv(x)
+        if self.pool is None:
+            x = self.bn(x)
+        elif x.shape[-1] % self.pool.kernel_size == 0 and x.shape[-2] % self.pool.kernel_size == 0:
+            x = self.bn.forward_then_avg_pool(x, self.pool.kernel_size)  # one pass, same result
+        else:
+            x = self.pool(self.bn(x))
         if self.attention is not None:
             x = self.attention(x)
         return self.lif(x)
