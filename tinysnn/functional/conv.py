@@ -35,6 +35,7 @@ from ..kernels.conv import (
     sparse_conv_weight_grad,
 )
 from ..kernels.sparsity import takes_sparse_path
+from ..kernels.threads import blas_threads_for
 from ..tensor import Tensor
 
 BLOCK_ELEMENTS = 1 << 23  # column entries per block of images (32 MB in float32)
@@ -76,7 +77,8 @@ class Conv2d(Function):
         for block in blocks:
             columns = _columns(buffer, block, ctx.pixels)
             cols = im2col(x[block], kh, kw, stride, padding, out=columns)
-            y2 = (w2 @ cols).reshape(out_ch, -1, ho_n * wo_n)  # [O, n, Ho*Wo]
+            with blas_threads_for(2 * w2.size * cols.shape[1]):
+                y2 = (w2 @ cols).reshape(out_ch, -1, ho_n * wo_n)  # [O, n, Ho*Wo]
             if bias is None:
                 y[block] = y2.transpose(1, 0, 2)
             else:  # to NCHW and + b in one pass
@@ -100,14 +102,17 @@ class Conv2d(Function):
             for block in blocks:
                 g2 = g3[block].transpose(1, 0, 2).reshape(out_ch, -1)  # [O, n*Ho*Wo], a copy
                 columns = _columns(buffer, block, ctx.pixels)
+                flops = 2 * w2.size * g2.shape[1]  # of each product below
                 if needs[0]:
-                    dcols = xp.matmul(w2.T, g2, out=columns)
+                    with blas_threads_for(flops):
+                        dcols = xp.matmul(w2.T, g2, out=columns)
                     col2im(dcols, gx[block].shape, kh, kw, ctx.stride, ctx.padding, out=gx[block])
                 if dense_gw:
                     cols = im2col(x[block], kh, kw, ctx.stride, ctx.padding, out=columns)
                     # dW2 += g2 cols^T, computed as (cols g2^T)^T: OpenBLAS splits this shape's
                     # long inner axis badly over threads, and the [C*kh*kw, O] transpose is tiny
-                    gw2 += (cols @ g2.T).T
+                    with blas_threads_for(flops):
+                        gw2 += (cols @ g2.T).T
             gw = gw2.reshape(weight.shape) if dense_gw else None
         if needs[1] and ctx.sparse:
             gw = sparse_conv_weight_grad(x, grad, (kh, kw), ctx.stride, ctx.padding)

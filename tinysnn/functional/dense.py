@@ -8,6 +8,7 @@ the number of non-zero inputs; the input gradient stays a GEMM.
 from ..autograd import Function
 from ..kernels.linear import sparse_linear_forward, sparse_linear_weight_grad
 from ..kernels.sparsity import takes_sparse_path
+from ..kernels.threads import blas_threads_for
 from ..tensor import Tensor
 
 
@@ -23,7 +24,8 @@ class Linear(Function):
         if ctx.sparse:
             y = sparse_linear_forward(x2, weight, bias)
         else:
-            y = x2 @ weight.T
+            with blas_threads_for(2 * x2.shape[0] * weight.size):
+                y = x2 @ weight.T
             if bias is not None:
                 y += bias
         return y.reshape(*x.shape[:-1], weight.shape[0])
@@ -32,10 +34,12 @@ class Linear(Function):
     def backward(ctx, grad):
         x2, weight = ctx.saved
         g2 = grad.reshape(-1, weight.shape[0])
-        gx = (g2 @ weight).reshape(ctx.x_shape) if ctx.needs_input_grad[0] else None
-        gw = None
-        if ctx.needs_input_grad[1]:  # dL/dW = g^T x
-            gw = sparse_linear_weight_grad(x2, g2) if ctx.sparse else g2.T @ x2
+        gx = gw = None
+        with blas_threads_for(2 * x2.shape[0] * weight.size):  # each product's multiply-adds
+            if ctx.needs_input_grad[0]:
+                gx = (g2 @ weight).reshape(ctx.x_shape)
+            if ctx.needs_input_grad[1]:  # dL/dW = g^T x
+                gw = sparse_linear_weight_grad(x2, g2) if ctx.sparse else g2.T @ x2
         if len(ctx.needs_input_grad) == 2:
             return gx, gw
         return gx, gw, g2.sum(axis=0) if ctx.needs_input_grad[2] else None

@@ -1,4 +1,4 @@
-"""The one rule for how many threads a Numba kernel uses: one for small inputs, all for large.
+"""The one rule for how many threads a kernel uses: one for small inputs, all for large.
 
 A ``parallel=True`` kernel wakes Numba's thread pool on every call. For a few thousand elements
 the work takes microseconds and the wake-up can take longer, far longer on a busy machine, so
@@ -10,6 +10,7 @@ runs as ``range``). Every kernel family calls its Numba kernels inside this cont
 """
 
 import contextlib
+import ctypes
 
 import numba
 
@@ -28,3 +29,48 @@ def threads_for(size):
         yield
     finally:
         numba.set_num_threads(threads)
+
+
+# ------------------------------------------------------------------ BLAS (NumPy's matrix products)
+# The same rule for NumPy's BLAS (OpenBLAS): its threads wait for each other on every matrix
+# product, and on a machine busy with other work a product of a few million multiply-adds took
+# 20-70 ms on two threads against 1.5 ms on one (measured here, load average 7.6). A product
+# below GEMM_PARALLEL_MIN_FLOPS runs on one BLAS thread. Where NumPy's BLAS cannot be found (not
+# OpenBLAS, not Linux), this does nothing.
+GEMM_PARALLEL_MIN_FLOPS = 1 << 28  # 2 * M * N * K; about 2 ms of one core's GEMM here
+
+
+def _openblas_thread_setters():
+    """(get, set) of the thread count of the OpenBLAS that NumPy loaded, or None."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "openblas" in line.lower()}
+        for path in sorted(paths):
+            lib = ctypes.CDLL(path)
+            for suffix in ("", "64_"):
+                for prefix in ("scipy_openblas", "openblas"):
+                    get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+                    set_ = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
+                    if get is not None and set_ is not None:
+                        return get, set_
+    except OSError:
+        pass
+    return None
+
+
+_BLAS = _openblas_thread_setters()
+
+
+@contextlib.contextmanager
+def blas_threads_for(flops):
+    """Run the block's NumPy matrix products on one BLAS thread if ``flops`` are too few."""
+    if _BLAS is None or flops >= GEMM_PARALLEL_MIN_FLOPS:
+        yield
+        return
+    get, set_ = _BLAS
+    threads = get()
+    set_(1)
+    try:
+        yield
+    finally:
+        set_(threads)
