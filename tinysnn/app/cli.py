@@ -275,6 +275,10 @@ def cmd_bench(args):
         raise UsageError(f"--variants: unknown {unknown}; choose from {', '.join(allowed)}")
     threads = args.threads or numba.config.NUMBA_NUM_THREADS
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    if args.threads:
+        from ..kernels.threads import set_blas_threads
+
+        set_blas_threads(threads)
     if args.worker:
         if args.worker == "torch":
             import torch

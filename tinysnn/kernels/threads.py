@@ -61,6 +61,12 @@ def _openblas_thread_setters():
 _BLAS = _openblas_thread_setters()
 
 
+def set_blas_threads(n):
+    """Use at most ``n`` BLAS threads from now on (where NumPy's BLAS can be found)."""
+    if _BLAS is not None:
+        _BLAS[1](int(n))
+
+
 @contextlib.contextmanager
 def blas_threads_for(flops):
     """Run the block's NumPy matrix products on one BLAS thread if ``flops`` are too few."""
