@@ -110,22 +110,36 @@ def _pool_forward_numba(x, weight, bias, eps, training, k, mean, var, y):
         scale = weight[c] / np.sqrt(var[c] + eps)
         offset = bias[c] - mean[c] * scale
         per_window = scale / (k * k)
+        columns = np.empty(width, x.dtype)
         for n in range(n_batch):
             for ho in range(ho_n):
+                columns[:] = x[n, c, ho * k]  # the window rows summed first: contiguous adds
+                for a in range(1, k):
+                    row = x[n, c, ho * k + a]
+                    for w in range(width):
+                        columns[w] += row[w]
                 for wo in range(wo_n):
-                    window = 0.0
-                    for a in range(k):
-                        for b in range(k):
-                            window += x[n, c, ho * k + a, wo * k + b]
+                    window = columns[wo * k]
+                    for b in range(1, k):
+                        window += columns[wo * k + b]
                     y[n, c, ho, wo] = window * per_window + offset  # scale * mean + offset
+
+
+@njit(cache=True, inline="always")
+def _spread(g_row, k, area, dy_row):
+    """dy_row[wo*k + b] = g_row[wo] / area: a pooled row's gradient over its input row."""
+    for wo in range(g_row.shape[0]):
+        value = g_row[wo] / area
+        for b in range(k):
+            dy_row[wo * k + b] = value
 
 
 @njit(cache=True, parallel=True, fastmath={"reassoc", "contract"})
 def _pool_backward_numba(grad, x, weight, mean, var, eps, training, k, dx, dweight, dbias):
     """grad: [N, C, H/k, W/k] -> dx: [N, C, H, W]; dweight, dbias: [C].
 
-    With dy = grad / k^2 on every element of its window: dbias = sum(dy) = sum(grad);
-    dweight = sum(dy * xhat) = sum over windows of grad / k^2 * sum of (x - mean) * inv_std.
+    With dy = grad / k^2 on every element of its window (spread along a row into ``dy_row``):
+    dbias = sum(dy) = sum(grad); dweight = sum(dy * xhat).
     """
     n_batch, channels, height, width = x.shape
     ho_n, wo_n = grad.shape[2], grad.shape[3]
@@ -133,17 +147,17 @@ def _pool_backward_numba(grad, x, weight, mean, var, eps, training, k, dx, dweig
     area = k * k
     for c in prange(channels):
         inv_std = 1.0 / np.sqrt(var[c] + eps)
+        m = mean[c]
+        dy_row = np.empty(width, x.dtype)
         sum_g, sum_g_centered = 0.0, 0.0
         for n in range(n_batch):
             for ho in range(ho_n):
-                for wo in range(wo_n):
-                    window = 0.0
-                    for a in range(k):
-                        for b in range(k):
-                            window += x[n, c, ho * k + a, wo * k + b] - mean[c]
-                    g = grad[n, c, ho, wo]
-                    sum_g += g
-                    sum_g_centered += g * window / area
+                _spread(grad[n, c, ho], k, area, dy_row)  # the pool's gradient along a row
+                for a in range(k):
+                    row = x[n, c, ho * k + a]
+                    for w in range(width):
+                        sum_g += dy_row[w]
+                        sum_g_centered += dy_row[w] * (row[w] - m)
         dbias[c] = sum_g
         dweight[c] = sum_g_centered * inv_std
         scale = weight[c] * inv_std
@@ -151,13 +165,12 @@ def _pool_backward_numba(grad, x, weight, mean, var, eps, training, k, dx, dweig
         mean_g_xhat = dweight[c] / count if training else 0.0
         for n in range(n_batch):
             for ho in range(ho_n):
-                for wo in range(wo_n):
-                    dy = grad[n, c, ho, wo] / area
-                    for a in range(k):
-                        for b in range(k):
-                            h, w = ho * k + a, wo * k + b
-                            xhat = (x[n, c, h, w] - mean[c]) * inv_std
-                            dx[n, c, h, w] = scale * (dy - mean_g - xhat * mean_g_xhat)
+                _spread(grad[n, c, ho], k, area, dy_row)
+                for a in range(k):
+                    row, out = x[n, c, ho * k + a], dx[n, c, ho * k + a]
+                    for w in range(width):  # dx = scale (dy - mean(dy) - xhat mean(dy xhat))
+                        out[w] = scale * (dy_row[w] - mean_g
+                                          - (row[w] - m) * inv_std * mean_g_xhat)
 
 
 def batch_norm_avg_pool_forward(x4, weight, bias, eps, training, k, mean=None, var=None):
