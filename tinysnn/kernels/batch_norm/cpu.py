@@ -142,7 +142,7 @@ def _pool_backward_numba(grad, x, weight, mean, var, eps, training, k, dx, dweig
     dbias = sum(dy) = sum(grad); dweight = sum(dy * xhat).
     """
     n_batch, channels, height, width = x.shape
-    ho_n, wo_n = grad.shape[2], grad.shape[3]
+    ho_n = grad.shape[2]
     count = n_batch * height * width
     area = k * k
     for c in prange(channels):
