@@ -39,7 +39,8 @@ LEVELS = {
              "per_class": {True: 64, False: 16}},
     # a test split of 11 x 24 = 264 recordings: one recording is 0.38% of it
     "hard": {"noise_hz": 4.0, "hot_pixels": 12, "hot_pixel_hz": 150.0,
-             "subjects": {"train": 20, "test": 8}, "per_class": {True: 64, False: 24}},
+             "subjects": {"train": 20, "test": 8}, "variation": SubjectVariation(),
+             "per_class": {True: 64, False: 24}},
 }
 
 
@@ -127,7 +128,8 @@ class SyntheticGestures:
                   "camera": camera.cache_fields()}
         subjects = None
         if setting["subjects"]:
-            subjects = subjects_of(split, int(seed), setting["subjects"][split])
+            subjects = subjects_of(split, int(seed), setting["subjects"][split],
+                                   setting["variation"])
             params.update(level=level, subjects=[asdict(s) for s in subjects])
         self.path = os.path.join(ensure_cache_root(root), f"synthetic_gestures_{split}_"
                                  f"{cache_key(params)}.npz")
