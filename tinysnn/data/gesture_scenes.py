@@ -128,9 +128,9 @@ class SubjectVariation:
     position: largest shift of the body's centre in x and y, a fraction of the image side.
     """
 
-    duration: tuple = (0.5, 1.0)
-    size: tuple = (0.75, 1.25)
-    position: float = 0.12
+    duration: tuple = (0.6, 1.0)
+    size: tuple = (0.85, 1.15)
+    position: float = 0.08
 
 
 @dataclass(frozen=True)

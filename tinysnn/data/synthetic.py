@@ -14,7 +14,7 @@ gives the same events on every machine, and a larger n_per_class only adds recor
 
 Two levels. "easy" (the default): one camera with little noise, recordings that vary as one
 person's do; the small MA-SNN learns it to 100%. "hard": the camera has background activity
-at HARD_NOISE_HZ events per pixel and second and HARD_HOT_PIXELS hot pixels, and the
+(1 event per pixel and second) and 6 hot pixels (100 events per second each), and the
 recordings come from different people (gesture_scenes.Subject: speed, size, position), the
 test split's people not among the training split's, as in DVS128 Gesture.
 """
@@ -37,8 +37,9 @@ SPLITS = {"train": 0, "test": 1}
 LEVELS = {
     "easy": {"noise_hz": 0.5, "hot_pixels": 0, "hot_pixel_hz": 0.0, "subjects": None,
              "per_class": {True: 64, False: 16}},
-    # a test split of 11 x 24 = 264 recordings: one recording is 0.38% of it
-    "hard": {"noise_hz": 4.0, "hot_pixels": 12, "hot_pixel_hz": 150.0,
+    # calibrated so that the small vanilla network learns it to about 80% in the README's
+    # ablation budget; a test split of 11 x 24 = 264 recordings: one is 0.38% of it
+    "hard": {"noise_hz": 1.0, "hot_pixels": 6, "hot_pixel_hz": 100.0,
              "subjects": {"train": 20, "test": 8}, "variation": SubjectVariation(),
              "per_class": {True: 64, False: 24}},
 }
