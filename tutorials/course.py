@@ -84,7 +84,7 @@ def check(notebook, verbose=False):
         failed = [r for r in results if r[1] != "passed"]
         if not failed:
             status[task] = "passed"
-            print(f"Task {task}: passed ({len(results)} tests)")
+            print(f"Task {task}: passed ({len(results)} test{'s' * (len(results) > 1)})")
             continue
         unfinished = [r for r in failed if f"Task {task} is not done yet" in (r[2] or "")]
         if len(unfinished) == len(failed) == len(results):
