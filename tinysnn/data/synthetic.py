@@ -13,7 +13,7 @@ cached as .npz; recording i of class c depends only on (seed, split, c, i), so t
 gives the same events on every machine, and a larger n_per_class only adds recordings.
 
 Two levels. "easy" (the default): one camera with little noise, recordings that vary as one
-person's do; the small MA-SNN learns it to 100%. "hard": the camera has background activity
+person's do; the small MA-SNN learns it to 99-100%. "hard": the camera has background activity
 (1 event per pixel and second) and 6 hot pixels (100 events per second each), and the
 recordings come from different people (gesture_scenes.Subject: speed, size, position), the
 test split's people not among the training split's, as in DVS128 Gesture.
