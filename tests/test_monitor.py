@@ -69,6 +69,42 @@ def test_counts_match_hand_computation():
                                                            + 96 * T * 8 / 64 * 0.9) * 1e-6)
 
 
+class Shortcut(Module):
+    """conv -> LIF, and a linear layer that reads the conv's real-valued output (a shortcut)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = Conv2d(1, 1, 1, bias=False, dtype=np.float64)
+        self.lif = LIF(tau=2.0, threshold=1.0)
+        self.flat = Flatten()
+        self.fc = Linear(16, 2, bias=False, dtype=np.float64)
+
+    def forward(self, x):
+        current = self.conv(x)
+        self.lif(current)
+        return self.fc(self.flat(current))
+
+
+def test_a_later_layer_reading_real_values_counts_multiply_accumulates():
+    net = Shortcut()
+    net.conv.weight.data = np.full((1, 1, 1, 1), 0.3)  # 0.3 * x: never 0/1 where x is 1
+    x = np.ones((2, 1, 1, 4, 4))
+    with Monitor(net) as monitor, no_grad():
+        net(Tensor(x))
+    rows = {r["name"]: r for r in monitor.layers()}
+    assert rows["conv"]["operation"] == "MAC" and rows["fc"]["operation"] == "MAC"
+    assert rows["fc"]["energy_uj"] == pytest.approx(16 * 2 * 2 * 1.0 * 4.6e-6)
+
+
+def test_later_layers_reading_spikes_count_accumulates():
+    T, B = 2, 1
+    x = np.zeros((T, B, 1, 4, 4))
+    x[:, :, 0, 0, :] = 1.0
+    with Monitor(tiny_network()) as monitor, no_grad():
+        monitor.model(Tensor(x))
+    assert [r["operation"] for r in monitor.layers()] == ["MAC", "AC"]
+
+
 def test_hooks_are_removed_on_exit():
     net = tiny_network()
     with Monitor(net) as monitor, no_grad():

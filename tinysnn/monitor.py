@@ -14,7 +14,9 @@ The energy model (Yao et al., after Horowitz 2014, 45 nm):
   (the input's fraction of non-zero elements: for spikes that is the firing rate);
 * the first layer reads real-valued frames, so its operations are multiply-accumulates
   (E_MAC = 4.6 pJ); every later layer reads spikes, so its operations are accumulates
-  (E_AC = 0.9 pJ).
+  (E_AC = 0.9 pJ). A later layer whose input was not only 0s and 1s (a residual network's
+  shortcut convolution reading membranes, say) multiplies too, and is counted as MACs: for
+  the MA-SNNs this is exactly the paper's rule.
 
 A "layer" in the report is one synaptic layer (Conv2d or Linear) together with the spiking
 neurons (any ``nn.Neuron``) that follow it, named after the module that holds both (e.g.
@@ -63,15 +65,20 @@ class _SynapseStats:
         self.samples = 0
         self.input_nonzero = 0
         self.input_elements = 0
+        self.input_binary = True  # every input seen so far was 0s and 1s (spikes)
 
     def __call__(self, module, inputs, output):
         x = inputs[0].data
+        xp = xp_of(x)
         rank = 3 if isinstance(module, Conv2d) else 1
         self.T, batch = _time_and_batch(x.shape, rank)
         self.ops_per_step = dense_ops(module, output.shape)
         self.samples += batch
-        self.input_nonzero += int(xp_of(x).count_nonzero(x))
+        nonzero = int(xp.count_nonzero(x))
+        self.input_nonzero += nonzero
         self.input_elements += x.size
+        if self.input_binary:  # 0/1 iff the non-zeros are all ones
+            self.input_binary = int(xp.count_nonzero(x == 1)) == nonzero
 
     @property
     def input_rate(self):
@@ -196,9 +203,11 @@ class Monitor:
             if syn.samples == 0:
                 continue
             ops = syn.ops_per_step * syn.T * syn.input_rate
-            energy_pj = ops * (E_MAC_PJ if i == 0 else E_AC_PJ)
+            accumulates = i > 0 and syn.input_binary  # spikes in: adds only; else multiplies
+            energy_pj = ops * (E_AC_PJ if accumulates else E_MAC_PJ)
             rows.append({
                 "name": _common_parent(syn.name, lif.name) if lif else syn.name,
+                "operation": "AC" if accumulates else "MAC",
                 "input_rate": syn.input_rate,
                 "firing_rate": lif.firing_rate if lif else 0.0,
                 "spikes_per_sample": lif.spikes / lif.samples if lif and lif.samples else 0.0,

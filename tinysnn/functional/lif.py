@@ -78,7 +78,7 @@ def lif(x, decay=0.5, threshold=1.0, reset="hard", v_reset=0.0, detach_reset=Fal
     """Leaky integrate-and-fire neurons over a time-major sequence.
 
     x: [T, ...] input current (float32 or float64); every element after the T axis is one neuron.
-    Per step (DESIGN.md section 3): H = decay V + X; S = [H >= threshold];
+    Per step (kernels/lif/reference.py): H = decay V + X; S = [H >= threshold];
     hard reset V = H (1 - S) + v_reset S, soft reset V = H - threshold S.
     detach_reset: the reset passes no surrogate gradient (only the (1 - S) or 1 path remains).
     surrogate: the slope used for dS/dH in backward (tinysnn.surrogate).
