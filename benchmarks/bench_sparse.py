@@ -1,14 +1,18 @@
-"""Event-driven (sparse) against GEMM (dense) conv and linear layers, by input density.
+"""Event-driven (sparse) against GEMM (dense) conv and linear layers, by density.
 
     python benchmarks/bench_sparse.py [--repeats 7] [--densities 0.02,0.05,0.1,0.2,0.3,0.5]
 
 For each layer shape of the benchmark networks (the paper's Gesture network at T=16, batch 8,
-and the default MA-SNN at T=16, batch 16) and each density of 0/1 input, times what a training
-step asks of the layer on spike input: forward + weight gradient (the input gradient is a GEMM
-on both paths). The two paths are forced (``kernels.sparsity.SPARSE_MAX_DENSITY`` 1 or 0) and
-alternated repeat by repeat, so their ratio sees the same machine load. A ratio below 1 means
-the sparse kernels win; ``kernels/sparsity.py`` sets the density limit from where they stop
-winning.
+the default MA-SNN at T=16, batch 16, the plain conv SNN at T=8, batch 16) and each density,
+times what a training step asks of the layer on spike input, two ways:
+
+* inputs: forward + weight gradient on 0/1 input of that density (``SPARSE_MAX_DENSITY``);
+* input gradients (conv layers): dL/dx wanted at that share of the positions, as the LIF layer
+  before a conv reads it (``GRAD_SUPPORT_MAX_DENSITY``).
+
+The two paths are forced (the limit in ``kernels.sparsity`` set to 1 or 0) and alternated repeat
+by repeat, so their ratio sees the same machine load. A ratio below 1 means the sparse kernels
+win; ``kernels/sparsity.py`` sets each limit from where they stop winning.
 """
 
 import argparse
@@ -32,6 +36,7 @@ LAYERS = [
     ("default conv2", (256, 16, 16, 16), (32, 16, 3, 3)),
     ("default conv3", (256, 32, 8, 8), (32, 32, 3, 3)),
     ("default fc1", (256, 512), (128, 512)),
+    ("plain conv2", (128, 32, 16, 16), (64, 32, 3, 3)),
 ]
 
 
@@ -41,6 +46,15 @@ def forward_and_weight_grad(fn, x, weight, grad):
     extra = {"stride": (1, 1), "padding": (1, 1)} if fn is Conv2d else {}
     fn.forward(ctx, x, weight, **extra)
     fn.backward(ctx, grad)
+
+
+def input_grad_step(x, weight, grad, support):
+    """A function that runs the input gradient of Conv2d (no weight gradient), wanted at
+    ``support`` (its forward runs once, here)."""
+    ctx = Context((True, False))
+    with_limit(0.0, lambda: Conv2d.forward(ctx, x, weight, stride=(1, 1), padding=(1, 1),
+                                           grad_support=lambda: support))()
+    return lambda: Conv2d.backward(ctx, grad)
 
 
 def alternated_ms(runs, repeats):
@@ -56,15 +70,17 @@ def alternated_ms(runs, repeats):
     return [1e3 * float(np.median(t)) for t in times]
 
 
-def with_limit(limit, run):
-    """``run`` with both density limits (conv and linear) set to ``limit``."""
+def with_limit(limit, run, names=("SPARSE_MAX_DENSITY", "LINEAR_SPARSE_MAX_DENSITY")):
+    """``run`` with the density limits ``names`` of kernels.sparsity set to ``limit``."""
     def forced():
-        saved = sparsity.SPARSE_MAX_DENSITY, sparsity.LINEAR_SPARSE_MAX_DENSITY
-        sparsity.SPARSE_MAX_DENSITY = sparsity.LINEAR_SPARSE_MAX_DENSITY = limit
+        saved = [getattr(sparsity, name) for name in names]
+        for name in names:
+            setattr(sparsity, name, limit)
         try:
             run()
         finally:
-            sparsity.SPARSE_MAX_DENSITY, sparsity.LINEAR_SPARSE_MAX_DENSITY = saved
+            for name, value in zip(names, saved):
+                setattr(sparsity, name, value)
     return forced
 
 
@@ -77,9 +93,9 @@ def main():
     densities = [float(d) for d in args.densities.split(",")]
     rng = np.random.default_rng(0)
     print(f"load average {os.getloadavg()[0]:.1f}; density limits now: conv "
-          f"{sparsity.SPARSE_MAX_DENSITY}, linear {sparsity.LINEAR_SPARSE_MAX_DENSITY}; float32, "
-          f"forward + weight gradient\n")
-    rows = []
+          f"{sparsity.SPARSE_MAX_DENSITY}, linear {sparsity.LINEAR_SPARSE_MAX_DENSITY}, input "
+          f"gradients {sparsity.GRAD_SUPPORT_MAX_DENSITY}; float32\n")
+    rows, grad_rows = [], []
     for name, x_shape, w_shape in LAYERS:
         if args.layers and args.layers not in name:
             continue
@@ -93,7 +109,17 @@ def main():
             sparse, dense = alternated_ms([with_limit(1.0, run), with_limit(0.0, run)],
                                           args.repeats)
             rows.append((name, d, sparse, dense, sparse / dense))
+            if fn is Conv2d:
+                support = rng.random(x_shape) < d
+                run = input_grad_step(x, weight, grad, support)
+                names = ("GRAD_SUPPORT_MAX_DENSITY",)
+                masked, dense = alternated_ms([with_limit(1.0, run, names),
+                                               with_limit(0.0, run, names)], args.repeats)
+                grad_rows.append((name, d, masked, dense, masked / dense))
+    print("inputs: forward + weight gradient")
     table(rows, ["layer", "density", "sparse ms", "GEMM ms", "sparse / GEMM"])
+    print("\ninput gradients wanted at a share of the positions")
+    table(grad_rows, ["layer", "share", "masked ms", "GEMM ms", "masked / GEMM"])
 
 
 if __name__ == "__main__":

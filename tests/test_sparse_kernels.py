@@ -1,5 +1,6 @@
 """Event-driven conv and linear kernels: Numba == plain reference == the dense GEMM, on inputs
-of every density (all zero, one spike, sparse spikes, all ones, real values), and the dispatch."""
+of every density (all zero, one spike, sparse spikes, all ones, real values), the input gradient
+computed only where the LIF layer before reads it, and the dispatch."""
 
 import contextlib
 
@@ -61,29 +62,81 @@ def dense_conv(x, weight, bias, stride, padding):
     return y.transpose(1, 0, 2, 3) + (0 if bias is None else bias[None, :, None, None]), cols
 
 
+@st.composite
+def event_cases(draw, max_side=6):
+    """(x shape, weight shape, padding) of a stride-1 convolution the event kernels run."""
+    n, c, o = draw(st.integers(1, 3)), draw(st.integers(1, 4)), draw(st.integers(1, 5))
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    padding = (draw(st.integers(0, kh - 1)), draw(st.integers(0, kw - 1)))
+    h = draw(st.integers(max(1, kh - 2 * padding[0]), max_side))
+    w = draw(st.integers(max(1, kw - 2 * padding[1]), max_side))
+    return (n, c, h, w), (o, c, kh, kw), padding
+
+
+def supports(shape, data):
+    """Where an input gradient is wanted: nowhere, everywhere, one place, or a random share."""
+    kind = data.draw(st.sampled_from(["none", "all", "one", "some"]))
+    if kind in ("none", "all"):
+        return np.full(shape, kind == "all")
+    if kind == "one":
+        return inputs(shape, "one spike", np.float64, data) != 0
+    return inputs(shape, "spikes", np.float64, data) != 0
+
+
 @given(conv_cases(), st.sampled_from(PATTERNS), st.sampled_from([np.float32, np.float64]),
        st.booleans(), st.data())
-def test_sparse_conv_kernels_match_reference_and_gemm(case, pattern, dtype, with_bias, data):
+def test_sparse_conv_references_match_gemm(case, pattern, dtype, with_bias, data):
     x_shape, w_shape, stride, padding = case
     x = inputs(x_shape, pattern, dtype, data)
     weight = data.draw(arrays(w_shape, dtype))
     bias = data.draw(arrays((w_shape[0],), dtype)) if with_bias else None
     expected, cols = dense_conv(x.astype(np.float64), weight, bias, stride, padding)
     tol = 1e-5 if dtype == np.float32 else 1e-12
-    y = conv_kernels.sparse_conv_forward(x, weight, bias, stride, padding)
-    assert y.dtype == dtype and y.shape == expected.shape
-    np.testing.assert_allclose(y, expected, rtol=tol, atol=tol)
     np.testing.assert_allclose(conv_reference.sparse_conv_forward(x, weight, bias, stride, padding),
                                expected, rtol=tol, atol=tol)
     grad = data.draw(arrays(expected.shape, dtype))
     g2 = grad.transpose(1, 0, 2, 3).reshape(w_shape[0], -1)
-    expected_gw = (g2 @ cols.T).reshape(w_shape)
-    gw = conv_kernels.sparse_conv_weight_grad(x, grad, w_shape[2:], stride, padding)
-    assert gw.dtype == dtype and gw.shape == w_shape
-    np.testing.assert_allclose(gw, expected_gw, rtol=tol, atol=tol)
     np.testing.assert_allclose(
         conv_reference.sparse_conv_weight_grad(x, grad, w_shape[2:], stride, padding),
-        expected_gw, rtol=tol, atol=tol)
+        (g2 @ cols.T).reshape(w_shape), rtol=tol, atol=tol)
+    support = supports(x_shape, data)
+    dense_gx = conv_reference.col2im(weight.reshape(w_shape[0], -1).T @ g2, x_shape,
+                                     *w_shape[2:], stride, padding)
+    np.testing.assert_allclose(
+        conv_reference.masked_conv_input_grad(grad, weight, support, stride, padding),
+        np.where(support, dense_gx, 0), rtol=tol, atol=tol)
+
+
+@given(event_cases(), st.sampled_from(PATTERNS), st.sampled_from([np.float32, np.float64]),
+       st.booleans(), st.data())
+def test_event_conv_kernels_match_reference_and_gemm(case, pattern, dtype, with_bias, data):
+    x_shape, w_shape, padding = case
+    x = inputs(x_shape, pattern, dtype, data)
+    weight = data.draw(arrays(w_shape, dtype))
+    bias = data.draw(arrays((w_shape[0],), dtype)) if with_bias else None
+    expected, cols = dense_conv(x.astype(np.float64), weight, bias, (1, 1), padding)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    y = conv_kernels.event_conv_forward(x, weight, bias, padding)
+    assert y.dtype == dtype and y.shape == expected.shape
+    np.testing.assert_allclose(y, expected, rtol=tol, atol=tol)
+    grad = data.draw(arrays(expected.shape, dtype))
+    support = supports(x_shape, data)
+    g2 = grad.transpose(1, 0, 2, 3).reshape(w_shape[0], -1)
+    expected_gw = (g2 @ cols.T).reshape(w_shape)
+    expected_gx = conv_reference.masked_conv_input_grad(grad, weight, support, (1, 1), padding)
+    weight_grad = data.draw(st.booleans())
+    gx, gw = conv_kernels.event_conv_backward(x, grad, weight, padding, weight_grad, support)
+    assert gx.dtype == dtype and gx.shape == x_shape
+    np.testing.assert_allclose(gx, expected_gx, rtol=tol, atol=tol)
+    assert not gx[~support].any()  # exactly 0 where no gradient is wanted
+    if weight_grad:
+        assert gw.dtype == dtype and gw.shape == w_shape
+        np.testing.assert_allclose(gw, expected_gw, rtol=tol, atol=tol)
+    else:
+        assert gw is None
+    gx, gw = conv_kernels.event_conv_backward(x, grad, weight, padding, True, None)
+    assert gx is None
+    np.testing.assert_allclose(gw, expected_gw, rtol=tol, atol=tol)
 
 
 @given(st.integers(1, 5), st.integers(1, 9), st.integers(1, 6), st.sampled_from(PATTERNS),
@@ -119,13 +172,13 @@ def always_sparse():
         sparsity.SPARSE_MAX_DENSITY, sparsity.LINEAR_SPARSE_MAX_DENSITY = limits
 
 
-@given(conv_cases(max_side=4), st.sampled_from(PATTERNS), st.data())
+@given(event_cases(max_side=4), st.sampled_from(PATTERNS), st.data())
 def test_sparse_conv2d_gradients_match_central_differences(case, pattern, data):
-    x_shape, w_shape, stride, padding = case
+    x_shape, w_shape, padding = case
     x = inputs(x_shape, pattern, np.float64, data)
     weight, bias = data.draw(arrays(w_shape)), data.draw(arrays((w_shape[0],)))
     with always_sparse():  # central differences perturb the zeros too: exact for any values
-        assert_grad_close(lambda *t: conv2d(*t, stride=stride, padding=padding), x, weight, bias)
+        assert_grad_close(lambda *t: conv2d(*t, padding=padding), x, weight, bias)
 
 
 @given(st.integers(1, 4), st.integers(1, 6), st.integers(1, 4), st.sampled_from(PATTERNS),
@@ -139,8 +192,8 @@ def test_sparse_linear_gradients_match_central_differences(rows, features, out, 
 
 def test_dispatch_takes_the_sparse_path_only_below_the_density_limit(monkeypatch):
     calls = []
-    real = conv_kernels.sparse_conv_forward
-    monkeypatch.setattr("tinysnn.functional.conv.sparse_conv_forward",
+    real = conv_kernels.event_conv_forward
+    monkeypatch.setattr("tinysnn.functional.conv.event_conv_forward",
                         lambda *a: calls.append(a) or real(*a))
     rng = np.random.default_rng(0)
     weight = Tensor(rng.standard_normal((4, 3, 3, 3)).astype(np.float32))
@@ -151,6 +204,8 @@ def test_dispatch_takes_the_sparse_path_only_below_the_density_limit(monkeypatch
     assert not calls  # dense spikes and real values: the GEMM
     conv2d(Tensor(sparse), weight, padding=1)
     assert len(calls) == 1
+    conv2d(Tensor(sparse), weight, padding=1, stride=2)
+    assert len(calls) == 1  # the event kernels run stride 1 only
     assert sparsity.takes_sparse_path(np.zeros((3, 4), np.float32))
     assert not sparsity.takes_sparse_path(np.ones((3, 4), np.float32))
     assert sparsity.density(np.array([0.0, -0.0, 2.0, 0.0])) == 0.25

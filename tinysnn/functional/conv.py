@@ -19,24 +19,28 @@ x, not cols: a spiking network keeps every time step's activations until backwar
 recomputes cols, and only when the weight gradient is wanted. On the CPU the block's columns
 live in one reused per-thread buffer (``kernels.conv.scratch``).
 
-Spikes: when few inputs are non-zero (``kernels.sparsity``, measured on every call), the
-forward pass and the weight gradient run event-driven kernels instead, whose work grows with the
-number of non-zero inputs (``kernels/conv/cpu.py``); the input gradient stays a GEMM.
+Spikes: a stride-1 convolution whose input has few non-zeros (``kernels.sparsity``, measured on
+every call) runs its forward pass and weight gradient as event-driven kernels, whose work grows
+with the number of non-zero inputs; when the LIF layer that made its input reads the input
+gradient at few positions only (``lif.gradient_support``), only those are computed
+(``kernels/conv/cpu.py``). Everything else is a GEMM.
 """
 
 from ..autograd import Function
 from ..backend import is_cupy, xp_of
 from ..kernels.conv import (
     col2im,
+    event_conv_backward,
+    event_conv_forward,
     im2col,
     output_size,
     scratch,
-    sparse_conv_forward,
-    sparse_conv_weight_grad,
+    takes_events,
 )
-from ..kernels.sparsity import takes_sparse_path
+from ..kernels.sparsity import takes_masked_path, takes_sparse_path
 from ..kernels.threads import blas_threads_for
 from ..tensor import Tensor
+from .lif import gradient_support
 
 BLOCK_ELEMENTS = 1 << 23  # column entries per block of images (32 MB in float32)
 
@@ -57,65 +61,89 @@ def _columns(buffer, block, pixels):
     return buffer.reshape(-1)[: buffer.shape[0] * count].reshape(buffer.shape[0], count)
 
 
+def gemm_forward(x, weight, bias, stride, padding):
+    """y = W2 @ im2col(x) block by block, to NCHW.  -> y: [N, O, Ho, Wo]."""
+    xp = xp_of(x)
+    out_ch, _, kh, kw = weight.shape
+    ho_n = output_size(x.shape[2], kh, stride[0], padding[0])
+    wo_n = output_size(x.shape[3], kw, stride[1], padding[1])
+    pixels = ho_n * wo_n
+    y = xp.empty((x.shape[0], out_ch, pixels), x.dtype)
+    w2 = weight.reshape(out_ch, -1)
+    blocks, buffer = _blocks(x, weight, pixels)
+    for block in blocks:
+        cols = im2col(x[block], kh, kw, stride, padding, out=_columns(buffer, block, pixels))
+        with blas_threads_for(2 * w2.size * cols.shape[1]):
+            y2 = (w2 @ cols).reshape(out_ch, -1, pixels)  # [O, n, Ho*Wo]
+        if bias is None:
+            y[block] = y2.transpose(1, 0, 2)
+        else:  # to NCHW and + b in one pass
+            xp.add(y2.transpose(1, 0, 2), bias[:, None], out=y[block])
+    return y.reshape(x.shape[0], out_ch, ho_n, wo_n)
+
+
+def gemm_backward(x, weight, grad, stride, padding, want_gx, want_gw):
+    """(dL/dx or None, dL/dweight or None) by GEMMs, block by block: dcols = W2^T g2 then
+    col2im, and dW2 += g2 cols^T with cols recomputed."""
+    xp = xp_of(x)
+    out_ch, _, kh, kw = weight.shape
+    pixels = grad.shape[2] * grad.shape[3]
+    w2 = weight.reshape(out_ch, -1)
+    g3 = grad.reshape(x.shape[0], out_ch, pixels)
+    gx = xp.empty(x.shape, x.dtype) if want_gx else None
+    gw2 = xp.zeros(w2.shape, x.dtype) if want_gw else None
+    blocks, buffer = _blocks(x, weight, pixels)  # holds dcols, then cols
+    for block in blocks:
+        g2 = g3[block].transpose(1, 0, 2).reshape(out_ch, -1)  # [O, n*Ho*Wo], a copy
+        columns = _columns(buffer, block, pixels)
+        flops = 2 * w2.size * g2.shape[1]  # of each product below
+        if want_gx:
+            with blas_threads_for(flops):
+                dcols = xp.matmul(w2.T, g2, out=columns)
+            col2im(dcols, gx[block].shape, kh, kw, stride, padding, out=gx[block])
+        if want_gw:
+            cols = im2col(x[block], kh, kw, stride, padding, out=columns)
+            # dW2 += g2 cols^T, computed as (cols g2^T)^T: OpenBLAS splits this shape's long
+            # inner axis badly over threads, and the [C*kh*kw, O] transpose is tiny
+            with blas_threads_for(flops):
+                gw2 += (cols @ g2.T).T
+    return gx, (gw2.reshape(weight.shape) if want_gw else None)
+
+
 class Conv2d(Function):
-    """x: [N, C, H, W], weight: [O, C, kh, kw], bias: [O] (optional) -> y: [N, O, Ho, Wo]."""
+    """x: [N, C, H, W], weight: [O, C, kh, kw], bias: [O] (optional) -> y: [N, O, Ho, Wo].
+
+    grad_support: None, or a function returning where dL/dx will be read (a boolean array of
+    x's shape, or None for everywhere); dL/dx may be left at 0 elsewhere.
+    """
 
     @staticmethod
-    def forward(ctx, x, weight, bias=None, stride=(1, 1), padding=(0, 0)):
-        out_ch, _, kh, kw = weight.shape
-        ho_n = output_size(x.shape[2], kh, stride[0], padding[0])
-        wo_n = output_size(x.shape[3], kw, stride[1], padding[1])
+    def forward(ctx, x, weight, bias=None, stride=(1, 1), padding=(0, 0), grad_support=None):
         ctx.save_for_backward(x, weight)
-        ctx.stride, ctx.padding, ctx.pixels = stride, padding, ho_n * wo_n
-        ctx.sparse = takes_sparse_path(x)  # few non-zero inputs: the event-driven kernels
+        ctx.stride, ctx.padding, ctx.grad_support = stride, padding, grad_support
+        ctx.events = takes_events(x, weight, stride, padding)
+        ctx.sparse = ctx.events and takes_sparse_path(x)  # few non-zero inputs: event-driven
         if ctx.sparse:
-            return sparse_conv_forward(x, weight, bias, stride, padding)
-        xp = xp_of(x)
-        y = xp.empty((x.shape[0], out_ch, ho_n * wo_n), x.dtype)
-        w2 = weight.reshape(out_ch, -1)
-        blocks, buffer = _blocks(x, weight, ho_n * wo_n)
-        for block in blocks:
-            columns = _columns(buffer, block, ctx.pixels)
-            cols = im2col(x[block], kh, kw, stride, padding, out=columns)
-            with blas_threads_for(2 * w2.size * cols.shape[1]):
-                y2 = (w2 @ cols).reshape(out_ch, -1, ho_n * wo_n)  # [O, n, Ho*Wo]
-            if bias is None:
-                y[block] = y2.transpose(1, 0, 2)
-            else:  # to NCHW and + b in one pass
-                xp.add(y2.transpose(1, 0, 2), bias[:, None], out=y[block])
-        return y.reshape(x.shape[0], out_ch, ho_n, wo_n)
+            return event_conv_forward(x, weight, bias, padding)
+        return gemm_forward(x, weight, bias, stride, padding)
 
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved
-        xp = xp_of(x)
-        out_ch, _, kh, kw = weight.shape
         needs = ctx.needs_input_grad
+        support = None  # where dL/dx is wanted, when few enough positions to compute only those
+        if needs[0] and ctx.events and ctx.grad_support is not None:
+            support = ctx.grad_support()
+            support = support if takes_masked_path(support) else None
+        event_gw = needs[1] and ctx.sparse
         gx = gw = gb = None
-        dense_gw = needs[1] and not ctx.sparse
-        if needs[0] or dense_gw:
-            w2 = weight.reshape(out_ch, -1)
-            g3 = grad.reshape(x.shape[0], out_ch, ctx.pixels)
-            gx = xp.empty(x.shape, x.dtype) if needs[0] else None
-            gw2 = xp.zeros(w2.shape, x.dtype) if dense_gw else None
-            blocks, buffer = _blocks(x, weight, ctx.pixels)  # holds dcols, then cols
-            for block in blocks:
-                g2 = g3[block].transpose(1, 0, 2).reshape(out_ch, -1)  # [O, n*Ho*Wo], a copy
-                columns = _columns(buffer, block, ctx.pixels)
-                flops = 2 * w2.size * g2.shape[1]  # of each product below
-                if needs[0]:
-                    with blas_threads_for(flops):
-                        dcols = xp.matmul(w2.T, g2, out=columns)
-                    col2im(dcols, gx[block].shape, kh, kw, ctx.stride, ctx.padding, out=gx[block])
-                if dense_gw:
-                    cols = im2col(x[block], kh, kw, ctx.stride, ctx.padding, out=columns)
-                    # dW2 += g2 cols^T, computed as (cols g2^T)^T: OpenBLAS splits this shape's
-                    # long inner axis badly over threads, and the [C*kh*kw, O] transpose is tiny
-                    with blas_threads_for(flops):
-                        gw2 += (cols @ g2.T).T
-            gw = gw2.reshape(weight.shape) if dense_gw else None
-        if needs[1] and ctx.sparse:
-            gw = sparse_conv_weight_grad(x, grad, (kh, kw), ctx.stride, ctx.padding)
+        if event_gw or support is not None:
+            gx, gw = event_conv_backward(x, grad, weight, ctx.padding, event_gw, support)
+        gemm_gx, gemm_gw = needs[0] and support is None, needs[1] and not event_gw
+        if gemm_gx or gemm_gw:
+            gx_gemm, gw_gemm = gemm_backward(x, weight, grad, ctx.stride, ctx.padding, gemm_gx,
+                                             gemm_gw)
+            gx, gw = (gx_gemm if gemm_gx else gx), (gw_gemm if gemm_gw else gw)
         if len(needs) == 3 and needs[2]:
             gb = grad.sum(axis=(0, 2, 3))
         return (gx, gw) if len(needs) == 2 else (gx, gw, gb)
@@ -166,10 +194,11 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
     stride = _pair("conv2d", "stride", stride, 1)
     padding = _pair("conv2d", "padding", padding, 0)
     _check_window("conv2d", x, weight.shape[2:], padding)
+    params = {"stride": stride, "padding": padding, "grad_support": gradient_support(x)}
     if bias is None:
-        return Conv2d.apply(x, weight, stride=stride, padding=padding)
+        return Conv2d.apply(x, weight, **params)
     if bias.shape != (weight.shape[0],):
         raise ValueError(f"conv2d: bias must be [{weight.shape[0]}], got shape {bias.shape}")
     if bias.dtype != x.dtype:
         raise TypeError(f"conv2d: x is {x.dtype}, bias is {bias.dtype}; convert one first")
-    return Conv2d.apply(x, weight, bias, stride=stride, padding=padding)
+    return Conv2d.apply(x, weight, bias, **params)

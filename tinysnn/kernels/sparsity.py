@@ -1,25 +1,26 @@
-"""The one rule for when a layer runs its event-driven (sparse) kernels instead of a GEMM.
+"""The rules for when a layer runs its event-driven (sparse) kernels instead of a GEMM.
 
 Convolution and linear layers after the first read spikes, and most of them are 0. Their sparse
 kernels (``kernels/conv/cpu.py``, ``kernels/linear/cpu.py``) do work in proportion to the
 non-zero inputs; a GEMM does the same work whatever the input. Each call counts the non-zeros of
 its input (one fast pass) and takes the sparse kernels when at most ``SPARSE_MAX_DENSITY`` of them
-are non-zero, so a dense input never gets slower. The limits are the break-even densities
-measured with ``benchmarks/bench_sparse.py`` (one thread, forward + weight gradient): below them
-the sparse kernels win, above them the GEMM does. For convolutions that is about 0.15 on the
-paper's Gesture layers (64 and 128 channels), 0.1 to 0.25 on the small default network's. A
-linear layer's GEMM is so cheap that its sparse kernels win only below about 0.5% non-zeros.
+are non-zero, so a dense input never gets slower. The same holds for a convolution's input
+gradient: the LIF layer before it reads that gradient only where its surrogate slope is non-zero
+(``functional.lif.gradient_support``), and when at most ``GRAD_SUPPORT_MAX_DENSITY`` of the
+positions are wanted, only those are computed.
 
-Setting ``SPARSE_MAX_DENSITY`` (convolutions) or ``LINEAR_SPARSE_MAX_DENSITY`` to 0 (never
-sparse) or 1 (always, on the CPU) forces one path, e.g. to compare them.
+The limits are the break-even densities measured with ``benchmarks/bench_sparse.py`` (one
+thread): below them the sparse kernels win, above them the GEMM does. Setting a limit to 0
+(never sparse) or 1 (always, on the CPU) forces one path, e.g. to compare them.
 """
 
 import numpy as np
 
 from ..backend import is_cupy
 
-SPARSE_MAX_DENSITY = 0.15  # convolutions: fraction of non-zero inputs up to which sparse wins
+SPARSE_MAX_DENSITY = 0.2  # convolutions: fraction of non-zero inputs up to which sparse wins
 LINEAR_SPARSE_MAX_DENSITY = 0.005  # the same for linear layers
+GRAD_SUPPORT_MAX_DENSITY = 0.25  # convolutions: fraction of wanted input gradients, the same
 
 
 def _count_nonzero(x):
@@ -42,3 +43,11 @@ def takes_sparse_path(x, linear=False):
     if is_cupy(x) or x.size == 0 or limit <= 0:
         return False
     return _count_nonzero(x) <= limit * x.size
+
+
+def takes_masked_path(support):
+    """True when few enough input gradients are wanted (``support``: a boolean NumPy array or
+    None) for a convolution to compute only those."""
+    if support is None or is_cupy(support) or GRAD_SUPPORT_MAX_DENSITY <= 0:
+        return False
+    return _count_nonzero(support) <= GRAD_SUPPORT_MAX_DENSITY * support.size

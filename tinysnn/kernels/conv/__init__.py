@@ -1,14 +1,16 @@
-"""Convolution as one matrix product: im2col / col2im (layout and specification in reference.py).
+"""Convolution kernels: im2col / col2im for one GEMM, and event-driven kernels for spikes.
 
 ``im2col`` and ``col2im`` run the Numba kernels (``cpu.py``) on NumPy arrays and the plain
-array code (``reference.py``) on CuPy arrays. ``sparse_conv_forward`` and
-``sparse_conv_weight_grad`` are the event-driven kernels for mostly-zero NumPy input (spikes);
+array code (``reference.py``) on CuPy arrays. ``event_conv_forward`` and
+``event_conv_backward`` are the event-driven kernels of stride-1 convolutions on NumPy arrays:
+forward and weight gradient from the non-zero inputs (spikes), the input gradient only where it
+is wanted (``functional.lif.gradient_support``); ``reference.py`` specifies them, and
 ``kernels.sparsity`` decides per call which path a convolution takes.
 """
 
 from ...backend import is_cupy
 from . import cpu, reference
-from .cpu import scratch, sparse_conv_forward, sparse_conv_weight_grad
+from .cpu import event_conv_backward, event_conv_forward, scratch
 from .reference import output_size
 
 
@@ -30,5 +32,13 @@ def col2im(cols, x_shape, kh, kw, stride=(1, 1), padding=(0, 0), out=None):
     return cpu.col2im(cols, x_shape, kh, kw, stride, padding, out)
 
 
-__all__ = ["col2im", "im2col", "output_size", "scratch", "sparse_conv_forward",
-           "sparse_conv_weight_grad"]
+def takes_events(x, weight, stride, padding):
+    """True when the event-driven kernels can run this convolution: NumPy arrays, stride 1,
+    padding below the kernel size (every output pixel's window reaches at least one input)."""
+    kh, kw = weight.shape[2:]
+    return (not is_cupy(x) and tuple(stride) == (1, 1) and padding[0] < kh
+            and padding[1] < kw)
+
+
+__all__ = ["col2im", "event_conv_backward", "event_conv_forward", "im2col", "output_size",
+           "scratch", "takes_events"]

@@ -1,8 +1,9 @@
 """im2col / col2im in Numba (the specification and the column layout: ``reference.py``), and
-the event-driven kernels for spike input (below).
+the event-driven kernels for spike input and sparse gradients (below).
 
-One (c, n) plane per ``prange`` iteration. ``scratch`` keeps one reusable column buffer per
-thread, so the short-lived columns of a convolution are not page-faulted in on every call.
+im2col / col2im run one (c, n) plane per ``prange`` iteration. ``scratch`` keeps one reusable
+column buffer per thread, so the short-lived columns of a convolution are not page-faulted in on
+every call.
 """
 
 import threading
@@ -111,122 +112,140 @@ def col2im(cols, x_shape, kh, kw, stride=(1, 1), padding=(0, 0), out=None):
 
 
 # ------------------------------------------------------------------ event-driven (sparse input)
-# What these exploit: after the first layer a convolution reads spikes, and most of them are 0.
-# A GEMM multiplies every zero anyway; these kernels visit each image's input once, skip the
-# zeros with one comparison each, and for every non-zero x[n, c, h, w] = v add v times a weight
-# row (forward) or a gradient row (weight gradient) to each of the k*k outputs it reaches. The
-# rows run over the output channels O, which a channels-last buffer makes contiguous, so the
-# innermost loop is a vectorised multiply-add of O values and the work is (non-zeros) x k*k x O
-# instead of (all inputs) x k*k x O. Values are multiplied, not assumed to be 1, so the result is
-# exact for any input; the dispatch only chooses this path when few inputs are non-zero.
-def _reach(size, out_size, kernel, stride, pad):
-    """reach[h, i] = the output row whose window reads input row h at offset i, or -1.
-
-    Output row ho reads input rows ho*stride - pad + i; a table spares the kernels a division.
-    """
-    reach = np.full((size, kernel), -1, np.int64)
-    for ho in range(out_size):
-        for i in range(kernel):
-            h = ho * stride - pad + i
-            if 0 <= h < size:
-                reach[h, i] = ho
-    return reach
+# What these exploit. After the first layer a convolution reads spikes, mostly 0, and the LIF
+# layer behind it reads its input gradient only where the surrogate slope is non-zero (see
+# ``functional.lif.gradient_support``). A GEMM multiplies every zero and computes every gradient
+# anyway. These kernels work image by image on a zero-bordered, channels-last buffer (one per
+# image, in cache): every non-zero input x[n, c, h, w] = v adds v times one row of flipped
+# weights to each of the kh rows its windows reach (forward), or adds v times those rows of the
+# gradient to the weight gradient (backward); each input gradient that is wanted is one dot
+# product of the flipped weights with the gradient rows it reaches. Channels last and flipped
+# weights make each of those rows kw*O contiguous values, so the inner loops are vectorised
+# multiply-adds and the work is (non-zeros or wanted gradients) x kh*kw*O instead of
+# (all inputs) x kh*kw*O. Values are multiplied, not assumed to be 1, so the result is exact for
+# any input. Stride 1 with padding below the kernel size (every conv of the MA-SNN); the
+# dispatch (``kernels.sparsity``) takes this path only when it pays.
+#
+# The buffer: with stride 1, output row ho reads input rows ho - ph + i (i < kh), so input row h
+# reaches output rows h + ph - i. Row r = ho + (kh - 1 - ph) of the buffer holds output row ho,
+# and input row h reaches buffer rows h + i' with i' = kh - 1 - i; the same for columns. The
+# flipped weights wf[c, i', j'*O + o] = weight[o, c, kh-1-i', kw-1-j'] then pair with the
+# buffer's row h + i', columns w .. w + kw - 1, all O channels: one contiguous run each.
+def flip_weights(weight):
+    """weight [O, C, kh, kw] -> wf [C, kh, kw*O], wf[c, i', j'*O + o] = weight[o, c, kh-1-i',
+    kw-1-j'] (C-contiguous)."""
+    out_ch, channels, kh, kw = weight.shape
+    flipped = weight[:, :, ::-1, ::-1].transpose(1, 2, 3, 0)
+    return np.ascontiguousarray(flipped).reshape(channels, kh, kw * out_ch)
 
 
 @njit(cache=True, parallel=True, fastmath={"contract"})
-def _sparse_forward_numba(x, w_t, bias, reach_h, reach_w, y):
-    """x: [N, C, H, W], w_t: [C, kh, kw, O] (weight with O last), bias: [O] -> y: [N, O, Ho, Wo]."""
+def _event_forward_numba(x, wf, bias, ph, pw, y):
+    """x: [N, C, H, W], wf: [C, kh, kw*O], bias: [O] -> y: [N, O, Ho, Wo] (stride 1)."""
     n_batch, channels, height, width = x.shape
-    _, kh, kw, out_ch = w_t.shape
+    _, kh, row = wf.shape
+    out_ch = bias.shape[0]
+    kw = row // out_ch
     ho_n, wo_n = y.shape[2], y.shape[3]
+    top, left = kh - 1 - ph, kw - 1 - pw  # buffer row and column of output pixel (0, 0)
     for n in prange(n_batch):
-        acc = np.empty((ho_n * wo_n, out_ch), y.dtype)  # this image's output, channels last
-        for p in range(ho_n * wo_n):
-            for o in range(out_ch):
-                acc[p, o] = bias[o]
+        acc = np.empty((height + kh - 1, width + kw - 1, out_ch), y.dtype)  # y[n], channels last
+        for r in range(acc.shape[0]):
+            for q in range(acc.shape[1]):
+                acc[r, q] = bias
+        flat = acc.reshape(acc.shape[0], -1)
         for c in range(channels):
             for h in range(height):
                 for w in range(width):
                     v = x[n, c, h, w]
                     if v == 0:
                         continue
-                    for i in range(kh):
-                        ho = reach_h[h, i]
-                        if ho < 0:
-                            continue
-                        for j in range(kw):
-                            wo = reach_w[w, j]
-                            if wo < 0:
-                                continue
-                            p = ho * wo_n + wo
-                            for o in range(out_ch):  # y[n, :, ho, wo] += v * weight[:, c, i, j]
-                                acc[p, o] += v * w_t[c, i, j, o]
-        for o in range(out_ch):  # back to NCHW (no division per element: it would cost more)
+                    at = w * out_ch
+                    for i in range(kh):  # y[n, :, h + ph - i, w + pw - j] += v weight[:, c, i, j]
+                        out, weights = flat[h + i, at:at + row], wf[c, i]
+                        for k in range(row):
+                            out[k] += v * weights[k]
+        for o in range(out_ch):  # to NCHW: contiguous writes, reads strided by O within the cache
             for ho in range(ho_n):
                 for wo in range(wo_n):
-                    y[n, o, ho, wo] = acc[ho * wo_n + wo, o]
+                    y[n, o, ho, wo] = acc[ho + top, wo + left, o]
 
 
-@njit(cache=True, parallel=True, fastmath={"contract"})
-def _sparse_weight_grad_numba(x, grad, reach_h, reach_w, parts):
-    """x: [N, C, H, W], grad: [N, O, Ho, Wo] -> parts: [chunks, C, kh, kw, O], one partial
-    dL/dweight per chunk of images (summed by the caller), so threads never share a row."""
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+def _event_backward_numba(x, grad, wf, support, ph, pw, want_gw, want_gx, parts, gx):
+    """x: [N, C, H, W], grad: [N, O, Ho, Wo], wf: [C, kh, kw*O] (stride 1).
+
+    want_gw: parts[chunk] = the flipped dL/dweight [C, kh, kw*O] of one chunk of images (summed
+    by the caller), from the non-zero inputs. want_gx: gx[n, c, h, w] = dL/dx where
+    support[n, c, h, w], 0 elsewhere.
+    """
     n_batch, channels, height, width = x.shape
-    chunks, _, kh, kw, out_ch = parts.shape
-    ho_n, wo_n = grad.shape[2], grad.shape[3]
+    _, kh, row = wf.shape
+    out_ch, ho_n, wo_n = grad.shape[1:]
+    top, left = kh - 1 - ph, row // out_ch - 1 - pw
+    chunks = parts.shape[0]
     for chunk in prange(chunks):
         part = parts[chunk]
         part[...] = 0
-        g_t = np.empty((ho_n * wo_n, out_ch), grad.dtype)  # one image's gradient, channels last
+        g = np.zeros((height + kh - 1, width + row // out_ch - 1, out_ch), grad.dtype)
+        flat = g.reshape(g.shape[0], -1)
         for n in range(chunk * n_batch // chunks, (chunk + 1) * n_batch // chunks):
-            for o in range(out_ch):
-                for ho in range(ho_n):
-                    for wo in range(wo_n):
-                        g_t[ho * wo_n + wo, o] = grad[n, o, ho, wo]
+            for ho in range(ho_n):  # grad[n], channels last: contiguous writes
+                for wo in range(wo_n):
+                    for o in range(out_ch):
+                        g[ho + top, wo + left, o] = grad[n, o, ho, wo]
             for c in range(channels):
                 for h in range(height):
                     for w in range(width):
-                        v = x[n, c, h, w]
-                        if v == 0:
-                            continue
-                        for i in range(kh):
-                            ho = reach_h[h, i]
-                            if ho < 0:
-                                continue
-                            for j in range(kw):
-                                wo = reach_w[w, j]
-                                if wo < 0:
-                                    continue
-                                p = ho * wo_n + wo
-                                for o in range(out_ch):  # dW[:, c, i, j] += v * grad[n, :, ho, wo]
-                                    part[c, i, j, o] += v * g_t[p, o]
+                        v, at = x[n, c, h, w], w * out_ch
+                        if want_gw and v != 0:
+                            for i in range(kh):  # dW[:, c, i, j] += v grad[n, :, h+ph-i, w+pw-j]
+                                rows, out = flat[h + i, at:at + row], part[c, i]
+                                for k in range(row):
+                                    out[k] += v * rows[k]
+                        if want_gx:
+                            total = grad.dtype.type(0)
+                            if support[n, c, h, w]:  # dL/dx = sum of weight * grad over windows
+                                for i in range(kh):
+                                    rows, weights = flat[h + i, at:at + row], wf[c, i]
+                                    for k in range(row):
+                                        total += weights[k] * rows[k]
+                            gx[n, c, h, w] = total
 
 
-def _reach_tables(x_shape, kernel, stride, padding):
-    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
-    height, width = x_shape[2:]
-    ho_n, wo_n = output_size(height, kh, sh, ph), output_size(width, kw, sw, pw)
-    return (_reach(height, ho_n, kh, sh, ph), _reach(width, wo_n, kw, sw, pw)), (ho_n, wo_n)
-
-
-def sparse_conv_forward(x, weight, bias, stride=(1, 1), padding=(0, 0)):
-    """``reference.sparse_conv_forward`` in Numba: x [N, C, H, W] -> y [N, O, Ho, Wo]."""
+def event_conv_forward(x, weight, bias, padding=(0, 0)):
+    """``reference.sparse_conv_forward`` with stride 1, in Numba: x [N, C, H, W] -> y."""
     out_ch, _, kh, kw = weight.shape
-    (reach_h, reach_w), (ho_n, wo_n) = _reach_tables(x.shape, (kh, kw), stride, padding)
-    w_t = np.ascontiguousarray(weight.transpose(1, 2, 3, 0))
+    ph, pw = padding
+    ho_n, wo_n = output_size(x.shape[2], kh, 1, ph), output_size(x.shape[3], kw, 1, pw)
     b = np.zeros(out_ch, x.dtype) if bias is None else bias
     y = np.empty((x.shape[0], out_ch, ho_n, wo_n), x.dtype)
     with threads_for(y.size):
-        _sparse_forward_numba(np.ascontiguousarray(x), w_t, b, reach_h, reach_w, y)
+        _event_forward_numba(np.ascontiguousarray(x), flip_weights(weight), b, ph, pw, y)
     return y
 
 
-def sparse_conv_weight_grad(x, grad, kernel, stride=(1, 1), padding=(0, 0)):
-    """``reference.sparse_conv_weight_grad`` in Numba -> dL/dweight [O, C, kh, kw]."""
-    (reach_h, reach_w), _ = _reach_tables(x.shape, kernel, stride, padding)
+def event_conv_backward(x, grad, weight, padding=(0, 0), weight_grad=True, support=None):
+    """The gradients of a stride-1 convolution from its non-zero inputs and wanted positions.
+
+    x: [N, C, H, W] (the forward input), grad: [N, O, Ho, Wo], weight: [O, C, kh, kw].
+    weight_grad: compute dL/dweight (``reference.sparse_conv_weight_grad``); support: a boolean
+    array of x's shape: compute dL/dx where it is True, 0 elsewhere
+    (``reference.masked_conv_input_grad``), or None for no dL/dx. Returns (dx or None, dw or None).
+    """
+    out_ch, channels, kh, kw = weight.shape
+    ph, pw = padding
+    want_gx = support is not None
     with threads_for(grad.size):
         chunks = min(numba.get_num_threads(), x.shape[0])
-        parts = np.empty((chunks, x.shape[1], *kernel, grad.shape[1]), grad.dtype)
-        _sparse_weight_grad_numba(np.ascontiguousarray(x), np.ascontiguousarray(grad), reach_h,
-                                  reach_w, parts)
-    return np.ascontiguousarray(parts.sum(axis=0).transpose(3, 0, 1, 2))
+        parts = np.empty((chunks, channels, kh, kw * out_ch) if weight_grad else (chunks, 0, 0, 0),
+                         x.dtype)
+        gx = np.empty(x.shape if want_gx else (0, 0, 0, 0), x.dtype)
+        mask = np.ascontiguousarray(support) if want_gx else np.empty((0, 0, 0, 0), np.bool_)
+        _event_backward_numba(np.ascontiguousarray(x), np.ascontiguousarray(grad),
+                              flip_weights(weight), mask, ph, pw, weight_grad, want_gx, parts, gx)
+    gw = None
+    if weight_grad:  # unflip: dW[o, c, i, j] = sum of parts[:, c, kh-1-i, (kw-1-j)*O + o]
+        flipped = parts.sum(axis=0).reshape(channels, kh, kw, out_ch)[:, ::-1, ::-1]
+        gw = np.ascontiguousarray(flipped.transpose(3, 0, 1, 2))
+    return (gx if want_gx else None), gw

@@ -11,7 +11,8 @@ the input pixel it was copied from (a pixel covered by several windows gets the 
 only over the kh*kw kernel offsets, one strided slice each.
 
 The event-driven functions at the end specify the sparse kernels of ``cpu.py``: the same
-convolution and weight gradient, computed from the non-zero inputs alone.
+convolution and weight gradient, computed from the non-zero inputs alone, and the input gradient
+computed only where it is wanted.
 """
 
 import numpy as np
@@ -106,3 +107,21 @@ def sparse_conv_weight_grad(x, grad, kernel, stride=(1, 1), padding=(0, 0)):
             for j, wo in _window_positions(w, wo_n, kw, sw, pw):
                 dw[:, c, i, j] += x[n, c, h, w] * grad[n, :, ho, wo]
     return dw
+
+
+def masked_conv_input_grad(grad, weight, support, stride=(1, 1), padding=(0, 0)):
+    """dL/dx where ``support`` is True and 0 elsewhere: the specification of the masked kernel.
+
+    grad: [N, O, Ho, Wo], weight: [O, C, kh, kw], support: bool [N, C, H, W] -> dx of its shape.
+    dx[n, c, h, w] = sum over the windows (ho, wo) that read x[n, c, h, w] at offset (i, j) of
+    weight[:, c, i, j] . grad[n, :, ho, wo] (the adjoint of the convolution, one entry at a time).
+    """
+    (sh, sw), (ph, pw) = stride, padding
+    _, _, kh, kw = weight.shape
+    ho_n, wo_n = grad.shape[2:]
+    dx = np.zeros(support.shape, grad.dtype)
+    for n, c, h, w in zip(*np.nonzero(support)):
+        for i, ho in _window_positions(h, ho_n, kh, sh, ph):
+            for j, wo in _window_positions(w, wo_n, kw, sw, pw):
+                dx[n, c, h, w] += weight[:, c, i, j] @ grad[n, :, ho, wo]
+    return dx

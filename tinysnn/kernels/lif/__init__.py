@@ -35,3 +35,13 @@ def lif_backward(h, g_spikes, g_v, decay, threshold, reset, v_reset, detach_rese
     extra = {} if spike_fn is None else {"spike_fn": spike_fn}
     return _backend(h, spike_fn).lif_backward(h, g_spikes, g_v, decay, threshold, reset, v_reset,
                                               detach_reset, surrogate, **extra)
+
+
+def slope_support(h, threshold, surrogate):
+    """Where surrogate'(h - threshold) != 0, a boolean array of h's shape, for NumPy arrays and
+    the built-in surrogates; None otherwise (the slope may be non-zero anywhere)."""
+    if is_cupy(h):
+        return None
+    from . import cpu
+
+    return cpu.slope_support(h, threshold, surrogate)

@@ -143,3 +143,34 @@ def lif_backward(h, g_spikes, g_v, decay, threshold, reset, v_reset, detach_rese
                          bool(detach_reset), kind, dt(c0), dt(c1), psi, g_x.reshape(steps, n),
                          g_v_init.reshape(n))
     return g_x, g_v_init
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _support_kernel(h, threshold, kind, c0, c1, support):
+    """support[i] = psi(h[i] - threshold) != 0 over a flat [T * N] array, psi by (kind, c0, c1)."""
+    for chunk in prange((h.size + CHUNK - 1) // CHUNK):
+        lo = chunk * CHUNK
+        hi = min(lo + CHUNK, h.size)
+        psi = np.empty(hi - lo, h.dtype)
+        slopes(kind, c0, c1, h[lo:hi], threshold, psi)
+        for j in range(hi - lo):
+            support[lo + j] = psi[j] != 0
+
+
+def slope_support(h, threshold, surrogate):
+    """Where the surrogate's slope at H is non-zero: a boolean array of h's shape, or None when
+    the surrogate is not one the kernels know (``slopes.encode``).
+
+    h: [T, ...], the membrane before reset that forward saved. These are the only places where
+    BPTT reads dL/dS (gH = dL/dS psi + gV rho).
+    """
+    fused = encode(surrogate)
+    if fused is None:
+        return None
+    h1 = np.ascontiguousarray(h).reshape(-1)
+    support = np.empty(h.shape, np.bool_)
+    dt = h1.dtype.type
+    with threads_for(h1.size):
+        _support_kernel(h1, dt(threshold), fused.kind, dt(fused.c0), dt(fused.c1),
+                        support.reshape(-1))
+    return support
