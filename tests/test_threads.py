@@ -31,3 +31,25 @@ def test_small_matrix_products_run_on_one_blas_thread_and_the_count_comes_back()
     assert get() == before
     with threads.blas_threads_for(threads.GEMM_PARALLEL_MIN_FLOPS):
         assert get() == before
+
+
+def test_shares_of_blocks_cover_every_block_once_in_order_and_come_back_in_order():
+    blocks = list(range(11))
+    with_threads = threads.in_shares(lambda share: list(share), blocks, threads.PARALLEL_MIN_SIZE)
+    assert [b for share in with_threads for b in share] == blocks  # contiguous, in share order
+    assert len(with_threads) == min(numba.get_num_threads(), len(blocks))
+    assert threads.in_shares(lambda share: list(share), blocks, 1) == [blocks]  # small: one share
+
+
+def test_an_error_in_any_share_reaches_the_caller_after_every_share_is_done():
+    done = []
+
+    def work(share):
+        done.append(share[0])
+        if share[-1] == 9:
+            raise ZeroDivisionError("the last share fails")
+        return share
+
+    with pytest.raises(ZeroDivisionError):
+        threads.in_shares(work, list(range(10)), threads.PARALLEL_MIN_SIZE)
+    assert len(done) == min(numba.get_num_threads(), 10)

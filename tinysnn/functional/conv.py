@@ -13,11 +13,11 @@ Convolution as a matrix product: for a block of n images, with cols = im2col(x) 
 Images go through in blocks whose columns take about ``BLOCK_ELEMENTS`` values: cols is kh*kw
 times larger than x, and built for a whole batch it would stream through memory twice (written,
 then read by the GEMM) and take gigabytes for the paper's network (2.3 GB at T=60, batch 16).
-Each block is one Numba im2col and one GEMM, so the Python loop runs once per block (a few per
-call), and each GEMM is large enough to keep BLAS efficient and its threads busy. Forward saves
-x, not cols: a spiking network keeps every time step's activations until backward, so backward
-recomputes cols, and only when the weight gradient is wanted. On the CPU the block's columns
-live in one reused per-thread buffer (``kernels.conv.scratch``).
+Each thread takes a contiguous share of the blocks (``kernels.threads.in_shares``) and runs
+every step of a block itself: im2col into its own reused buffer (``kernels.conv.scratch``),
+small enough to stay in its core's cache, then a one-thread GEMM that reads it from there.
+Forward saves x, not cols: a spiking network keeps every time step's activations until
+backward, so backward recomputes cols, and only when the weight gradient is wanted.
 
 Spikes: a stride-1 convolution whose input has few non-zeros (``kernels.sparsity``, measured on
 every call) runs its forward pass and weight gradient as event-driven kernels, whose work grows
@@ -38,31 +38,34 @@ from ..kernels.conv import (
     takes_events,
 )
 from ..kernels.sparsity import takes_masked_path, takes_sparse_path
-from ..kernels.threads import blas_threads_for
+from ..kernels.threads import in_shares
 from ..tensor import Tensor
 from .lif import gradient_support
 
-BLOCK_ELEMENTS = 1 << 23  # column entries per block of images (32 MB in float32)
+BLOCK_ELEMENTS = 1 << 20  # column entries per block of images (4 MB in float32: about L2)
 
 
 def _blocks(x, weight, pixels):
-    """Slices of images whose columns [C*kh*kw, n*Ho*Wo] hold about BLOCK_ELEMENTS values, and
-    a buffer for the largest block's columns (reused on the CPU)."""
-    per_image = weight[0].size * pixels
-    size = max(1, min(x.shape[0], BLOCK_ELEMENTS // per_image))
-    shape = (weight[0].size, size * pixels)
-    buffer = xp_of(x).empty(shape, x.dtype) if is_cupy(x) else scratch(shape, x.dtype)
-    return [slice(lo, min(lo + size, x.shape[0])) for lo in range(0, x.shape[0], size)], buffer
+    """Slices of images whose columns [C*kh*kw, n*Ho*Wo] hold about BLOCK_ELEMENTS values."""
+    size = max(1, min(x.shape[0], BLOCK_ELEMENTS // (weight[0].size * pixels)))
+    return [slice(lo, min(lo + size, x.shape[0])) for lo in range(0, x.shape[0], size)]
 
 
-def _columns(buffer, block, pixels):
-    """The first (images in ``block``) x pixels columns of ``buffer``, as a C-contiguous array."""
-    count = (block.stop - block.start) * pixels
-    return buffer.reshape(-1)[: buffer.shape[0] * count].reshape(buffer.shape[0], count)
+def _columns(x, weight, block, pixels):
+    """This thread's buffer for the columns of ``block``, [C*kh*kw, n*Ho*Wo] (C-contiguous):
+    the reused ``scratch`` on the CPU."""
+    shape = (weight[0].size, (block.stop - block.start) * pixels)
+    return xp_of(x).empty(shape, x.dtype) if is_cupy(x) else scratch(shape, x.dtype)
+
+
+def _parallel_size(x, weight):
+    """The elements a convolution's blocks touch, for ``in_shares`` (0 on a GPU: one share)."""
+    return 0 if is_cupy(x) else x.size * weight[0, 0].size
 
 
 def gemm_forward(x, weight, bias, stride, padding):
-    """y = W2 @ im2col(x) block by block, to NCHW.  -> y: [N, O, Ho, Wo]."""
+    """y = W2 @ im2col(x), block by block, each thread a share of the blocks.
+    -> y: [N, O, Ho, Wo]."""
     xp = xp_of(x)
     out_ch, _, kh, kw = weight.shape
     ho_n = output_size(x.shape[2], kh, stride[0], padding[0])
@@ -70,44 +73,46 @@ def gemm_forward(x, weight, bias, stride, padding):
     pixels = ho_n * wo_n
     y = xp.empty((x.shape[0], out_ch, pixels), x.dtype)
     w2 = weight.reshape(out_ch, -1)
-    blocks, buffer = _blocks(x, weight, pixels)
-    for block in blocks:
-        cols = im2col(x[block], kh, kw, stride, padding, out=_columns(buffer, block, pixels))
-        with blas_threads_for(2 * w2.size * cols.shape[1]):
+
+    def forward_share(blocks):
+        for block in blocks:
+            cols = im2col(x[block], kh, kw, stride, padding,
+                          out=_columns(x, weight, block, pixels))
             y2 = (w2 @ cols).reshape(out_ch, -1, pixels)  # [O, n, Ho*Wo]
-        if bias is None:
-            y[block] = y2.transpose(1, 0, 2)
-        else:  # to NCHW and + b in one pass
-            xp.add(y2.transpose(1, 0, 2), bias[:, None], out=y[block])
+            if bias is None:
+                y[block] = y2.transpose(1, 0, 2)
+            else:  # to NCHW and + b in one pass
+                xp.add(y2.transpose(1, 0, 2), bias[:, None], out=y[block])
+
+    in_shares(forward_share, _blocks(x, weight, pixels), _parallel_size(x, weight))
     return y.reshape(x.shape[0], out_ch, ho_n, wo_n)
 
 
 def gemm_backward(x, weight, grad, stride, padding, want_gx, want_gw):
-    """(dL/dx or None, dL/dweight or None) by GEMMs, block by block: dcols = W2^T g2 then
-    col2im, and dW2 += g2 cols^T with cols recomputed."""
+    """(dL/dx or None, dL/dweight or None) by GEMMs, block by block, each thread a share of the
+    blocks: dcols = W2^T g2 then col2im, and dW2 += g2 cols^T with cols recomputed."""
     xp = xp_of(x)
     out_ch, _, kh, kw = weight.shape
     pixels = grad.shape[2] * grad.shape[3]
     w2 = weight.reshape(out_ch, -1)
     g3 = grad.reshape(x.shape[0], out_ch, pixels)
     gx = xp.empty(x.shape, x.dtype) if want_gx else None
-    gw2 = xp.zeros(w2.shape, x.dtype) if want_gw else None
-    blocks, buffer = _blocks(x, weight, pixels)  # holds dcols, then cols
-    for block in blocks:
-        g2 = g3[block].transpose(1, 0, 2).reshape(out_ch, -1)  # [O, n*Ho*Wo], a copy
-        columns = _columns(buffer, block, pixels)
-        flops = 2 * w2.size * g2.shape[1]  # of each product below
-        if want_gx:
-            with blas_threads_for(flops):
+
+    def backward_share(blocks):
+        gw2 = xp.zeros(w2.shape, x.dtype) if want_gw else None  # this share's part of dW2
+        for block in blocks:
+            g2 = g3[block].transpose(1, 0, 2).reshape(out_ch, -1)  # [O, n*Ho*Wo], a copy
+            columns = _columns(x, weight, block, pixels)  # holds dcols, then cols
+            if want_gx:
                 dcols = xp.matmul(w2.T, g2, out=columns)
-            col2im(dcols, gx[block].shape, kh, kw, stride, padding, out=gx[block])
-        if want_gw:
-            cols = im2col(x[block], kh, kw, stride, padding, out=columns)
-            # dW2 += g2 cols^T, computed as (cols g2^T)^T: OpenBLAS splits this shape's long
-            # inner axis badly over threads, and the [C*kh*kw, O] transpose is tiny
-            with blas_threads_for(flops):
-                gw2 += (cols @ g2.T).T
-    return gx, (gw2.reshape(weight.shape) if want_gw else None)
+                col2im(dcols, gx[block].shape, kh, kw, stride, padding, out=gx[block])
+            if want_gw:
+                cols = im2col(x[block], kh, kw, stride, padding, out=columns)
+                gw2 += (cols @ g2.T).T  # (cols g2^T)^T: the [C*kh*kw, O] transpose is tiny
+        return gw2
+
+    parts = in_shares(backward_share, _blocks(x, weight, pixels), _parallel_size(x, weight))
+    return gx, (sum(parts[1:], parts[0]).reshape(weight.shape) if want_gw else None)
 
 
 class Conv2d(Function):

@@ -1,9 +1,9 @@
 """im2col / col2im in Numba (the specification and the column layout: ``reference.py``), and
 the event-driven kernels for spike input and sparse gradients (below).
 
-im2col / col2im run one (c, n) plane per ``prange`` iteration. ``scratch`` keeps one reusable
-column buffer per thread, so the short-lived columns of a convolution are not page-faulted in on
-every call.
+im2col / col2im are serial and release the GIL: a convolution runs them on a block of images
+per thread (``threads.in_shares``). ``scratch`` keeps one reusable column buffer per thread, so
+the short-lived columns of a convolution are not page-faulted in on every call.
 """
 
 import threading
@@ -18,13 +18,13 @@ from .reference import output_size
 
 # Each (c, n) plane is copied once into a zero-bordered buffer, so the window loops need no
 # bounds checks; the unit-stride branch lets LLVM turn each row into a vector copy.
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def _im2col_numba(x, kh, kw, sh, sw, ph, pw, ho_n, wo_n, cols):
     n_batch, channels, height, width = x.shape
     cols6 = cols.reshape(channels, kh, kw, n_batch, ho_n, wo_n)
-    for plane in prange(channels * n_batch):
+    padded = np.zeros((height + 2 * ph, width + 2 * pw), x.dtype)  # the border stays 0
+    for plane in range(channels * n_batch):
         c, n = plane // n_batch, plane % n_batch
-        padded = np.zeros((height + 2 * ph, width + 2 * pw), x.dtype)
         for h in range(height):
             for w in range(width):
                 padded[h + ph, w + pw] = x[n, c, h, w]
@@ -41,13 +41,14 @@ def _im2col_numba(x, kh, kw, sh, sw, ph, pw, ho_n, wo_n, cols):
                             out[ho, wo] = row[wo * sw + j]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def _col2im_numba(cols, n_batch, channels, height, width, kh, kw, sh, sw, ph, pw, ho_n, wo_n,
                   dx):
     cols6 = cols.reshape(channels, kh, kw, n_batch, ho_n, wo_n)
-    for plane in prange(channels * n_batch):
+    padded = np.empty((height + 2 * ph, width + 2 * pw), dx.dtype)
+    for plane in range(channels * n_batch):
         c, n = plane // n_batch, plane % n_batch
-        padded = np.zeros((height + 2 * ph, width + 2 * pw), dx.dtype)
+        padded[...] = 0
         for i in range(kh):
             for j in range(kw):
                 src = cols6[c, i, j, n]
@@ -91,8 +92,7 @@ def im2col(x, kh, kw, stride=(1, 1), padding=(0, 0), out=None):
     ho_n, wo_n = output_size(height, kh, sh, ph), output_size(width, kw, sw, pw)
     shape = (channels * kh * kw, n_batch * ho_n * wo_n)
     cols = np.empty(shape, x.dtype) if out is None else out
-    with threads_for(cols.size):
-        _im2col_numba(np.ascontiguousarray(x), kh, kw, sh, sw, ph, pw, ho_n, wo_n, cols)
+    _im2col_numba(np.ascontiguousarray(x), kh, kw, sh, sw, ph, pw, ho_n, wo_n, cols)
     return cols
 
 
@@ -105,9 +105,8 @@ def col2im(cols, x_shape, kh, kw, stride=(1, 1), padding=(0, 0), out=None):
     n_batch, channels, height, width = x_shape
     ho_n, wo_n = output_size(height, kh, sh, ph), output_size(width, kw, sw, pw)
     dx = np.empty(x_shape, cols.dtype) if out is None else out
-    with threads_for(cols.size):
-        _col2im_numba(np.ascontiguousarray(cols), n_batch, channels, height, width, kh, kw, sh,
-                      sw, ph, pw, ho_n, wo_n, dx)
+    _col2im_numba(np.ascontiguousarray(cols), n_batch, channels, height, width, kh, kw, sh, sw,
+                  ph, pw, ho_n, wo_n, dx)
     return dx
 
 
@@ -165,8 +164,8 @@ def _event_forward_numba(x, wf, bias, ph, pw, y):
                         out, weights = flat[h + i, at:at + row], wf[c, i]
                         for k in range(row):
                             out[k] += v * weights[k]
-        for o in range(out_ch):  # to NCHW: contiguous writes, reads strided by O within the cache
-            for ho in range(ho_n):
+        for ho in range(ho_n):  # to NCHW, a row at a time: the row's O x Wo values stay in L1
+            for o in range(out_ch):
                 for wo in range(wo_n):
                     y[n, o, ho, wo] = acc[ho + top, wo + left, o]
 
