@@ -133,6 +133,14 @@ def test_bench_alternates_variants_and_reports_their_firing_rates(capsys):
     assert rows["no"][3] == "1.00"  # step time relative to the first variant
 
 
+def test_bench_plots_step_time_against_firing_rate(tmp_path, capsys):
+    path = tmp_path / "speed.png"
+    assert main(["bench", "--variants", "no,TA", "--T", "2", "--batch-size", "2", "--steps", "1",
+                 "--plot", str(path)]) == 0
+    assert str(path) in capsys.readouterr().out
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_bench_compare_without_torch_says_so_and_times_tinysnn(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "torch", None)  # as on a machine without PyTorch
     assert main(["bench", "--compare", "--T", "2", "--batch-size", "2", "--steps", "1"]) == 0

@@ -4,11 +4,13 @@
     python -m tinysnn bench --preset paper-gesture --variants no,TCSA    # T=16, batch 8
     python -m tinysnn bench --preset paper-gesture --variants no,TCSA --compare
     python -m tinysnn bench --preset plain-conv --compare      # conv 2-32-64, FC 4096-128-11, SGD
+    python -m tinysnn bench --preset paper-gesture --variants no,TA,CA,TCSA --plot speed.png
 
 A step is forward + backward + optimizer update on random 5%-dense event frames (a fixed seed),
 MSE to one-hot targets. The variants of one run are built side by side and their steps
 alternated, so a ratio between them sees the same machine load; each prints its median step time
-and its firing rate (all spiking layers), which shows how sparsity turns into speed.
+and its firing rate (all spiking layers), which shows how sparsity turns into speed; ``--plot``
+draws one against the other.
 
 ``--compare`` times the same networks, with the same weights and input, in plain PyTorch
 (``torch_masnn.py``: the authors' per-step LIF loop and SpikingJelly-style attention; needs torch).
@@ -261,3 +263,16 @@ def format_shares(shares):
     for group, share in sorted(shares.items(), key=lambda kv: -kv[1]):
         lines.append(f"  {group:<16}{100 * share:5.1f}%")
     return "\n".join(lines)
+
+
+def plot(results, torch_results, clock, path):
+    """Draw each variant's median step time against its firing rate (``app.plot``)."""
+    from .plot import plot_step_time
+
+    key = "times" if clock == "wall" else "cpu_times"
+    labels = list(results)
+    ms = [1e3 * float(np.median(results[v][key])) for v in labels]
+    theirs = None if torch_results is None else [
+        1e3 * float(np.median(torch_results[v][key])) for v in labels]
+    return plot_step_time([results[v]["firing_rate"] for v in labels], ms, labels, path, theirs,
+                          title=f"training step ({clock} time) against firing rate")

@@ -160,6 +160,8 @@ def parser():
     b.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                    help="report wall time (default) or each process's CPU time per step "
                         "(steadier on a busy machine, with --threads 1)")
+    b.add_argument("--plot", default=None, metavar="PNG",
+                   help="also draw each variant's step time against its firing rate")
     b.add_argument("--worker", choices=("tinysnn", "torch"), help=argparse.SUPPRESS)
     for command in (t, e, pl, a, b):        # --debug after the command works too
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -302,6 +304,9 @@ def cmd_bench(args):
     load.append(os.getloadavg()[0])
     print(bench.format_results(args.preset, T, batch_size, threads, results, load, theirs,
                                args.clock))
+    if args.plot:
+        drawn = bench.plot(results, theirs, args.clock, args.plot)
+        print(f"step time against firing rate: {drawn}")
     if not compare:
         step, _ = bench.build(args.preset, variants[0], T, batch_size)
         step()

@@ -135,6 +135,25 @@ def plot_firing_rates(rates, path, title="firing rate per layer"):
     return _save(fig, path)
 
 
+def plot_step_time(rates, times_ms, labels, path, torch_ms=None,
+                   title="training step time against firing rate"):
+    """Step time against firing rate, one point per variant (``python -m tinysnn bench --plot``).
+
+    rates, times_ms, labels: one entry per variant; torch_ms: PyTorch's step times of the same
+    variants (drawn at the same firing rates), or None.
+    """
+    fig, ax = _subplots(1, 1, (5.5, 3.8))
+    ax.plot(rates, times_ms, "o", label="tinysnn")
+    if torch_ms is not None:
+        ax.plot(rates, torch_ms, "s", mfc="none", label="PyTorch")
+    for rate, ms, label in zip(rates, times_ms, labels):
+        ax.annotate(label, (rate, ms), textcoords="offset points", xytext=(5, 4), fontsize=8)
+    ax.set(xlabel="firing rate (spikes / (neurons x T))", ylabel="ms per training step",
+           title=title, xlim=(0, None), ylim=(0, None))
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
 def plot_class_attention(path, class_names, temporal=None, channel=None, spatial=None,
                          title="attention by class"):
     """The gates of one attention layer averaged per class.

@@ -150,7 +150,7 @@ class Conv2d(Function):
                                              gemm_gw)
             gx, gw = (gx_gemm if gemm_gx else gx), (gw_gemm if gemm_gw else gw)
         if len(needs) == 3 and needs[2]:
-            gb = grad.sum(axis=(0, 2, 3))
+            gb = xp_of(grad).einsum("nop->o", grad.reshape(grad.shape[0], grad.shape[1], -1))
         return (gx, gw) if len(needs) == 2 else (gx, gw, gb)
 
 

@@ -139,20 +139,19 @@ def flip_weights(weight):
 
 
 @njit(cache=True, parallel=True, fastmath={"contract"})
-def _event_forward_numba(x, wf, bias, ph, pw, y):
-    """x: [N, C, H, W], wf: [C, kh, kw*O], bias: [O] -> y: [N, O, Ho, Wo] (stride 1)."""
+def _event_forward_numba(x, wf, bias_row, ph, pw, y):
+    """x: [N, C, H, W], wf: [C, kh, kw*O] -> y: [N, O, Ho, Wo] (stride 1); bias_row: the bias
+    repeated along a buffer row, [(W + kw - 1) * O]."""
     n_batch, channels, height, width = x.shape
     _, kh, row = wf.shape
-    out_ch = bias.shape[0]
+    out_ch, ho_n, wo_n = y.shape[1:]
     kw = row // out_ch
-    ho_n, wo_n = y.shape[2], y.shape[3]
     top, left = kh - 1 - ph, kw - 1 - pw  # buffer row and column of output pixel (0, 0)
     for n in prange(n_batch):
         acc = np.empty((height + kh - 1, width + kw - 1, out_ch), y.dtype)  # y[n], channels last
-        for r in range(acc.shape[0]):
-            for q in range(acc.shape[1]):
-                acc[r, q] = bias
         flat = acc.reshape(acc.shape[0], -1)
+        for r in range(acc.shape[0]):
+            flat[r] = bias_row
         for c in range(channels):
             for h in range(height):
                 for w in range(width):
@@ -218,9 +217,10 @@ def event_conv_forward(x, weight, bias, padding=(0, 0)):
     ph, pw = padding
     ho_n, wo_n = output_size(x.shape[2], kh, 1, ph), output_size(x.shape[3], kw, 1, pw)
     b = np.zeros(out_ch, x.dtype) if bias is None else bias
+    bias_row = np.tile(b, x.shape[3] + kw - 1)
     y = np.empty((x.shape[0], out_ch, ho_n, wo_n), x.dtype)
     with threads_for(y.size):
-        _event_forward_numba(np.ascontiguousarray(x), flip_weights(weight), b, ph, pw, y)
+        _event_forward_numba(np.ascontiguousarray(x), flip_weights(weight), bias_row, ph, pw, y)
     return y
 
 
