@@ -6,7 +6,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from tinysnn import Tensor
-from tinysnn.functional import channel_attention, spatial_attention, temporal_attention
+from tinysnn.functional import channel_attention, relu, spatial_attention, temporal_attention
 from tinysnn.testing import arrays, assert_grad_close, attention_configs
 from tinysnn.testing.composed_attention import (
     channel_attention_composed,
@@ -91,6 +91,27 @@ def test_hand_written_backward_equals_composed_and_central_differences(branch):
         for i, (g, g_ref) in enumerate(zip(grads, grads_ref)):
             np.testing.assert_allclose(g, g_ref, rtol=1e-10, atol=1e-10, err_msg=f"input {i}")
         assert_grad_close(fn, *inputs, method="elementwise", seed=seed)
+
+    check()
+
+
+@pytest.mark.parametrize("branch", sorted(BRANCHES))
+def test_a_relu_in_the_same_pass_equals_a_relu_after_the_branch(branch):
+    """relu=True: max(branch, 0) and its gradients, hand-written == composed == central
+    differences (inputs away from 0, the ReLU's kink: the gate is positive)."""
+    fn, composed, cases = BRANCHES[branch]
+
+    @given(inputs=cases, seed=st.integers(0, 2**16))
+    def check(inputs, seed):
+        assume(np.abs(inputs[0]).min() > 1e-3)
+        probe = np.random.default_rng(seed).standard_normal(inputs[0].shape)
+        out, grads = _output_and_grads(lambda *t: fn(*t, relu=True), inputs, probe)
+        out_ref, grads_ref = _output_and_grads(lambda *t: relu(composed(*t)), inputs, probe)
+        assert (out >= 0).all()
+        np.testing.assert_allclose(out, out_ref, rtol=1e-10, atol=1e-10)
+        for i, (g, g_ref) in enumerate(zip(grads, grads_ref)):
+            np.testing.assert_allclose(g, g_ref, rtol=1e-10, atol=1e-10, err_msg=f"input {i}")
+        assert_grad_close(lambda *t: fn(*t, relu=True), *inputs, method="elementwise", seed=seed)
 
     check()
 

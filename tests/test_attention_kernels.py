@@ -37,12 +37,26 @@ def test_pool_stats_kernel_matches_reference(x4, dtype, ties):
     np.testing.assert_array_equal(x4[i, g, k, q], top)  # the argmax names a maximum
 
 
-@given(x4=arrays(VIEWS), data=st.data(), dtype=DTYPES)
-def test_gate_scale_kernel_matches_reference(x4, data, dtype):
+@given(x4=arrays(VIEWS), data=st.data(), dtype=DTYPES, relu=st.booleans())
+def test_gate_scale_kernel_matches_reference(x4, data, dtype, relu):
     x4 = x4.astype(dtype)
+    x4.flat[::3] = 0  # relu at its kink
+    x4.flat[-1] = np.nan  # passes through, as np.maximum lets it
     gate = data.draw(arrays((x4.shape[1], x4.shape[3]), dtype=dtype, min_value=0, max_value=1))
-    y = attention_numba.gate_scale(x4, gate)
-    np.testing.assert_array_equal(y, reference.gate_scale(x4, gate))
+    y = attention_numba.gate_scale(x4, gate, relu)
+    np.testing.assert_array_equal(y, reference.gate_scale(x4, gate, relu))
+    assert not relu or (y[~np.isnan(y)] >= 0).all()
+
+
+@given(x4=arrays(VIEWS), data=st.data(), dtype=DTYPES)
+def test_relu_grad_kernel_matches_reference(x4, data, dtype):
+    x4 = x4.astype(dtype)
+    x4.flat[::3] = 0  # relu' = 0 at 0
+    grad4 = data.draw(arrays(x4.shape, dtype=dtype))
+    gate = data.draw(arrays((x4.shape[1], x4.shape[3]), dtype=dtype, min_value=0, max_value=1))
+    g = attention_numba.relu_grad(grad4, x4, gate)
+    np.testing.assert_array_equal(g, reference.relu_grad(grad4, x4, gate))
+    np.testing.assert_array_equal(g[x4 == 0], 0)
 
 
 @given(grad4=arrays(VIEWS), data=st.data(), dtype=DTYPES)

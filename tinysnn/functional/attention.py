@@ -20,6 +20,10 @@ Backward of y = x * a(x), for every branch (g = dL/dy):
                                then through the pools: average spreads evenly over its window,
                                max routes to the argmax only.
 
+With ``relu=True`` a branch also applies the ReLU that follows the last branch of a
+multi-dimensional attention, y = max(x * a, 0), in the same pass; backward first keeps the
+incoming gradient where x * a > 0 only (relu' = 0 at 0).
+
 The big-array passes live in ``kernels/attention`` (one 4-D view serves all three branches);
 this file holds the small parts: the MLP, the convolution, and the checks on the arguments.
 ``tinysnn.testing.composed_attention`` builds the same branches from primitive ops, for tests.
@@ -27,7 +31,13 @@ this file holds the small parts: the MLP, the convolution, and the checks on the
 
 from ..autograd import Function
 from ..backend import xp_of
-from ..kernels.attention import gate_input_grad, gate_scale, grad_dot_input, pool_stats
+from ..kernels.attention import (
+    gate_input_grad,
+    gate_scale,
+    grad_dot_input,
+    pool_stats,
+    relu_grad,
+)
 from ..tensor import Tensor
 from .basic import sigmoid_array
 
@@ -73,12 +83,12 @@ class _MLPGate(Function):
         return sigmoid_array(logits), (x4, avg, top, where, mlp_saved)
 
     @classmethod
-    def forward(cls, ctx, x, w1, w2):
+    def forward(cls, ctx, x, w1, w2, relu=False):
         rows, (x4, avg, top, where, mlp_saved) = cls.gate(x, w1, w2)
         gate = cls.from_rows(rows)  # [G, 1]
         ctx.save_for_backward(x4, w1, w2, avg, top, where, gate)
-        ctx.mlp_saved, ctx.shape = mlp_saved, x.shape
-        return gate_scale(x4, gate).reshape(x.shape)
+        ctx.mlp_saved, ctx.shape, ctx.relu = mlp_saved, x.shape, relu
+        return gate_scale(x4, gate, relu).reshape(x.shape)
 
     @classmethod
     def backward(cls, ctx, grad):
@@ -86,6 +96,8 @@ class _MLPGate(Function):
         # g -> a -> logits -> shared MLP -> avg and max pools -> x.
         x4, w1, w2, avg, top, where, gate = ctx.saved
         grad4 = cls.view(xp_of(grad).ascontiguousarray(grad))
+        if ctx.relu:
+            grad4 = relu_grad(grad4, x4, gate)
         g_gate = grad_dot_input(grad4, x4)  # dL/da = sum of g * x where a was broadcast
         g_logits = cls.to_rows(g_gate * gate * (1 - gate), ctx.shape)  # sigmoid' = a (1 - a)
         g_avg, g_max, g_w1, g_w2 = mlp_logits_back(g_logits, avg, top, w1, w2, ctx.mlp_saved)
@@ -187,13 +199,13 @@ class SpatialGate(Function):
         return sigmoid_array(logits).reshape(B, H, W), (x4, padded, where)
 
     @staticmethod
-    def forward(ctx, x, weight):
+    def forward(ctx, x, weight, relu=False):
         B, H, W = x.shape[1], x.shape[3], x.shape[4]
         gate, (x4, padded, where) = SpatialGate.gate(x, weight)
         gate = gate.reshape(B, H * W)
         ctx.save_for_backward(x4, weight, padded, where, gate)
-        ctx.shape = x.shape
-        return gate_scale(x4, gate).reshape(x.shape)
+        ctx.shape, ctx.relu = x.shape, relu
+        return gate_scale(x4, gate, relu).reshape(x.shape)
 
     @staticmethod
     def backward(ctx, grad):
@@ -202,6 +214,8 @@ class SpatialGate(Function):
         x4, weight, padded, where, gate = ctx.saved
         B, H, W = ctx.shape[1], ctx.shape[3], ctx.shape[4]
         grad4 = xp_of(grad).ascontiguousarray(grad).reshape(x4.shape)
+        if ctx.relu:
+            grad4 = relu_grad(grad4, x4, gate)
         g_gate = grad_dot_input(grad4, x4)  # [B, H*W]: dL/da = sum over (t, c) of g * x
         g_logits = (g_gate * gate * (1 - gate)).reshape(B, H, W)  # sigmoid' = a (1 - a)
         g_maps, g_weight = conv_two_to_one_back(g_logits, padded, weight)
@@ -242,34 +256,35 @@ def _check_mlp(name, x, axis_name, n, w1, w2):
     _check_weight(name, "w2", w2, (n, w1.shape[0]), x)
 
 
-def temporal_attention(x, w1, w2):
+def temporal_attention(x, w1, w2, relu=False):
     """x * sigmoid(w2 relu(w1 avg) + w2 relu(w1 max)), one gate per (t, b).
 
     x: [T, B, C, H, W] (pools over C, H, W) or [T, B, L] (pools over L); w1: [h, T]; w2: [T, h].
-    Returns a tensor of x's shape.
+    relu: return max(that, 0), in the same pass. Returns a tensor of x's shape.
     """
     x, w1, w2 = _as_tensor(x), _as_tensor(w1), _as_tensor(w2)
     _check_input("temporal_attention", x, (3, 5), "[T, B, C, H, W] or [T, B, L]")
     _check_mlp("temporal_attention", x, "T", x.shape[0], w1, w2)
-    return TemporalGate.apply(x, w1, w2)
+    return TemporalGate.apply(x, w1, w2, relu=bool(relu))
 
 
-def channel_attention(x, w1, w2):
+def channel_attention(x, w1, w2, relu=False):
     """x * sigmoid(w2 relu(w1 avg) + w2 relu(w1 max)), one gate per (b, c), shared over time.
 
-    x: [T, B, C, H, W] (pools over T, H, W); w1: [h, C]; w2: [C, h]. Returns x's shape.
+    x: [T, B, C, H, W] (pools over T, H, W); w1: [h, C]; w2: [C, h]. relu: return max(that, 0),
+    in the same pass. Returns x's shape.
     """
     x, w1, w2 = _as_tensor(x), _as_tensor(w1), _as_tensor(w2)
     _check_input("channel_attention", x, (5,), "[T, B, C, H, W]")
     _check_mlp("channel_attention", x, "C", x.shape[2], w1, w2)
-    return ChannelGate.apply(x, w1, w2)
+    return ChannelGate.apply(x, w1, w2, relu=bool(relu))
 
 
-def spatial_attention(x, weight):
+def spatial_attention(x, weight, relu=False):
     """x * sigmoid(conv([mean, max] over T and C)), one gate per (b, h, w).
 
     x: [T, B, C, H, W]; weight: [1, 2, k, k] with k odd (padding k // 2 keeps H, W).
-    Returns x's shape.
+    relu: return max(that, 0), in the same pass. Returns x's shape.
     """
     x, weight = _as_tensor(x), _as_tensor(weight)
     _check_input("spatial_attention", x, (5,), "[T, B, C, H, W]")
@@ -286,4 +301,4 @@ def spatial_attention(x, weight):
         raise TypeError(
             f"spatial_attention: weight is {weight.dtype}, x is {x.dtype}; convert one first"
         )
-    return SpatialGate.apply(x, weight)
+    return SpatialGate.apply(x, weight, relu=bool(relu))

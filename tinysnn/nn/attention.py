@@ -23,7 +23,6 @@ from ..functional.attention import (
     spatial_attention,
     temporal_attention,
 )
-from ..functional.basic import relu
 from ..tensor import Tensor
 from .module import Module, Parameter
 
@@ -75,10 +74,10 @@ class TemporalAttention(_MLPAttention):
         super().__init__("TemporalAttention", T, "T", reduction, dtype)
         self.T = T
 
-    def forward(self, x):
+    def forward(self, x, relu=False):
         if x.ndim in (3, 5):
             _check_axis("TemporalAttention", x, 0, "T", self.T)
-        return temporal_attention(x, self.w1, self.w2)
+        return temporal_attention(x, self.w1, self.w2, relu)
 
     def gate(self, x):
         """The gate this module applies to x, without a graph: [B, T] (for plots and analysis)."""
@@ -98,10 +97,10 @@ class ChannelAttention(_MLPAttention):
         super().__init__("ChannelAttention", C, "C", reduction, dtype)
         self.C = C
 
-    def forward(self, x):
+    def forward(self, x, relu=False):
         if x.ndim == 5:
             _check_axis("ChannelAttention", x, 2, "C", self.C)
-        return channel_attention(x, self.w1, self.w2)
+        return channel_attention(x, self.w1, self.w2, relu)
 
     def gate(self, x):
         """The gate this module applies to x, without a graph: [B, C]."""
@@ -129,8 +128,8 @@ class SpatialAttention(Module):
         self.kernel_size = k
         self.weight = Parameter(random_state.uniform((1, 2, k, k), 1 / math.sqrt(2 * k * k), dtype))
 
-    def forward(self, x):
-        return spatial_attention(x, self.weight)
+    def forward(self, x, relu=False):
+        return spatial_attention(x, self.weight, relu)
 
     def gate(self, x):
         """The map this module applies to x, without a graph: [B, H, W]."""
@@ -182,10 +181,10 @@ class MultiDimensionalAttention(Module):
             )
         _check_axis(name, x, 0, "T", self.T)
         _check_axis(name, x, 2, "C" if x.ndim == 5 else "L", self.C)
-        for branch in (self.ta, self.ca, self.sa):  # T, then C, then S, each on the last output
-            if branch is not None:
-                x = branch(x)
-        return relu(x)
+        branches = [b for b in (self.ta, self.ca, self.sa) if b is not None]
+        for branch in branches[:-1]:  # T, then C, then S, each on the last output
+            x = branch(x)
+        return branches[-1](x, relu=True)  # the ReLU in the last branch's pass
 
     def extra_repr(self):
         return f"T={self.T}, C={self.C}, dims={self.dims!r}"

@@ -18,11 +18,18 @@ def pool_stats(x4):
     return cpu.pool_stats(x4)
 
 
-def gate_scale(x4, gate):
-    """y = x * gate.  x4: [P1, G, P2, Q], gate: [G, Q] -> [P1, G, P2, Q]."""
+def gate_scale(x4, gate, relu=False):
+    """y = x * gate, or max(x * gate, 0) with relu.  x4: [P1, G, P2, Q], gate: [G, Q]."""
     if is_cupy(x4):
-        return reference.gate_scale(x4, gate)
-    return cpu.gate_scale(x4, gate)
+        return reference.gate_scale(x4, gate, relu)
+    return cpu.gate_scale(x4, gate, relu)
+
+
+def relu_grad(grad4, x4, gate):
+    """The gradient before the ReLU of ``gate_scale(x4, gate, relu=True)``."""
+    if is_cupy(x4):
+        return reference.relu_grad(grad4, x4, gate)
+    return cpu.relu_grad(grad4, x4, gate)
 
 
 grad_dot_input = reference.grad_dot_input  # dL/dgate = sum of grad * x over the pooled axes
@@ -35,4 +42,4 @@ def gate_input_grad(grad4, gate, grad_mean, grad_max, where):
     return cpu.gate_input_grad(grad4, gate, grad_mean, grad_max, where)
 
 
-__all__ = ["gate_input_grad", "gate_scale", "grad_dot_input", "pool_stats"]
+__all__ = ["gate_input_grad", "gate_scale", "grad_dot_input", "pool_stats", "relu_grad"]

@@ -53,21 +53,44 @@ def _pool_stats_kernel(x4):
 
 
 @njit(cache=True, parallel=True)
-def _gate_scale_kernel(x4, gate, y):
-    """y = x * gate, broadcast over the pooled axes.  x4, y: [P1, G, P2, Q]; gate: [G, Q]."""
+def _gate_scale_kernel(x4, gate, relu, y):
+    """y = x * gate, broadcast over the pooled axes, or max(x * gate, 0) with ``relu`` (NaN
+    passing through, as in np.maximum).  x4, y: [P1, G, P2, Q]; gate: [G, Q]."""
     P1, G, P2, Q = x4.shape
+    zero = y.dtype.type(0)
     for g in prange(G):
-        if Q == 1:  # one gate per row: a scalar, so the loop along k vectorizes
-            a = gate[g, 0]
-            for i in range(P1):
+        for i in range(P1):
+            if Q == 1:  # one gate per row: a scalar, so the loop along k vectorizes
+                a, row, out = gate[g, 0], x4[i, g, :, 0], y[i, g, :, 0]
                 for k in range(P2):
-                    y[i, g, k, 0] = x4[i, g, k, 0] * a
-        else:
-            for i in range(P1):
+                    v = row[k] * a
+                    out[k] = v if not relu or v > 0 or v != v else zero  # max(x a, 0)
+            else:
                 for k in range(P2):
                     for q in range(Q):
-                        y[i, g, k, q] = x4[i, g, k, q] * gate[g, q]
+                        v = x4[i, g, k, q] * gate[g, q]
+                        y[i, g, k, q] = v if not relu or v > 0 or v != v else zero
     return y
+
+
+@njit(cache=True, parallel=True)
+def _relu_grad_kernel(grad4, x4, gate, out):
+    """out = grad where x * gate > 0, else 0.  grad4, x4, out: [P1, G, P2, Q]; gate: [G, Q]."""
+    P1, G, P2, Q = x4.shape
+    zero = out.dtype.type(0)
+    for g in prange(G):
+        for i in range(P1):
+            if Q == 1:  # as in gate_scale
+                a, row, g_row = gate[g, 0], x4[i, g, :, 0], grad4[i, g, :, 0]
+                o_row = out[i, g, :, 0]
+                for k in range(P2):  # relu' = 1 where its input x a > 0
+                    o_row[k] = g_row[k] if row[k] * a > 0 else zero
+            else:
+                for k in range(P2):
+                    for q in range(Q):
+                        positive = x4[i, g, k, q] * gate[g, q] > 0
+                        out[i, g, k, q] = grad4[i, g, k, q] if positive else zero
+    return out
 
 
 @njit(cache=True, parallel=True)
@@ -103,10 +126,16 @@ def pool_stats(x4):
         return _pool_stats_kernel(x4)
 
 
-def gate_scale(x4, gate):
-    """``reference.gate_scale``: y = x * gate.  x4: [P1, G, P2, Q], gate: [G, Q]."""
+def gate_scale(x4, gate, relu=False):
+    """``reference.gate_scale``: y = x * gate (max(x * gate, 0) with relu)."""
     with threads_for(x4.size):
-        return _gate_scale_kernel(x4, gate, np.empty_like(x4))
+        return _gate_scale_kernel(x4, gate, relu, np.empty_like(x4))
+
+
+def relu_grad(grad4, x4, gate):
+    """``reference.relu_grad``: grad where x * gate > 0, else 0."""
+    with threads_for(x4.size):
+        return _relu_grad_kernel(grad4, x4, gate, np.empty_like(grad4))
 
 
 def gate_input_grad(grad4, gate, grad_mean, grad_max, where):

@@ -9,10 +9,12 @@ the pools run over P1 and P2 (views of a contiguous array, no copies):
     spatial   x [T, B, C, H, W]  -> [T, B, C, H*W]     one gate per (b, h, w)
 
 Four passes make a branch: ``pool_stats`` and ``gate_scale`` forward, ``grad_dot_input`` and
-``gate_input_grad`` backward. Max pooling routes its gradient to one element: the first maximum
-in (i, k) order, where the pooled position is the flat index i * P2 + k. With distinct values
-there are no ties; with ties, the first one takes the whole gradient (tinysnn's ``max`` instead
-shares it equally).
+``gate_input_grad`` backward. The last branch of a multi-dimensional attention also applies its
+ReLU: in ``gate_scale``, and backward as ``relu_grad`` on the incoming gradient.
+
+Max pooling routes its gradient to one element: the first maximum in (i, k) order, where the
+pooled position is the flat index i * P2 + k. With distinct values there are no ties; with ties,
+the first one takes the whole gradient (tinysnn's ``max`` instead shares it equally).
 """
 
 from ...backend import xp_of
@@ -34,9 +36,18 @@ def pool_stats(x4):
     return mean, top, where
 
 
-def gate_scale(x4, gate):
-    """y = x * gate, the gate broadcast over the pooled axes.  x4: [P1, G, P2, Q], gate: [G, Q]."""
-    return x4 * gate[None, :, None, :]
+def gate_scale(x4, gate, relu=False):
+    """y = x * gate, the gate broadcast over the pooled axes.  x4: [P1, G, P2, Q], gate: [G, Q].
+
+    relu: y = max(x * gate, 0) instead."""
+    y = x4 * gate[None, :, None, :]
+    return xp_of(y).maximum(y, 0, out=y) if relu else y
+
+
+def relu_grad(grad4, x4, gate):
+    """The gradient before a ReLU that followed ``gate_scale``: grad where x * gate > 0, else 0
+    (relu' = 0 at 0, as tinysnn's relu).  grad4, x4: [P1, G, P2, Q]; gate: [G, Q]."""
+    return grad4 * (x4 * gate[None, :, None, :] > 0)
 
 
 def grad_dot_input(grad4, x4):
