@@ -1,6 +1,9 @@
 """The thread rules: small Numba kernels and small BLAS products run on one thread, then the
 thread counts are restored, even after an error."""
 
+import os
+import signal
+
 import numba
 import numpy as np
 import pytest
@@ -53,3 +56,16 @@ def test_an_error_in_any_share_reaches_the_caller_after_every_share_is_done():
     with pytest.raises(ZeroDivisionError):
         threads.in_shares(work, list(range(10)), threads.PARALLEL_MIN_SIZE)
     assert len(done) == min(numba.get_num_threads(), 10)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_runs_shares_on_threads_of_its_own():
+    threads.in_shares(lambda share: share, list(range(4)), threads.PARALLEL_MIN_SIZE)  # a pool
+    pid = os.fork()
+    if pid == 0:  # the child: the parent's worker threads do not exist here
+        signal.alarm(30)  # a child left waiting for them fails instead of hanging the suite
+        result = threads.in_shares(lambda share: list(share), list(range(4)),
+                                   threads.PARALLEL_MIN_SIZE)
+        os._exit(0 if [b for share in result for b in share] == [0, 1, 2, 3] else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0

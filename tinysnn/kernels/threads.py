@@ -11,6 +11,7 @@ runs as ``range``). Every kernel family calls its Numba kernels inside this cont
 
 import contextlib
 import ctypes
+import os
 from concurrent.futures import ThreadPoolExecutor, wait
 
 import numba
@@ -92,14 +93,16 @@ def blas_threads_for(flops):
 # serial and release the GIL (nogil=True), as NumPy's matrix products do, so the threads run at
 # once. A share's result (a partial weight gradient) comes back in share order: the sum over
 # shares is the same on every run.
-_POOL = []  # the worker threads, made on first use
+_POOL = {}  # process id -> its worker threads, made on first use (a forked child makes its own)
 
 
 def _pool():
-    if not _POOL:
-        _POOL.append(ThreadPoolExecutor(max(1, numba.config.NUMBA_NUM_THREADS - 1),
-                                        thread_name_prefix="tinysnn"))
-    return _POOL[0]
+    pid = os.getpid()
+    if pid not in _POOL:
+        _POOL.clear()
+        _POOL[pid] = ThreadPoolExecutor(max(1, numba.config.NUMBA_NUM_THREADS - 1),
+                                        thread_name_prefix="tinysnn")
+    return _POOL[pid]
 
 
 def in_shares(work, blocks, size):
