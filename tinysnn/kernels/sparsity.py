@@ -9,16 +9,18 @@ gradient: the LIF layer before it reads that gradient only where its surrogate s
 (``functional.lif.gradient_support``), and when at most ``GRAD_SUPPORT_MAX_DENSITY`` of the
 positions are wanted, only those are computed.
 
-The limits are the break-even densities measured with ``benchmarks/bench_sparse.py`` (one
-thread): below them the sparse kernels win, above them the GEMM does. Setting a limit to 0
-(never sparse) or 1 (always, on the CPU) forces one path, e.g. to compare them.
+The limits come from the break-even densities measured with ``benchmarks/bench_sparse.py``:
+below them the sparse kernels win, above them the GEMM does. For inputs that is 0.2-0.25 on the
+MA-SNNs' layers (2 threads), but less on the small feature maps deep in a ResNet (4x4 to 1x1),
+where the event kernels' zero border is most of the work: 0.15 keeps those on the GEMM. Setting
+a limit to 0 (never sparse) or 1 (always, on the CPU) forces one path, e.g. to compare them.
 """
 
 import numpy as np
 
 from ..backend import is_cupy
 
-SPARSE_MAX_DENSITY = 0.2  # convolutions: fraction of non-zero inputs up to which sparse wins
+SPARSE_MAX_DENSITY = 0.15  # convolutions: fraction of non-zero inputs up to which sparse wins
 LINEAR_SPARSE_MAX_DENSITY = 0.005  # the same for linear layers
 GRAD_SUPPORT_MAX_DENSITY = 0.25  # convolutions: fraction of wanted input gradients, the same
 
