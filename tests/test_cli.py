@@ -157,6 +157,43 @@ def test_bench_compare_times_pytorch_in_other_processes(capsys):
     assert "tinysnn / PyTorch" in out and "1 thread(s)" in out
 
 
+def test_bench_times_a_trained_run_with_its_weights_and_data(run_dir, capsys):
+    import numpy as np
+
+    from tinysnn.app import bench
+    from tinysnn.app.resume import read_run_checkpoint
+
+    checkpoint = run_dir / "checkpoint.npz"
+    saved = read_run_checkpoint(checkpoint)
+    step, model = bench.build(None, None, None, 3, checkpoint=str(checkpoint))
+    weights = model.state_dict()
+    assert set(weights) == set(saved.model_state)
+    for name, array in saved.model_state.items():
+        np.testing.assert_array_equal(weights[name], array, err_msg=name)
+    assert step.batch.shape == (saved.config.T, 3, 2, 32, 32)  # the run's own frames
+    assert main(["bench", "--checkpoint", str(checkpoint), "--batch-size", "2",
+                 "--steps", "1"]) == 0
+    out = capsys.readouterr().out
+    assert f"{checkpoint}: trained masnn network, T={saved.config.T}, batch 2" in out
+    row = next(line.split() for line in out.splitlines() if line.startswith("TCSA "))
+    assert 0 <= float(row[1]) <= 1
+
+
+def test_bench_with_a_checkpoint_refuses_network_options_in_one_line(run_dir, capsys):
+    checkpoint = str(run_dir / "checkpoint.npz")
+    assert exit_code(["bench", "--checkpoint", checkpoint, "--T", "4", "--variants", "no"]) == 2
+    assert "leave out --variants, --T" in capsys.readouterr().err
+    assert exit_code(["bench", "--checkpoint", str(run_dir / "missing.npz")]) == 2
+    assert "missing.npz" in capsys.readouterr().err
+
+
+def test_bench_compares_a_trained_run_with_pytorch(run_dir, capsys):
+    pytest.importorskip("torch")
+    assert main(["bench", "--checkpoint", str(run_dir / "checkpoint.npz"), "--compare",
+                 "--batch-size", "2", "--steps", "1", "--rounds", "1", "--threads", "1"]) == 0
+    assert "tinysnn / PyTorch" in capsys.readouterr().out
+
+
 def test_bench_refuses_unknown_variants_in_one_line(capsys):
     assert exit_code(["bench", "--variants", "no,XYZ"]) == 2
     assert "--variants: unknown ['XYZ']" in capsys.readouterr().err

@@ -5,12 +5,16 @@
     python -m tinysnn bench --preset paper-gesture --variants no,TCSA --compare
     python -m tinysnn bench --preset plain-conv --compare      # conv 2-32-64, FC 4096-128-11, SGD
     python -m tinysnn bench --preset paper-gesture --variants no,TA,CA,TCSA --plot speed.png
+    python -m tinysnn bench --checkpoint runs/masnn/checkpoint.npz --compare   # a trained run
 
 A step is forward + backward + optimizer update on random 5%-dense event frames (a fixed seed),
-MSE to one-hot targets. The variants of one run are built side by side and their steps
-alternated, so a ratio between them sees the same machine load; each prints its median step time
-and its firing rate (all spiking layers), which shows how sparsity turns into speed; ``--plot``
-draws one against the other.
+MSE to one-hot targets. Fresh weights on random frames fire less than a trained network does on
+its data (the default MA-SNN: 0.005 against 0.04), and the event-driven kernels make sparser
+steps faster, so ``--checkpoint run/checkpoint.npz`` times a finished run instead: its network
+and trained weights on a batch of its own training data. The variants of one run are built side
+by side and their steps alternated, so a ratio between them sees the same machine load; each
+prints its median step time and its firing rate (all spiking layers), which shows how sparsity
+turns into speed; ``--plot`` draws one against the other.
 
 ``--compare`` times the same networks, with the same weights and input, in plain PyTorch
 (``torch_masnn.py``: the authors' per-step LIF loop and SpikingJelly-style attention; needs torch).
@@ -33,6 +37,7 @@ import numpy as np
 
 from .. import functional as F
 from .. import optim, random_state
+from ..data import DataLoader
 from ..monitor import Monitor
 from ..nn.models import MASNN
 from ..tensor import Tensor
@@ -69,16 +74,41 @@ def _batch(model, T, batch_size, seed):
     return x, target
 
 
-def build(network, variant, T, batch_size, seed=0, framework="tinysnn"):
-    """(step function, model) for one variant of a network; the same weights and batch in both
-    frameworks (PyTorch's model is built from tinysnn's)."""
+def _network(network, variant, T, batch_size, seed):
+    """(model, x [T, B, C, H, W], one-hot targets [B, classes], optimizer name) of a preset
+    network with fresh weights and the benchmark's random frames."""
     spec = NETWORKS[network]
     random_state.manual_seed(seed)
     model = MASNN(attention=variant, T=T, **spec["options"])
     x, target = _batch(model, T, batch_size, seed)
+    return model, x, target, spec["optimizer"]
+
+
+def _trained(checkpoint, batch_size):
+    """(model, x, targets, "adam") of a finished run: the checkpoint's network with its trained
+    weights, and the first shuffled batch of the run's own training data, so the layers fire
+    as they do in that run's training (fresh weights on random frames fire far less)."""
+    from .report import load_run
+
+    model, data, config, _ = load_run(checkpoint)
+    model.train()
+    loader = DataLoader(data.train_set, batch_size, shuffle=True, seed=config.seed)
+    x, labels = next(iter(loader))
+    return model, x, np.eye(data.num_classes, dtype=np.float32)[labels], "adam"
+
+
+def build(network, variant, T, batch_size, seed=0, framework="tinysnn", checkpoint=None):
+    """(step function, model) for one variant of a network; the same weights and batch in both
+    frameworks (PyTorch's model is built from tinysnn's). With ``checkpoint`` (a run's
+    checkpoint.npz) the network, weights and batch are that run's; network, variant and T are
+    then not used."""
+    if checkpoint is None:
+        model, x, target, optimizer_name = _network(network, variant, T, batch_size, seed)
+    else:
+        model, x, target, optimizer_name = _trained(checkpoint, batch_size)
     if framework == "torch":
-        return _torch_step(model, x, target, spec["optimizer"])
-    if spec["optimizer"] == "sgd":
+        return _torch_step(model, x, target, optimizer_name)
+    if optimizer_name == "sgd":
         optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     else:
         optimizer = optim.Adam(model.parameters(), lr=1e-3)
@@ -90,6 +120,7 @@ def build(network, variant, T, batch_size, seed=0, framework="tinysnn"):
         loss.backward()
         optimizer.step()
 
+    step.batch = x
     return step, model
 
 
@@ -114,18 +145,20 @@ def _torch_step(model, x, target, optimizer_name):
     return step, twin
 
 
-def firing_rate(model, T, batch_size, seed=0):
-    """Spikes per neuron and time step over all spiking layers, on the benchmark's batch."""
-    x, _ = _batch(model, T, batch_size, seed)
+def firing_rate(model, x):
+    """Spikes per neuron and time step over all spiking layers, on the batch x (a Tensor)."""
     with Monitor(model) as monitor:
-        model(Tensor(x))
+        model(x)
     return monitor.summary()["firing_rate"]
 
 
-def measure(network, variants, T, batch_size, steps, framework="tinysnn", seed=0):
+def measure(network, variants, T, batch_size, steps, framework="tinysnn", seed=0,
+            checkpoint=None):
     """{variant: {"times": wall seconds per step, "cpu_times": this process's CPU seconds per
-    step (all its threads), "firing_rate": ...}}, the variants' steps alternated."""
-    steppers = {v: build(network, v, T, batch_size, seed, framework) for v in variants}
+    step (all its threads), "firing_rate": ...}}, the variants' steps alternated. With
+    ``checkpoint``, the one variant is the run's trained network (``build``)."""
+    steppers = {v: build(network, v, T, batch_size, seed, framework, checkpoint)
+                for v in variants}
     for step, _ in steppers.values():
         step()  # compiles (or loads) every kernel, allocates the optimizer's state
     times = {v: [] for v in variants}
@@ -139,8 +172,8 @@ def measure(network, variants, T, batch_size, steps, framework="tinysnn", seed=0
     results = {v: {"times": times[v], "cpu_times": cpu_times[v], "firing_rate": None}
                for v in variants}
     if framework == "tinysnn":
-        for v, (_, model) in steppers.items():
-            results[v]["firing_rate"] = firing_rate(model, T, batch_size, seed)
+        for v, (step, model) in steppers.items():
+            results[v]["firing_rate"] = firing_rate(model, step.batch)
     return results
 
 
@@ -192,18 +225,22 @@ def time_by_group(step, repeats=3):
 
 
 # ------------------------------------------------------------------ PyTorch in other processes
-def _worker_command(framework, network, variants, T, batch_size, steps, threads):
-    return [sys.executable, "-m", "tinysnn", "bench", "--worker", framework, "--preset", network,
-            "--variants", ",".join(variants), "--T", str(T), "--batch-size", str(batch_size),
-            "--steps", str(steps), "--threads", str(threads)]
+def _worker_command(framework, network, variants, T, batch_size, steps, threads, checkpoint):
+    if checkpoint is not None:
+        network_options = ["--checkpoint", os.path.abspath(checkpoint)]
+    else:
+        network_options = ["--preset", network, "--variants", ",".join(variants), "--T", str(T)]
+    return [sys.executable, "-m", "tinysnn", "bench", "--worker", framework, *network_options,
+            "--batch-size", str(batch_size), "--steps", str(steps), "--threads", str(threads)]
 
 
-def run_worker(framework, network, variants, T, batch_size, steps):
+def run_worker(framework, network, variants, T, batch_size, steps, checkpoint=None):
     """The child's side of ``compare``: measure, print one JSON line."""
-    print(json.dumps(measure(network, variants, T, batch_size, steps, framework)))
+    print(json.dumps(measure(network, variants, T, batch_size, steps, framework,
+                             checkpoint=checkpoint)))
 
 
-def compare(network, variants, T, batch_size, steps, rounds, threads):
+def compare(network, variants, T, batch_size, steps, rounds, threads, checkpoint=None):
     """{framework: {variant: {"times": [...], "firing_rate": ...}}}, each round one process per
     framework (the order alternating), every process on ``threads`` threads."""
     env = dict(os.environ, NUMBA_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
@@ -213,7 +250,7 @@ def compare(network, variants, T, batch_size, steps, rounds, threads):
         order = ("tinysnn", "torch") if r % 2 == 0 else ("torch", "tinysnn")
         for framework in order:
             command = _worker_command(framework, network, variants, T, batch_size, steps,
-                                      threads)
+                                      threads, checkpoint)
             done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 raise RuntimeError(f"bench worker ({framework}) failed: "
@@ -229,12 +266,13 @@ def compare(network, variants, T, batch_size, steps, rounds, threads):
 
 # ------------------------------------------------------------------ the report
 def format_results(network, T, batch_size, threads, results, load, torch_results=None,
-                   clock="wall"):
+                   clock="wall", optimizer=None):
     """The table: per variant its firing rate, median step time (``clock``: "wall", or "cpu"
-    for this process's CPU time), time relative to the first variant, and PyTorch's."""
-    spec = NETWORKS[network]
+    for this process's CPU time), time relative to the first variant, and PyTorch's.
+    network: a preset's name, or any words that name the network (with ``optimizer``)."""
+    optimizer = optimizer or NETWORKS[network]["optimizer"]
     key = "times" if clock == "wall" else "cpu_times"
-    lines = [f"{network} network, T={T}, batch {batch_size}, {spec['optimizer']}, "
+    lines = [f"{network} network, T={T}, batch {batch_size}, {optimizer}, "
              f"{threads} thread(s), {clock} time; load average {load[0]:.2f} -> {load[1]:.2f}"]
     header = ["variant", "firing rate", "tinysnn ms/step", "vs first"]
     if torch_results is not None:

@@ -138,9 +138,11 @@ def parser():
                    help="seeds per variant: --seed, --seed + 1, ... (default 1)")
     a.add_argument("--out", default="runs/ablation")
     b = sub.add_parser("bench", help="time training steps of MASNN variants on this machine")
-    b.add_argument("--preset", default="default", choices=("default", "paper-gesture",
-                                                           "plain-conv"),
+    b.add_argument("--preset", default=None, choices=("default", "paper-gesture", "plain-conv"),
                    help="the network (default: the small default MASNN)")
+    b.add_argument("--checkpoint", default=None, metavar="CHECKPOINT",
+                   help="time a finished run instead: its network and trained weights on a "
+                        "batch of its own training data (a run's checkpoint.npz)")
     b.add_argument("--variants", default=None,
                    help="comma-separated attention variants, timed alternately "
                         "(default TCSA; no for plain-conv)")
@@ -262,19 +264,48 @@ def _torch_installed():
     return True
 
 
+def _bench_network(args, compare):
+    """(preset, variants, T, batch size, words naming the network) that ``bench`` times."""
+    from . import bench
+
+    if args.checkpoint is None:
+        preset = args.preset or "default"
+        spec = bench.NETWORKS[preset]
+        text = args.variants or args.attention or ",".join(spec["variants"])
+        variants = [v.strip() for v in text.split(",") if v.strip()]
+        allowed = VARIANTS if compare or args.worker == "torch" else ALL_VARIANTS
+        unknown = [v for v in variants if v not in allowed]
+        if unknown or not variants:
+            raise UsageError(f"--variants: unknown {unknown}; choose from {', '.join(allowed)}")
+        return (preset, variants, args.T or spec["T"], args.batch_size or spec["batch_size"],
+                preset)
+    given = [name for name, value in (("--preset", args.preset), ("--variants", args.variants),
+                                      ("--attention", args.attention), ("--T", args.T))
+             if value is not None]
+    if given:
+        raise UsageError(f"--checkpoint times the run's own network: leave out {', '.join(given)}")
+    from .resume import read_run_checkpoint
+
+    config = read_run_checkpoint(args.checkpoint).config
+    if compare and config.model != "masnn":
+        raise UsageError(f"--compare: {args.checkpoint} holds a {config.model}; the PyTorch twin "
+                         f"exists for MASNN networks only")
+    label = config.attention if config.model == "masnn" else config.model
+    return ("default", [label], config.T, args.batch_size or config.batch_size,
+            f"{args.checkpoint}: trained {config.model}")
+
+
 def cmd_bench(args):
     import numba
 
     from . import bench
 
-    spec = bench.NETWORKS[args.preset]
-    T, batch_size = args.T or spec["T"], args.batch_size or spec["batch_size"]
-    text = args.variants or args.attention or ",".join(spec["variants"])
-    variants = [v.strip() for v in text.split(",") if v.strip()]
-    allowed = VARIANTS if args.compare or args.worker == "torch" else ALL_VARIANTS
-    unknown = [v for v in variants if v not in allowed]
-    if unknown or not variants:
-        raise UsageError(f"--variants: unknown {unknown}; choose from {', '.join(allowed)}")
+    compare = args.compare
+    if compare and not _torch_installed():
+        print("tinysnn bench: --compare skipped: PyTorch is not installed "
+              "(pip install -e \".[compare]\")", file=sys.stderr)
+        compare = False
+    preset, variants, T, batch_size, name = _bench_network(args, compare)
     threads = args.threads or numba.config.NUMBA_NUM_THREADS
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     if args.threads:
@@ -286,29 +317,27 @@ def cmd_bench(args):
             import torch
 
             torch.set_num_threads(threads)
-        bench.run_worker(args.worker, args.preset, variants, T, batch_size, args.steps or 5)
+        bench.run_worker(args.worker, preset, variants, T, batch_size, args.steps or 5,
+                         args.checkpoint)
         return
-    compare = args.compare
-    if compare and not _torch_installed():
-        print("tinysnn bench: --compare skipped: PyTorch is not installed "
-              "(pip install -e \".[compare]\")", file=sys.stderr)
-        compare = False
     load = [os.getloadavg()[0]]
     if compare:
-        both = bench.compare(args.preset, variants, T, batch_size, args.steps or 5, args.rounds,
-                             threads)
+        both = bench.compare(preset, variants, T, batch_size, args.steps or 5, args.rounds,
+                             threads, args.checkpoint)
         results, theirs = both["tinysnn"], both["torch"]
     else:
-        results = bench.measure(args.preset, variants, T, batch_size, args.steps or 10)
+        results = bench.measure(preset, variants, T, batch_size, args.steps or 10,
+                                checkpoint=args.checkpoint)
         theirs = None
     load.append(os.getloadavg()[0])
-    print(bench.format_results(args.preset, T, batch_size, threads, results, load, theirs,
-                               args.clock))
+    optimizer = "adam" if args.checkpoint else None
+    print(bench.format_results(name, T, batch_size, threads, results, load, theirs, args.clock,
+                               optimizer))
     if args.plot:
         drawn = bench.plot(results, theirs, args.clock, args.plot)
         print(f"step time against firing rate: {drawn}")
     if not compare:
-        step, _ = bench.build(args.preset, variants[0], T, batch_size)
+        step, _ = bench.build(preset, variants[0], T, batch_size, checkpoint=args.checkpoint)
         step()
         print(f"{variants[0]}: " + bench.format_shares(bench.time_by_group(step)))
 
