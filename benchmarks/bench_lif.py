@@ -122,7 +122,6 @@ def kernels_preallocated(x, g_spikes, surrogate):
     v_init, v_last = np.zeros(x.shape[1], x.dtype), np.empty((1, x.shape[1]), x.dtype)
     g_v, g_v_init = np.zeros((1, x.shape[1]), x.dtype), np.empty(x.shape[1], x.dtype)
     kind, c0, c1 = slopes.encode(surrogate)
-    psi_unused = np.empty((1, 1), x.dtype)
 
     def forward():
         lif_numba._forward_kernel(x, v_init, dt(DECAY), dt(THRESHOLD), True, dt(0), spikes, h,
@@ -131,7 +130,7 @@ def kernels_preallocated(x, g_spikes, surrogate):
     def forward_backward():
         forward()
         lif_numba._backward_kernel(h, g_spikes, g_v, dt(DECAY), dt(THRESHOLD), True, dt(0), False,
-                                   kind, dt(c0), dt(c1), psi_unused, g_x, g_v_init)
+                                   kind, dt(c0), dt(c1), h, g_x, g_v_init)  # h: psi_given, unread
 
     return forward, forward_backward
 

@@ -94,11 +94,19 @@ def test_kernel_slopes_matches_surrogate_derivative_bitwise(surrogate, dtype, h)
 
 
 # Not cached on disk: Numba's cache does not notice a change in an inlined callee, so a cached
-# wrapper would keep testing a stale copy of slopes.slopes.
+# function would keep testing a stale copy of the slope functions.
 @njit(error_model="numpy")
+def fill_slopes(slope, h, threshold, c0, c1, psi):
+    """psi = slope(h - threshold) with one of the kernels' inline-only slope functions."""
+    for i in range(h.size):
+        psi[i] = slope(h[i] - threshold, c0, c1, h.dtype.type(1), h[i])
+
+
 def kernel_slopes(kind, c0, c1, h, threshold, psi):
-    """The kernels' inline-only slopes.slopes, callable from Python."""
-    slopes.slopes(kind, c0, c1, h, threshold, psi)
+    slope = {slopes.SIGMOID: slopes.sigmoid_slope, slopes.ATAN: slopes.atan_slope,
+             slopes.RECTANGLE: slopes.rectangle_slope, slopes.TRIANGLE: slopes.triangle_slope,
+             slopes.FAST_SIGMOID: slopes.fast_sigmoid_slope}[kind]
+    fill_slopes(slope, h.reshape(-1), threshold, c0, c1, psi.reshape(-1))
 
 
 @njit

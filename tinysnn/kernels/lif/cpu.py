@@ -10,7 +10,9 @@ and return any [T, ...] shape, exactly like the reference.
 Saved for backward: H alone (the pre-reset membrane, x's dtype: 4 bytes per neuron-step in
 float32). S = H >= threshold and psi = surrogate'(H - threshold) are recomputed: inside the
 backward kernel for the built-in surrogates (``slopes.py``), or read from an array that the
-surrogate's own ``derivative`` filled for any other.
+surrogate's own ``derivative`` filled for any other. The BPTT loop is compiled once per slope
+formula (``slopes.py``), so the slope is computed in the same pass that reads H and
+dL/dS and writes dL/dX, and every one of those loops vectorises.
 
 Float32 stays float32: every scalar is cast to the array's dtype before the call, and constants
 inside the kernels are made with ``dtype.type``. ``error_model="numpy"`` lets divisions follow
@@ -21,7 +23,22 @@ import numpy as np
 from numba import njit, prange
 
 from ..threads import threads_for
-from .slopes import GIVEN, GIVEN_SLOPE, encode, slopes, surrogate_slopes
+from .slopes import (
+    ATAN,
+    FAST_SIGMOID,
+    GIVEN_SLOPE,
+    RECTANGLE,
+    SIGMOID,
+    TRIANGLE,
+    atan_slope,
+    encode,
+    fast_sigmoid_slope,
+    given_slope,
+    rectangle_slope,
+    sigmoid_slope,
+    surrogate_slopes,
+    triangle_slope,
+)
 
 CHUNK = 16384  # neurons per parallel task: its buffers stay in L2, its rows are long streams
 
@@ -54,45 +71,65 @@ def _forward_kernel(x, v_init, decay, threshold, hard, v_reset, spikes, h, v_out
             v_out[0, lo:hi] = v
 
 
+@njit(inline="always", error_model="numpy")
+def _bptt_chunk(slope, arrays, numbers, lo, hi):
+    """BPTT of neurons lo..hi with psi = slope(H - threshold); arrays and numbers as named in
+    _backward_kernel."""
+    h, g_spikes, g_v, psi_given, g_x, g_v_init = arrays
+    decay, threshold, hard, v_reset, detach_reset, c0, c1 = numbers
+    steps = h.shape[0]
+    every_step = g_v.shape[0] == steps
+    one, zero = h.dtype.type(1), h.dtype.type(0)
+    g_v_next = g_v[g_v.shape[0] - 1, lo:hi].copy()  # gV[T-1] = dL/dV[T-1]
+    for t in range(steps - 1, -1, -1):
+        h_t, gs_t, gx_t = h[t, lo:hi], g_spikes[t, lo:hi], g_x[t, lo:hi]
+        given_t = psi_given[t, lo:hi]
+        for j in range(hi - lo):
+            h_j = h_t[j]
+            psi = slope(h_j - threshold, c0, c1, one, given_t[j])  # psi = surrogate'(H - thr)
+            s_j = one if h_j >= threshold else (zero if h_j == h_j else h_j)  # as forward
+            if hard:  # rho = dV/dH
+                rho = (one - s_j) if detach_reset else (one - s_j) + (v_reset - h_j) * psi
+            else:
+                rho = one if detach_reset else one - threshold * psi
+            g_h = gs_t[j] * psi + g_v_next[j] * rho  # gH = dL/dS psi + gV rho
+            if h_j != h_j:  # a NaN membrane passes NaN back, whatever the surrogate's slope
+                g_h = h_j
+            gx_t[j] = g_h  # dL/dX = gH
+            g_v_next[j] = decay * g_h  # gV[t-1] = decay gH[t] (+ dL/dV[t-1] below)
+        if every_step and t > 0:
+            for j in range(hi - lo):
+                g_v_next[j] = g_v_next[j] + g_v[t - 1, lo + j]
+    for j in range(hi - lo):  # an explicit loop: Numba's parfors drop a slice assignment here
+        g_v_init[lo + j] = g_v_next[j]  # dL/dv_init = decay gH[0]
+
+
 @njit(cache=True, parallel=True, error_model="numpy")
 def _backward_kernel(h, g_spikes, g_v, decay, threshold, hard, v_reset, detach_reset, kind, c0,
                      c1, psi_given, g_x, g_v_init):
     """h, g_spikes, g_x: [T, N]; g_v: [T, N] or [1, N] (as v_out above); g_v_init: [N].
 
     psi comes from (kind, c0, c1) (kernels/lif/slopes.py) or, when kind == GIVEN, from
-    psi_given [T, N]; psi_given is not read otherwise.
+    psi_given [T, N]; for the other kinds psi_given is h, never read.
     """
-    steps, n = h.shape
-    every_step = g_v.shape[0] == steps
-    one, zero = h.dtype.type(1), h.dtype.type(0)
+    n = h.shape[1]
     for chunk in prange((n + CHUNK - 1) // CHUNK):
         lo = chunk * CHUNK
         hi = min(lo + CHUNK, n)
-        g_v_next = g_v[g_v.shape[0] - 1, lo:hi].copy()  # gV[T-1] = dL/dV[T-1]
-        psi_row = np.empty(hi - lo, h.dtype)
-        for t in range(steps - 1, -1, -1):
-            h_t, gs_t, gx_t = h[t, lo:hi], g_spikes[t, lo:hi], g_x[t, lo:hi]
-            if kind == GIVEN:
-                psi = psi_given[t, lo:hi]
-            else:
-                slopes(kind, c0, c1, h_t, threshold, psi_row)  # psi = surrogate'(H - threshold)
-                psi = psi_row
-            for j in range(hi - lo):
-                h_j = h_t[j]
-                s_j = one if h_j >= threshold else (zero if h_j == h_j else h_j)  # as forward
-                if hard:  # rho = dV/dH
-                    rho = (one - s_j) if detach_reset else (one - s_j) + (v_reset - h_j) * psi[j]
-                else:
-                    rho = one if detach_reset else one - threshold * psi[j]
-                g_h = gs_t[j] * psi[j] + g_v_next[j] * rho  # gH = dL/dS psi + gV rho
-                if h_j != h_j:  # a NaN membrane passes NaN back, whatever the surrogate's slope
-                    g_h = h_j
-                gx_t[j] = g_h  # dL/dX = gH
-                g_v_next[j] = decay * g_h  # gV[t-1] = decay gH[t] (+ dL/dV[t-1] below)
-            if every_step and t > 0:
-                for j in range(hi - lo):
-                    g_v_next[j] = g_v_next[j] + g_v[t - 1, lo + j]
-        g_v_init[lo:hi] = g_v_next  # dL/dv_init = decay gH[0]
+        arrays = (h, g_spikes, g_v, psi_given, g_x, g_v_init)
+        numbers = (decay, threshold, hard, v_reset, detach_reset, c0, c1)
+        if kind == SIGMOID:  # one loop compiled per slope formula (slopes.py)
+            _bptt_chunk(sigmoid_slope, arrays, numbers, lo, hi)
+        elif kind == ATAN:
+            _bptt_chunk(atan_slope, arrays, numbers, lo, hi)
+        elif kind == RECTANGLE:
+            _bptt_chunk(rectangle_slope, arrays, numbers, lo, hi)
+        elif kind == TRIANGLE:
+            _bptt_chunk(triangle_slope, arrays, numbers, lo, hi)
+        elif kind == FAST_SIGMOID:
+            _bptt_chunk(fast_sigmoid_slope, arrays, numbers, lo, hi)
+        else:
+            _bptt_chunk(given_slope, arrays, numbers, lo, hi)
 
 
 def lif_forward(x, v_init, decay, threshold, reset="hard", v_reset=0.0, keep_membrane=False):
@@ -133,7 +170,7 @@ def lif_backward(h, g_spikes, g_v, decay, threshold, reset, v_reset, detach_rese
         psi = surrogate_slopes(surrogate, h2, threshold)
         fused = GIVEN_SLOPE
     else:
-        psi = np.empty((1, 1), h2.dtype)  # not read
+        psi = h2  # in psi's place, not read
     # g_x is an array of its own in h's shape (not a view), so the tape can hand it to a leaf
     # as its .grad without a copy (autograd._sole_owner)
     g_x, g_v_init = np.empty(h.shape, h2.dtype), np.empty(h.shape[1:], h2.dtype)
@@ -145,16 +182,30 @@ def lif_backward(h, g_spikes, g_v, decay, threshold, reset, v_reset, detach_rese
     return g_x, g_v_init
 
 
+@njit(inline="always", error_model="numpy")
+def _support_chunk(slope, h, threshold, c0, c1, support, lo, hi):
+    """support[i] = slope(h[i] - threshold) != 0 for i in lo..hi of flat arrays."""
+    one = h.dtype.type(1)
+    for i in range(lo, hi):
+        support[i] = slope(h[i] - threshold, c0, c1, one, h[i]) != 0
+
+
 @njit(cache=True, parallel=True, error_model="numpy")
 def _support_kernel(h, threshold, kind, c0, c1, support):
     """support[i] = psi(h[i] - threshold) != 0 over a flat [T * N] array, psi by (kind, c0, c1)."""
     for chunk in prange((h.size + CHUNK - 1) // CHUNK):
         lo = chunk * CHUNK
         hi = min(lo + CHUNK, h.size)
-        psi = np.empty(hi - lo, h.dtype)
-        slopes(kind, c0, c1, h[lo:hi], threshold, psi)
-        for j in range(hi - lo):
-            support[lo + j] = psi[j] != 0
+        if kind == SIGMOID:  # as in _backward_kernel
+            _support_chunk(sigmoid_slope, h, threshold, c0, c1, support, lo, hi)
+        elif kind == ATAN:
+            _support_chunk(atan_slope, h, threshold, c0, c1, support, lo, hi)
+        elif kind == RECTANGLE:
+            _support_chunk(rectangle_slope, h, threshold, c0, c1, support, lo, hi)
+        elif kind == TRIANGLE:
+            _support_chunk(triangle_slope, h, threshold, c0, c1, support, lo, hi)
+        else:  # FAST_SIGMOID (a GIVEN slope never comes here: slope_support returns None)
+            _support_chunk(fast_sigmoid_slope, h, threshold, c0, c1, support, lo, hi)
 
 
 def slope_support(h, threshold, surrogate):

@@ -11,8 +11,9 @@ This file is the only place that knows the encoding:
     Triangle(width)     TRIANGLE      2 / width  (unused)      (1 - c0 |u|) c0 where c0 |u| < 1
     FastSigmoid(slope)  FAST_SIGMOID  slope / 2  slope         c0 / (1 + c1 |u|)^2
 
-``encode`` builds the triple; ``slope`` is the Numba formula and ``CUDA_SLOPE_SOURCE`` the CUDA
-one, both the twins of the surrogates' ``derivative`` (the tests compare all three). A surrogate
+``encode`` builds the triple; the ``*_slope`` functions are the Numba formulas and
+``CUDA_SLOPE_SOURCE`` the CUDA ones, all twins of the surrogates'
+``derivative`` (the tests compare them). A surrogate
 that is not exactly one of these types (a user's own, or a subclass that may change the slope)
 is not encoded: ``encode`` returns None and the kernels read psi from an array that
 ``surrogate.derivative`` computed (``kernels/lif/__init__.py``).
@@ -124,32 +125,45 @@ def _exp_nonpositive_scalar(x):
     return exp_nonpositive_scalar
 
 
+# psi = surrogate'(u) for one neuron-step, one function per row of the table above. A kernel
+# takes the switch on ``kind`` once, outside its loop, and calls the loop with one of these
+# functions (``loop(sigmoid_slope, ...)``): Numba compiles the loop once per formula with the
+# formula inlined, so the slope is computed in the loop's own pass and every loop vectorises.
+# one: 1 in u's dtype (a bare 1 would turn float32 arithmetic into float64). given: the slope
+# that a user's surrogate computed for this neuron-step, read by ``given_slope`` only (for a
+# built-in surrogate the kernels pass the membrane there, a load the compiler then drops).
 @njit(inline="always", error_model="numpy")
-def slopes(kind, c0, c1, h_t, threshold, psi):
-    """psi[j] = surrogate'(h_t[j] - threshold) for one row of neurons, by the table above.
+def given_slope(u, c0, c1, one, given):
+    return given
 
-    The switch on ``kind`` sits outside the loops, so each loop vectorises.
-    """
-    one, zero = h_t.dtype.type(1), h_t.dtype.type(0)
-    if kind == SIGMOID:
-        for j in range(h_t.size):
-            e = exp_nonpositive(-abs(c0 * (h_t[j] - threshold)))
-            psi[j] = c0 * e / ((one + e) * (one + e))
-    elif kind == ATAN:
-        for j in range(h_t.size):
-            z = c1 * (h_t[j] - threshold)
-            psi[j] = c0 / (one + z * z)
-    elif kind == RECTANGLE:
-        for j in range(h_t.size):
-            psi[j] = c0 if abs(h_t[j] - threshold) < c1 else zero
-    elif kind == TRIANGLE:
-        for j in range(h_t.size):
-            distance = abs(h_t[j] - threshold) * c0
-            psi[j] = (one - distance) * c0 if distance < one else zero
-    else:  # FAST_SIGMOID
-        for j in range(h_t.size):
-            d = one + c1 * abs(h_t[j] - threshold)
-            psi[j] = c0 / (d * d)
+
+@njit(inline="always", error_model="numpy")
+def sigmoid_slope(u, c0, c1, one, given):
+    e = exp_nonpositive(-abs(c0 * u))
+    return c0 * e / ((one + e) * (one + e))
+
+
+@njit(inline="always", error_model="numpy")
+def atan_slope(u, c0, c1, one, given):
+    z = c1 * u
+    return c0 / (one + z * z)
+
+
+@njit(inline="always", error_model="numpy")
+def rectangle_slope(u, c0, c1, one, given):
+    return c0 if abs(u) < c1 else one - one
+
+
+@njit(inline="always", error_model="numpy")
+def triangle_slope(u, c0, c1, one, given):
+    distance = abs(u) * c0
+    return (one - distance) * c0 if distance < one else one - one
+
+
+@njit(inline="always", error_model="numpy")
+def fast_sigmoid_slope(u, c0, c1, one, given):
+    d = one + c1 * abs(u)
+    return c0 / (d * d)
 
 
 # -------------------------------------------------------------------------------- CUDA
