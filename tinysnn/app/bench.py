@@ -92,7 +92,8 @@ def _trained(checkpoint, batch_size):
 
     model, data, config, _ = load_run(checkpoint)
     model.train()
-    loader = DataLoader(data.train_set, batch_size, shuffle=True, seed=config.seed)
+    loader = DataLoader(data.train_set, batch_size, shuffle=True, seed=config.seed,
+                        device=config.device)
     x, labels = next(iter(loader))
     return model, x, np.eye(data.num_classes, dtype=np.float32)[labels], "adam"
 
