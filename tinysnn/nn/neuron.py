@@ -102,7 +102,10 @@ class Neuron(Module):
         return F.spike(h - self.threshold, self.surrogate)
 
     def reset_membrane(self, h, s):
-        """V after the spikes S: hard H (1 - S) + v_reset S, or soft H - threshold S."""
+        """V after the spikes S: hard H (1 - S) + v_reset S, or soft H - threshold S.
+
+        Written with autograd ops so that the surrogate path through S stays; an infinite H
+        gives NaN here (inf x 0), where nn.LIF's fused kernel lands on v_reset."""
         if self.detach_reset:
             s = s.detach()  # the reset sees S as a constant: no surrogate path through it
         if self.v_reset is None:
