@@ -55,7 +55,7 @@ def gradient_support(x):
 
     x: a tensor. When it is the spikes of ``lif`` (possibly reshaped, as nn layers fold [T, B]
     into one axis) made with a compact surrogate (Rectangle, Triangle), BPTT reads dL/dS only as
-    dL/dS[t] psi[t] (gH = dL/dS psi + gV rho, DESIGN.md section 3), and psi is 0 wherever the
+    dL/dS[t] psi[t] (gH = dL/dS psi + gV rho, kernels/lif/reference.py), and psi is 0 wherever the
     membrane was farther from the threshold than the surrogate's window. The layer that reads
     the spikes (the next convolution) then need not compute its input gradient there: it may
     leave 0, which BPTT multiplies by psi = 0. The function reads the membrane H that the LIF

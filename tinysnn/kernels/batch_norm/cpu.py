@@ -11,9 +11,12 @@ from ..threads import threads_for
 
 
 @njit(cache=True, inline="always")
-def _shifted_sums(x3, c, shift):
-    """(sum of d, sum of d^2) over channel c of x3 [N, C, L], d = x - shift (float64 totals of
-    per-row sums in x's dtype: long contiguous loops that vectorize)."""
+def _channel_statistics(x3, c, mean, var):
+    """mean[c], var[c] = the batch mean and (biased) variance of channel c of x3 [N, C, L].
+
+    Shifted sums: d = x - x[0, c, 0] keeps sum(d^2) free of cancellation; float64 totals of
+    per-row sums in x's dtype (long contiguous loops that vectorize)."""
+    shift = x3[0, c, 0]
     total, squares = 0.0, 0.0
     for n in range(x3.shape[0]):
         row = x3[n, c]
@@ -24,20 +27,18 @@ def _shifted_sums(x3, c, shift):
             row_squares += d * d
         total += row_total
         squares += row_squares
-    return total, squares
+    count = x3.shape[0] * x3.shape[2]
+    mean_d = total / count
+    mean[c] = shift + mean_d
+    var[c] = max(squares / count - mean_d * mean_d, 0.0)  # E[d^2] - E[d]^2
 
 
 @njit(cache=True, parallel=True, fastmath={"reassoc", "contract"})
 def _forward_numba(x, weight, bias, eps, training, mean, var, y):
     n_batch, channels, length = x.shape
-    count = n_batch * length
     for c in prange(channels):
-        if training:  # shifted sums: d = x - x[0, c, 0] keeps sum(d^2) free of cancellation
-            shift = x[0, c, 0]
-            total, squares = _shifted_sums(x, c, shift)
-            mean_d = total / count
-            mean[c] = shift + mean_d
-            var[c] = max(squares / count - mean_d * mean_d, 0.0)  # E[d^2] - E[d]^2
+        if training:
+            _channel_statistics(x, c, mean, var)
         scale = weight[c] / np.sqrt(var[c] + eps)
         offset = bias[c] - mean[c] * scale
         for n in range(n_batch):
@@ -53,7 +54,7 @@ def _backward_numba(grad, x, weight, mean, var, eps, training, need_dx, dx, dwei
         inv_std = 1.0 / np.sqrt(var[c] + eps)
         m = x.dtype.type(mean[c])
         sum_g, sum_g_centered = 0.0, 0.0
-        for n in range(n_batch):  # float64 totals of per-row sums, as in _shifted_sums
+        for n in range(n_batch):  # float64 totals of per-row sums, as in _channel_statistics
             g_row, x_row = grad[n, c], x[n, c]
             row_g, row_centered = x.dtype.type(0), x.dtype.type(0)
             for i in range(length):
@@ -127,14 +128,9 @@ def _pool_forward_numba(x, x3, weight, bias, eps, training, k, mean, var, y):
     """x: [N, C, H, W] (x3: the same as [N, C, H*W]) -> y: [N, C, H/k, W/k] =
     avg_pool(batch_norm(x)); mean, var: [C]."""
     n_batch, channels, height, width = x.shape
-    count = n_batch * height * width
     for c in prange(channels):
-        if training:  # shifted sums, as in _forward_numba
-            shift = x3[0, c, 0]
-            total, squares = _shifted_sums(x3, c, shift)
-            mean_d = total / count
-            mean[c] = shift + mean_d
-            var[c] = max(squares / count - mean_d * mean_d, 0.0)  # E[d^2] - E[d]^2
+        if training:
+            _channel_statistics(x3, c, mean, var)
         scale = weight[c] / np.sqrt(var[c] + eps)
         offset = bias[c] - mean[c] * scale
         per_window = scale / (k * k)
