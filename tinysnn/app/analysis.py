@@ -14,13 +14,14 @@
 """
 
 import contextlib
-import json
 import os
 
 import numpy as np
 
+from .. import bounded_json
 from . import plot
 from .report import load_run, mean_std
+from .run_folder import RunFolderError
 
 VALUES_PER_BATCH = 20_000   # membrane values kept per layer and batch (a seeded sample)
 
@@ -119,8 +120,11 @@ def analyse_run(run_dir):
 def analyse_ablation(folder):
     """The analysis figures of an ablation folder: firing rates of every variant, membranes of
     every variant, attention maps per class of its TCSA runs. Returns the paths written."""
-    with open(os.path.join(folder, "ablation.json")) as f:
-        document = json.load(f)
+    path = os.path.join(folder, "ablation.json")
+    try:
+        document = bounded_json.load_file(path)
+    except ValueError as err:       # not UTF-8, not JSON, too deep or too long
+        raise RunFolderError(f"{path}: not valid JSON ({err})") from None
     runs = document["runs"]
     order = [v for v in document["variants"] if any(r["variant"] == v for r in runs)]
     rates = {}

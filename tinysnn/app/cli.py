@@ -23,6 +23,7 @@ import traceback
 from ..errors import TinysnnError
 from ..nn.models import ALL_VARIANTS, MODELS, NEURONS, PRESETS, VARIANTS
 from .ablation import DEFAULT_VARIANTS
+from .applicability import APPLIES_TO, check_applicable
 from .config import DATASET_OPTIONS, RULES, Number, TrainConfig
 from .datasets import BUILDERS, FRAMINGS, LEVELS
 
@@ -195,7 +196,12 @@ def _config_from(args, base=None, **extra):
     values = {**base, **{k: v for k, v in given.items() if v is not None}}
     values.update(progress=not args.no_progress, dataset_options=options)
     config = TrainConfig.from_dict(values)  # what was not given: the preset's recipe, defaults
-    return config.validate()
+    return check_applicable(config, given_options(args)).validate()
+
+
+def given_options(args):
+    """The options of applicability.APPLIES_TO given on the command line (by their field)."""
+    return [name for name in APPLIES_TO if getattr(args, name, None) is not None]
 
 
 def cmd_train(args):
@@ -228,13 +234,15 @@ def cmd_eval(args):
 
 def cmd_plot(args):
     from .analysis import analyse_ablation, analyse_run
-    from .report import plot_run
+    from .report import missing_metrics, plot_run
 
     folder = args.run_dir
     if os.path.isfile(os.path.join(folder, "ablation.json")):
         paths = analyse_ablation(folder)
     elif os.path.isfile(os.path.join(folder, "metrics.json")):
         paths = plot_run(folder) + analyse_run(folder)
+    elif os.path.isfile(os.path.join(folder, "checkpoint.npz")):
+        raise UsageError(missing_metrics(folder))
     else:
         raise UsageError(f"{folder}: no metrics.json or ablation.json (is it a training run or "
                          f"an ablation folder?)")
@@ -295,6 +303,30 @@ def _bench_network(args, compare):
             f"{args.checkpoint}: trained {config.model}")
 
 
+def _check_bench_request(args, T, batch_size):
+    """Refuse what bench could not do as asked, before it measures: more threads than Numba
+    runs, a batch norm of one value, a plot it cannot write where it was named."""
+    import numba
+
+    from .plot import image_format
+
+    most = numba.config.NUMBA_NUM_THREADS
+    if args.threads is not None and args.threads > most:
+        raise UsageError(f"--threads {args.threads}: Numba runs at most {most} threads here "
+                         f"(the machine's cores, or NUMBA_NUM_THREADS)")
+    if T * batch_size < 2:
+        raise UsageError(f"--T {T} x --batch-size {batch_size}: batch norm needs two values per "
+                         f"feature; give --T or --batch-size of 2 or more")
+    if args.plot is not None:
+        if os.path.isdir(args.plot):
+            raise UsageError(f"--plot {args.plot} is a folder; name the image file to write, "
+                             f"e.g. {os.path.join(args.plot, 'speed.png')}")
+        try:
+            image_format(args.plot)
+        except ValueError as err:
+            raise UsageError(f"--plot {err}") from None
+
+
 def cmd_bench(args):
     import numba
 
@@ -306,8 +338,9 @@ def cmd_bench(args):
               "(pip install -e \".[compare]\")", file=sys.stderr)
         compare = False
     preset, variants, T, batch_size, name = _bench_network(args, compare)
+    _check_bench_request(args, T, batch_size)    # before anything is measured
     threads = args.threads or numba.config.NUMBA_NUM_THREADS
-    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    numba.set_num_threads(threads)
     if args.threads:
         from ..kernels.threads import set_blas_threads
 
@@ -352,10 +385,26 @@ def one_line(err):
         where = err.filename if err.filename is not None else ""
         text = f"{where}: {err.strerror}" if where else err.strerror
     elif isinstance(err, MemoryError):
-        text = "out of memory; try a smaller --batch-size or --T"
+        text = f"out of memory ({err})" if str(err) else "out of memory"
     else:
         text = str(err) or type(err).__name__
     return " ".join(text.split())
+
+
+#: what sizes the arrays of a command: options whose values decide how much memory it takes
+MEMORY_SIZES = (("--T", "T"), ("--batch-size", "batch_size"))
+#: where sizes come from when they are not options: files and recipes
+MEMORY_SOURCES = (("--resume", "resume"), ("checkpoint", "checkpoint"), ("--data-dir", "data_dir"),
+                  ("--preset", "preset"))
+
+
+def memory_hint(args):
+    """'; sized by --T 100000, checkpoint x.npz: ...': what made a command run out of memory."""
+    given = [f"{option} {getattr(args, name)}" for option, name in MEMORY_SIZES + MEMORY_SOURCES
+             if getattr(args, name, None) is not None]
+    if not given:
+        return "; the default sizes do not fit this machine: try a smaller --batch-size or --T"
+    return f"; sized by {', '.join(given)}: try a smaller --batch-size or --T"
 
 
 def bug_report(command, err):
@@ -381,7 +430,8 @@ def main(argv=None):
     except (TinysnnError, OSError, MemoryError) as err:  # bad input, or the system said no
         if debug:
             raise
-        print(f"tinysnn {args.command}: error: {one_line(err)}", file=sys.stderr)
+        text = one_line(err) + (memory_hint(args) if isinstance(err, MemoryError) else "")
+        print(f"tinysnn {args.command}: error: {text}", file=sys.stderr)
         return 2
     except Exception as err:  # noqa: BLE001 (anything else is a bug: report it as one)
         if debug:

@@ -27,13 +27,18 @@ class ConfigError(TinysnnError, ValueError):
     """Settings that cannot make a run (bad values, a resume with another model)."""
 
 
+def _number(value):
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def _interval(low, high, low_open, high_open):
+    low, high = (None if v is None else _number(v) for v in (low, high))
     if low is not None and high is not None:
-        return f" in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        return f" in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
     if low is not None:
-        return f" {'>' if low_open else '>='} {low:g}"
+        return f" {'>' if low_open else '>='} {low}"
     if high is not None:
-        return f" {'<' if high_open else '<='} {high:g}"
+        return f" {'<' if high_open else '<='} {high}"
     return ""
 
 
@@ -81,7 +86,9 @@ class Number:
             value = int(text) if self.kind is int else float(text)
             return self.check("value", value)
         except (ValueError, ConfigError):
-            raise argparse.ArgumentTypeError(f"must be {self.describe()}, got {text!r}") from None
+            shown = text if len(text) <= 40 else f"{text[:20]}...({len(text)} characters)"
+            raise argparse.ArgumentTypeError(f"must be {self.describe()}, got {shown!r}") \
+                from None
 
 
 @dataclass(frozen=True)
@@ -157,6 +164,12 @@ DATASET_OPTIONS = {
     "size": Number(int, low=8, optional=True),
 }
 
+#: more epochs than anyone trains: bounds the schedules' arithmetic (a 400-digit --epochs)
+MAX_EPOCHS = 1_000_000
+#: Adam moves each weight by about lr per step: above this a run only overflows, so it is
+#: refused before any arithmetic instead of after a screen of NumPy overflow warnings
+MAX_LR = 10.0
+
 RULES = {
     "dataset": Choice(BUILDERS),
     "data_dir": Text(optional=True),
@@ -164,9 +177,9 @@ RULES = {
     "attention": Choice(ALL_VARIANTS),
     "preset": Choice(PRESETS, optional=True),
     "T": Number(int, low=1),
-    "epochs": Number(int, low=1),
+    "epochs": Number(int, low=1, high=MAX_EPOCHS),
     "batch_size": Number(int, low=1),
-    "lr": Number(float, low=0, low_open=True),
+    "lr": Number(float, low=0, high=MAX_LR, low_open=True),
     "weight_decay": Number(float, low=0),
     "loss": Choice(("mse", "ce")),
     "scheduler": Choice(("cosine", "plateau", "none")),
@@ -237,9 +250,10 @@ class TrainConfig:
         if self.dataset in FILE_DATASETS and not self.data_dir:
             raise ConfigError(f"dataset {self.dataset} needs data_dir (--data-dir), the folder "
                               f"of its files")
-        if self.data_dir and self.dataset not in FILE_DATASETS:
-            raise ConfigError(f"data_dir ({self.data_dir}) is read only by the data sets "
-                              f"{', '.join(FILE_DATASETS)}, not by {self.dataset}")
+        if self.data_dir:                   # the rule of applicability.APPLIES_TO
+            from .applicability import check_applicable
+
+            check_applicable(self, ["data_dir"])
         if self.model != "masnn" and self.attention not in VARIANTS:
             raise ConfigError(f"attention must be one of {', '.join(VARIANTS)} for {self.model} "
                               f"(the controls are MASNN's), got {self.attention!r}")
