@@ -23,7 +23,7 @@ five built-in slopes inside their loops (``kernels/lif/slopes.py`` holds that en
 formulas' Numba and CUDA twins); for any other surrogate they call its ``derivative`` once on
 the whole [T, N] array of membranes and read the slopes from the result. A surrogate of yours may
 also offer ``numba_derivative``, a function of one number compiled with ``numba.njit``; the CPU
-kernels then apply it in one parallel pass instead (see the README, "Your own surrogate").
+kernels then apply it in one parallel pass instead (docs/extending/surrogate-and-neuron.md).
 """
 
 import math

@@ -41,14 +41,16 @@ def api_path(name):
 
 
 def api_page(name, modules):
+    """The page of one module (its docstring and members) or package (its docstring and a list
+    of its modules); mkdocstrings writes the module's heading, so links to it resolve."""
     dotted = name.rstrip(".")
     if not name.endswith("."):
-        return f"# `{dotted}`\n\n::: {dotted}\n"
+        return f"::: {dotted}\n"
+    here = Path(api_path(name)).parent
     children = [m for m in modules if m != name and m.rstrip(".").rsplit(".", 1)[0] == dotted]
-    links = "\n".join(f"- [`{c.rstrip('.')}`]({Path(api_path(c)).relative_to(Path(api_path(name)).parent)})"
+    links = "\n".join(f"- [`{c.rstrip('.')}`]({Path(api_path(c)).relative_to(here)})"
                       for c in children)
-    return (f"# `{dotted}`\n\n::: {dotted}\n    options:\n      members: false\n\n"
-            f"## Modules\n\n{links}\n")
+    return f"::: {dotted}\n    options:\n      members: false\n\n## Modules\n\n{links}\n"
 
 
 def api_nav(modules, package="tinysnn."):

@@ -52,8 +52,8 @@ def _add_run_options(p, epochs_default=None):
     p.add_argument("--preset", choices=list(PRESETS), default=None,
                    help="one of the paper's MA-SNNs with its recipe, e.g. paper-gesture: T 60, "
                         "300 epochs, batch 128, Adam 1e-4, plateau scheduler, windows of 15 ms "
-                        "bins, 10 test clips (see the README's 'The paper's other experiments' "
-                        "for paper-gait and paper-cifar10dvs); the options below override it")
+                        "bins, 10 test clips (docs/paper/other-experiments.md has "
+                        "paper-gait and paper-cifar10dvs); the options below override it")
     p.add_argument("--T", type=_option("T"), default=None,
                    help="time steps (default 16; 60 with --preset paper-gesture)")
     p.add_argument("--epochs", type=_option("epochs"), default=epochs_default,
