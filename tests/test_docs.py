@@ -49,8 +49,8 @@ def test_every_public_name_has_a_docstring():
 
 
 FENCE = re.compile(r"^\s*```[^\n]*\n(.*?)^\s*```", re.S | re.M)
-INLINE = re.compile(r"`(python -m tinysnn[^`]*)`")
-COMMAND = re.compile(r"python -m tinysnn\b(.*)")
+INLINE = re.compile(r"`(python -m tinysnn(?![\w.])[^`]*)`")
+COMMAND = re.compile(r"python -m tinysnn(?![\w.])(.*)")  # not python -m tinysnn.course
 
 
 def shown_commands(text):
