@@ -1,5 +1,5 @@
-"""The examples (examples/my_surrogate.py, my_neuron.py, my_dataset.py): their surrogate, neuron
-and data set, written outside tinysnn, build the paper's network and train it."""
+"""The documented examples (examples/my_surrogate.py, my_neuron.py, my_dataset.py): their
+surrogate, neuron and data set, written outside tinysnn, build the paper's network and train it."""
 
 import importlib
 import json

@@ -58,8 +58,8 @@ def _preset_help():
     return (f"one of the paper's MA-SNNs with its recipe, e.g. paper-gesture: T {r['T']}, "
             f"{r['epochs']} epochs, batch {r['batch_size']}, Adam {r['lr']:g}, {r['scheduler']} "
             f"scheduler, windows of {GESTURE.bin_us // 1000} ms bins, {GESTURE.clips} test clips "
-            f"(see the README's 'The paper's other experiments' for paper-gait and "
-            f"paper-cifar10dvs); the options below override it")
+            f"(docs/paper/other-experiments.md has paper-gait and paper-cifar10dvs); the "
+            f"options below override it")
 
 
 def _add_run_options(p, epochs_default=None):
@@ -125,6 +125,7 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def parser():
+    """The argument parser of ``python -m tinysnn`` and its subcommands."""
     root = OneLineParser(prog="python -m tinysnn", description=__doc__.split("\n")[0])
     root.add_argument("--debug", action="store_true",
                       help="show the traceback of any error (also: TINYSNN_DEBUG=1)")
@@ -218,6 +219,7 @@ def _config_from(args, base=None, **extra):
 
 
 def cmd_train(args):
+    """``python -m tinysnn train``: a new run, or a resumed one, then its per-layer table."""
     from .report import print_layers
     from .resume import read_run_checkpoint
     from .train import train
@@ -238,6 +240,7 @@ def cmd_train(args):
 
 
 def cmd_eval(args):
+    """``python -m tinysnn eval``: accuracy, spikes and energy of a checkpoint on its test set."""
     from .report import evaluate_checkpoint, print_layers
 
     metrics = evaluate_checkpoint(args.checkpoint, dataset=args.dataset,
@@ -246,6 +249,7 @@ def cmd_eval(args):
 
 
 def cmd_plot(args):
+    """``python -m tinysnn plot``: the figures of a training run or of an ablation folder."""
     from .analysis import analyse_ablation, analyse_run
     from .report import plot_run
 
@@ -262,6 +266,7 @@ def cmd_plot(args):
 
 
 def cmd_ablation(args):
+    """``python -m tinysnn ablation``: every variant x seed, then the table of means."""
     from .ablation import run_ablation
 
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
@@ -315,6 +320,7 @@ def _bench_network(args, compare):
 
 
 def cmd_bench(args):
+    """``python -m tinysnn bench``: time training steps (optionally against PyTorch)."""
     import numba
 
     from . import bench
