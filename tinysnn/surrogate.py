@@ -33,6 +33,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .backend import xp_of
+from .validate import check_real
 
 
 def _typed(value, u):
@@ -41,8 +42,7 @@ def _typed(value, u):
 
 
 def _check_positive(owner, name, value):
-    if not (isinstance(value, (int, float, np.floating)) and math.isfinite(value) and value > 0):
-        raise ValueError(f"{owner}: {name} must be a finite number > 0, got {value!r}")
+    check_real(owner, name, value, low=0, low_open=True)
 
 
 @dataclass(frozen=True)
