@@ -236,13 +236,14 @@ def cmd_plot(args):
     from .report import plot_run
 
     folder = args.run_dir
-    if os.path.isfile(os.path.join(folder, "ablation.json")):
+    if any(os.path.isfile(os.path.join(folder, name)) for name in ("ablation.json",
+                                                                    "sweep.json")):
         paths = analyse_ablation(folder)
     elif os.path.isfile(os.path.join(folder, "metrics.json")):
         paths = plot_run(folder) + analyse_run(folder)
     else:
-        raise UsageError(f"{folder}: no metrics.json or ablation.json (is it a training run or "
-                         f"an ablation folder?)")
+        raise UsageError(f"{folder}: no metrics.json, ablation.json or sweep.json (is it a "
+                         f"training run, an ablation or a sweep folder?)")
     for path in paths:
         print(f"wrote {path}")
 
