@@ -2,11 +2,13 @@
 before any work, a failed run, an interrupted sweep continued, and `plot` on its files."""
 
 import json
+import logging
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -208,3 +210,65 @@ def test_plot_refuses_a_malformed_sweep_file_naming_what_is_wrong(serial, tmp_pa
     assert exit_code(["plot", str(folder)]) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1, err
+
+
+# ------------------------------------------------------------------------- on a Dask cluster
+def test_train_and_import_never_import_dask(tmp_path, cache):
+    code = ("import sys; from tinysnn.app.cli import main; "
+            f"code = main(['train', '--out', {str(tmp_path / 'run')!r}, *{TINY[:-2]!r}]); "
+            "loaded = [m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')]; "
+            "print(code, loaded)")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([os.getcwd(), *sys.path])}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.stdout.strip().splitlines()[-1] == "0 []", done.stderr
+
+
+def test_workers_without_dask_say_how_to_install_it(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "distributed", None)      # as if it were not installed
+    assert exit_code(["sweep", *GRID, "--workers", "2", "--out", str(tmp_path / "s"), *TINY]) == 2
+    assert 'not installed: pip install -e ".[distributed]"' in capsys.readouterr().err
+
+
+def test_a_local_cluster_of_two_workers_gives_the_serial_numbers(serial, tmp_path, cache):
+    pytest.importorskip("distributed")
+    out = tmp_path / "sweep"
+    assert main(["sweep", *GRID, "--workers", "2", "--out", str(out), *TINY]) == 0
+    for r in json.loads((out / "sweep.json").read_text())["runs"]:
+        assert numbers(out / r["out"]) == numbers(serial / r["out"]), r["out"]
+
+
+def test_a_worker_killed_during_a_run_changes_nothing(serial, tmp_path, cache):
+    distributed = pytest.importorskip("distributed")
+    out = tmp_path / "sweep"
+    argv = ["sweep", *GRID, "--out", str(out), *TINY]
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=logging.CRITICAL)
+    with cluster, distributed.Client(cluster) as client:
+        result = {}
+        sweep = threading.Thread(target=lambda: result.update(
+            code=main([*argv, "--dask-scheduler", cluster.scheduler_address])))
+        sweep.start()
+        try:
+            pids = client.run(os.getpid)                          # worker address -> its pid
+            deadline = time.monotonic() + 180
+            while True:                       # a run that has saved epoch 1 and goes on
+                running = [i for i, label in enumerate(("lr=1e-3", "lr=2e-3"))
+                           if (out / label / "seed0" / "checkpoint.npz").exists()
+                           and not (out / label / "seed0" / "metrics.json").exists()]
+                if running or not sweep.is_alive():
+                    break
+                assert time.monotonic() < deadline, "no run reached its second epoch"
+                time.sleep(0.02)
+            assert running, "the runs finished before one could be interrupted"
+            keys = client.processing()
+            victim = next(worker for worker, tasks in keys.items()
+                          if any(str(k).startswith(f"tinysnn-run-{running[0]}-") for k in tasks))
+            os.kill(pids[victim], signal.SIGKILL)                 # the worker dies mid-run
+        finally:
+            sweep.join(timeout=300)
+        assert result.get("code") == 0
+    runs = json.loads((out / "sweep.json").read_text())["runs"]
+    assert runs[running[0]]["resumed_from"] >= 1    # its retry went on from its checkpoint
+    for r in runs:
+        assert numbers(out / r["out"]) == numbers(serial / r["out"]), r["out"]
