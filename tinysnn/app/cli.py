@@ -98,6 +98,9 @@ def _add_run_options(p, epochs_default=None):
                         "size and position")
     p.add_argument("--overwrite", action="store_true",
                    help="replace the run already in the output folder")
+    p.add_argument("--loader-workers", type=_option("loader_workers"), default=None,
+                   help="processes that frame the data ahead of the training step (default 0; "
+                        "the same batches, the same numbers)")
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -196,7 +199,8 @@ def _config_from(args, base=None, **extra):
                  scheduler=args.scheduler, plateau_factor=args.plateau_factor,
                  plateau_patience=args.plateau_patience, loss=args.loss, neuron=args.neuron,
                  preset=args.preset, seed=args.seed, clip_grad=args.clip_grad,
-                 device=args.device, overwrite=args.overwrite, **extra)
+                 device=args.device, overwrite=args.overwrite,
+                 loader_workers=args.loader_workers, **extra)
     values = {**base, **{k: v for k, v in given.items() if v is not None}}
     values.update(progress=not args.no_progress, dataset_options=options)
     config = TrainConfig.from_dict(values)  # what was not given: the preset's recipe, defaults
