@@ -28,6 +28,7 @@ from ..errors import TinysnnError
 from .report import ABLATION_COLUMNS, format_ablation
 from .run_folder import make_folder
 from .sweep_dask import executor
+from .sweep_grid import GridError
 from .sweep_run import plan, settings_of
 from .train import write_json
 
@@ -67,6 +68,10 @@ def run_sweep(sweep, workers=1, scheduler=None, threads=None, progress=True):
     worker divided by the runs it runs at once). Raises SweepFailed, after writing the files,
     when a run failed.
     """
+    on_dask = workers > 1 or scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")
+    if on_dask and any(run.config.loader_workers for run in sweep.runs):
+        raise GridError("--loader-workers runs with the runs in this process only: a Dask "
+                          "worker process cannot start processes of its own")
     make_folder(sweep.folder)
     records = [_record(run) for run in sweep.runs]
     tasks = []

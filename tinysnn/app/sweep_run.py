@@ -70,8 +70,8 @@ def plan(run):
     except (RunFolderError, CheckpointError, TypeError, KeyError) as err:
         what = f"a run that cannot be read ({err})"
     if found and not run.overwrite:
-        raise RunFolderError(f"{run.out} holds {what}; choose another --out, or replace it "
-                             f"with --overwrite")
+        raise RunFolderError(f"{run.out} already holds {what}; choose another --out, or replace "
+                             f"it with --overwrite")
     return "train", run
 
 
