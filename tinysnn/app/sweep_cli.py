@@ -32,6 +32,7 @@ def add_where_options(p):
 
 
 def add_sweep_options(p):
+    """The options of ``sweep`` beside train's: the grid (--set), the variant, the folder."""
     p.add_argument("--set", action="append", default=[], metavar="NAME=V1,V2,...",
                    help="vary a train option over these values (repeatable: the grid is every "
                         "combination), e.g. --set lr=1e-3,2e-3 --set T=4,8")
@@ -47,6 +48,7 @@ def train_options(root):
 
 
 def where(args):
+    """run_sweep's keywords (where and how the runs execute) from the command line."""
     return dict(workers=args.workers, scheduler=args.dask_scheduler, threads=args.threads_per_run,
                 progress=not args.no_progress)
 

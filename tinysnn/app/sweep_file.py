@@ -130,6 +130,7 @@ def read_sweep_file(folder):
 
 
 def finished_runs(document):
+    """The records of the runs that finished (files of earlier versions list only those)."""
     return [run for run in document["runs"] if run.get("status", "done") == "done"]
 
 

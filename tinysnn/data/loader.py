@@ -17,6 +17,7 @@ the end of the program) stops them.
 import numpy as np
 
 from .. import backend
+from ..validate import check_integer
 
 
 class DataLoader:
@@ -28,11 +29,8 @@ class DataLoader:
 
     def __init__(self, dataset, batch_size, shuffle=False, drop_last=False, seed=0, device="cpu",
                  num_workers=0):
-        if int(batch_size) < 1:
-            raise ValueError(f"DataLoader: batch_size must be >= 1, got {batch_size}")
-        if isinstance(num_workers, bool) or int(num_workers) != num_workers or num_workers < 0:
-            raise ValueError(f"DataLoader: num_workers must be an integer >= 0, got "
-                             f"{num_workers!r}")
+        check_integer("DataLoader", "batch_size", batch_size, low=1)
+        check_integer("DataLoader", "num_workers", num_workers, low=0)
         self.dataset, self.batch_size = dataset, int(batch_size)
         self.shuffle, self.drop_last, self.seed, self.device = shuffle, drop_last, seed, device
         self.num_workers, self.prefetcher = int(num_workers), None
