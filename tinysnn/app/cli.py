@@ -1,10 +1,11 @@
-"""Command line: ``python -m tinysnn train | eval | plot | ablation | bench``.
+"""Command line: ``python -m tinysnn train | eval | plot | ablation | sweep | bench``.
 
     python -m tinysnn train                       # MA-SNN (TCSA) on the built-in synthetic gestures
     python -m tinysnn train --attention no --epochs 5 --out runs/vanilla
     python -m tinysnn eval runs/masnn/checkpoint.npz
     python -m tinysnn plot runs/masnn
     python -m tinysnn ablation --variants no,TA,CA,SA,TCSA --out runs/ablation
+    python -m tinysnn sweep --set lr=1e-3,2e-3 --seeds 3 --workers 2   # a grid (sweep_cli.py)
     python -m tinysnn bench                       # how fast a training step runs here
     python -m tinysnn bench --preset paper-gesture --variants no,TCSA --compare   # vs PyTorch
 
@@ -26,6 +27,7 @@ from ..settings import CIFAR10DVS, GAIT, GESTURE, PRESETS, RUN
 from .ablation import DEFAULT_VARIANTS
 from .config import DATASET_OPTIONS, RULES, Number, TrainConfig
 from .datasets import DATASETS, FRAMINGS, LEVELS, file_datasets
+from .sweep_cli import add_sweep_options, add_where_options
 
 
 class UsageError(TinysnnError):
@@ -115,6 +117,9 @@ def _add_run_options(p, epochs_default=None):
                         "size and position")
     p.add_argument("--overwrite", action="store_true",
                    help="replace the run already in the output folder")
+    p.add_argument("--loader-workers", type=_option("loader_workers"), default=None,
+                   help="processes that frame the data ahead of the training step (default 0; "
+                        "the same batches, the same numbers)")
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -154,9 +159,12 @@ def parser():
     a.add_argument("--variants", default=",".join(DEFAULT_VARIANTS),
                    help=f"comma-separated, from {', '.join(ALL_VARIANTS)} "
                         f"(default: %(default)s)")
-    a.add_argument("--seeds", type=Number(int, low=1).option, default=1,
-                   help="seeds per variant: --seed, --seed + 1, ... (default 1)")
     a.add_argument("--out", default="runs/ablation")
+    add_where_options(a)
+    s = sub.add_parser("sweep", help="train a grid of runs (--set NAME=V1,V2 x --seeds) here or "
+                                     "on a Dask cluster; mean +- std per grid point")
+    _add_run_options(s)
+    add_sweep_options(s)
     b = sub.add_parser("bench", help="time training steps of MASNN variants on this machine")
     b.add_argument("--preset", default=None, choices=("default", "paper-gesture", "plain-conv"),
                    help="the network (default: the small default MASNN)")
@@ -185,7 +193,7 @@ def parser():
     b.add_argument("--plot", default=None, metavar="PNG",
                    help="also draw each variant's step time against its firing rate")
     b.add_argument("--worker", choices=("tinysnn", "torch"), help=argparse.SUPPRESS)
-    for command in (t, e, pl, a, b):        # --debug after the command works too
+    for command in (t, e, pl, a, s, b):        # --debug after the command works too
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                              help=argparse.SUPPRESS)
     return root
@@ -211,7 +219,8 @@ def _config_from(args, base=None, **extra):
                  scheduler=args.scheduler, plateau_factor=args.plateau_factor,
                  plateau_patience=args.plateau_patience, loss=args.loss, neuron=args.neuron,
                  preset=args.preset, seed=args.seed, clip_grad=args.clip_grad,
-                 device=args.device, overwrite=args.overwrite, **extra)
+                 device=args.device, overwrite=args.overwrite,
+                 loader_workers=args.loader_workers, **extra)
     values = {**base, **{k: v for k, v in given.items() if v is not None}}
     values.update(progress=not args.no_progress, dataset_options=options)
     config = TrainConfig.from_dict(values)  # what was not given: the preset's recipe, defaults
@@ -254,20 +263,21 @@ def cmd_plot(args):
     from .report import plot_run
 
     folder = args.run_dir
-    if os.path.isfile(os.path.join(folder, "ablation.json")):
+    if any(os.path.isfile(os.path.join(folder, name)) for name in ("ablation.json",
+                                                                    "sweep.json")):
         paths = analyse_ablation(folder)
     elif os.path.isfile(os.path.join(folder, "metrics.json")):
         paths = plot_run(folder) + analyse_run(folder)
     else:
-        raise UsageError(f"{folder}: no metrics.json or ablation.json (is it a training run or "
-                         f"an ablation folder?)")
+        raise UsageError(f"{folder}: no metrics.json, ablation.json or sweep.json (is it a "
+                         f"training run, an ablation or a sweep folder?)")
     for path in paths:
         print(f"wrote {path}")
 
 
 def cmd_ablation(args):
     """``python -m tinysnn ablation``: every variant x seed, then the table of means."""
-    from .ablation import run_ablation
+    from . import sweep_cli
 
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
     unknown = [v for v in variants if v not in ALL_VARIANTS]
@@ -275,9 +285,18 @@ def cmd_ablation(args):
         raise UsageError(f"--variants: unknown {unknown}; choose from {', '.join(ALL_VARIANTS)}")
     if args.level is None and (args.dataset or "synthetic-gestures") == "synthetic-gestures":
         args.level = "hard"  # the easy set saturates: every variant reaches about 100%
-    config = _config_from(args, out=args.out)
-    command = "python -m tinysnn " + shlex.join(args.argv)
-    print(run_ablation(config, variants, seeds=args.seeds, command=command))
+    sweep_cli.cmd_ablation(args, variants, _config_from(args, out=args.out), _command(args))
+
+
+def cmd_sweep(args):
+    """``python -m tinysnn sweep``: the grid of --set x --seeds, then the table of means."""
+    from . import sweep_cli
+
+    sweep_cli.cmd_sweep(args, parser(), _config_from, _command(args))
+
+
+def _command(args):
+    return "python -m tinysnn " + shlex.join(args.argv)
 
 
 def _torch_installed():
@@ -368,7 +387,7 @@ def cmd_bench(args):
 
 
 COMMANDS = {"train": cmd_train, "eval": cmd_eval, "plot": cmd_plot, "ablation": cmd_ablation,
-            "bench": cmd_bench}
+            "sweep": cmd_sweep, "bench": cmd_bench}
 
 
 def one_line(err):

@@ -166,11 +166,12 @@ RULES = {
     "resume": Text(optional=True),
     "overwrite": Flag(),
     "progress": Flag(),
+    "loader_workers": Number(int, low=0, high=256),
     "dataset_options": Options(DATASET_OPTIONS),
 }
 
 #: how this run is invoked, not what it is: not carried over when a run is resumed
-INVOCATION_FIELDS = ("out", "resume", "overwrite", "progress")
+INVOCATION_FIELDS = ("out", "resume", "overwrite", "progress", "loader_workers")
 
 
 @dataclass
@@ -206,6 +207,7 @@ class TrainConfig:
     resume: str = None
     overwrite: bool = False       # a fresh run may replace a run already in ``out``
     progress: bool = True
+    loader_workers: int = 0       # processes that prepare batches ahead (same batches as 0)
     dataset_options: dict = field(default_factory=dict)
 
     def __post_init__(self):
