@@ -189,13 +189,17 @@ def train(config):
         checkpoint = read_run_checkpoint(config.resume)
         check_same_model(config, checkpoint)
     with claim_run_folder(config.out, resume=config.resume, overwrite=config.overwrite):
-        return _train(config, checkpoint)
+        started = time.perf_counter()
+        random_state.manual_seed(config.seed)
+        data = make_datasets(config)
+        try:
+            return _train(config, checkpoint, data, started)
+        finally:                        # the loaders' worker processes, if any, stop
+            data.train_loader.close()
+            data.test_loader.close()
 
 
-def _train(config, checkpoint):
-    started = time.perf_counter()
-    random_state.manual_seed(config.seed)
-    data = make_datasets(config)
+def _train(config, checkpoint, data, started):
     model = build_model(config, data).to(config.device)
     optimizer = optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     scheduler = _scheduler(config, optimizer)
