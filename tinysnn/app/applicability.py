@@ -11,16 +11,18 @@ preset or a data set's recipe brings are not the user's doing and are not refuse
 """
 
 from .config import ConfigError
-from .datasets import FILE_DATASETS
+from .datasets import file_datasets
 
 SYNTHETIC = ("synthetic-gestures",)
 
-#: option (a TrainConfig field or a dataset option) -> {setting: the values it applies to}
+#: option (a TrainConfig field or a dataset option) -> {setting: the values it applies to};
+#: a function gives the values when a run is checked (the data sets read from a folder are
+#: those registered by then)
 APPLIES_TO = {
-    "data_dir": {"dataset": FILE_DATASETS},
-    "framing": {"dataset": FILE_DATASETS},
-    "bin_us": {"dataset": FILE_DATASETS, "framing": ("paper",)},
-    "clips": {"dataset": FILE_DATASETS, "framing": ("paper",)},
+    "data_dir": {"dataset": file_datasets},
+    "framing": {"dataset": file_datasets},
+    "bin_us": {"dataset": file_datasets, "framing": ("paper",)},
+    "clips": {"dataset": file_datasets, "framing": ("paper",)},
     "samples_per_class": {"dataset": SYNTHETIC},
     "test_samples_per_class": {"dataset": SYNTHETIC},
     "level": {"dataset": SYNTHETIC},
@@ -51,6 +53,7 @@ def check_applicable(config, given):
     """
     for name in given:
         for setting, values in APPLIES_TO.get(name, {}).items():
+            values = values() if callable(values) else values
             value = setting_of(config, setting)
             if value not in values:
                 raise ConfigError(f"{option_name(name)} applies only to runs with "

@@ -196,7 +196,14 @@ def train(config):
         if not _lacks_metrics(config, checkpoint):
             check_epochs_left(config, checkpoint)
     with claim_run_folder(config.out, resume=config.resume, overwrite=config.overwrite):
-        return _train(config, checkpoint)
+        started = time.perf_counter()
+        random_state.manual_seed(config.seed)
+        data = make_datasets(config)
+        try:
+            return _train(config, checkpoint, data, started)
+        finally:                        # the loaders' worker processes, if any, stop
+            data.train_loader.close()
+            data.test_loader.close()
 
 
 def _lacks_metrics(config, checkpoint):
@@ -207,10 +214,7 @@ def _lacks_metrics(config, checkpoint):
             and not os.path.exists(os.path.join(config.out, "metrics.json")))
 
 
-def _train(config, checkpoint):
-    started = time.perf_counter()
-    random_state.manual_seed(config.seed)
-    data = make_datasets(config)
+def _train(config, checkpoint, data, started):
     model = build_model(config, data).to(config.device)
     optimizer = optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     scheduler = _scheduler(config, optimizer)
