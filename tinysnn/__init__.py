@@ -20,12 +20,13 @@ from . import data, functional, nn, optim, surrogate
 from .autograd import Function, is_grad_enabled, no_grad
 from .backend import to_device, xp_of
 from .nn import models
+from .nn.monitor import Monitor
 from .random_state import manual_seed
 from .tensor import Tensor
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Function", "Tensor", "data", "functional", "is_grad_enabled", "manual_seed", "models", "nn",
-    "no_grad", "optim", "surrogate", "to_device", "xp_of",
+    "Function", "Monitor", "Tensor", "data", "functional", "is_grad_enabled", "manual_seed",
+    "models", "nn", "no_grad", "optim", "surrogate", "to_device", "xp_of",
 ]
