@@ -15,7 +15,7 @@ field has one). ``Number``, ``Choice``, ``Text``, ``Flag`` and ``Options`` cover
 import argparse
 import math
 import numbers
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 
 from ..errors import TinysnnError
 from ..nn.models import ALL_VARIANTS, MODELS, NEURONS, PRESETS, VARIANTS
@@ -255,6 +255,3 @@ class TrainConfig:
             raise ConfigError(f"a run's settings must be a mapping, got {type(d).__name__}")
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
-
-    def to_dict(self):
-        return asdict(self)

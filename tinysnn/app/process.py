@@ -6,8 +6,8 @@ benchmarks and the tests. A program of yours may call it too, before its first t
 
 * ``OMP_WAIT_POLICY=PASSIVE`` (unless the environment sets it): Numba's OpenMP threads sleep
   while they wait for work instead of spinning. On a machine busy with other work the spinning
-  steals the cores the next kernel needs; a training step of the default network measured
-  0.68 s spinning against 0.21 s passive on a shared 2-core machine. OpenMP reads it when it
+  steals the cores the next kernel needs: a training step of the default network took about
+  three times as long spinning as passive on a shared 2-core machine. OpenMP reads it when it
   starts its threads, at the first parallel kernel.
 * glibc's malloc keeps freed memory for reuse (``tinysnn.memory.keep_freed_memory``): a
   training step allocates and frees the same large arrays again and again, and fresh pages

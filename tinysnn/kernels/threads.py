@@ -39,8 +39,10 @@ def threads_for(size):
 # a machine busy with other work a product of a few million multiply-adds took far longer on two
 # threads than on one. A product below GEMM_PARALLEL_MIN_FLOPS runs on one BLAS thread.
 # threadpoolctl finds and sets NumPy's BLAS (OpenBLAS, MKL, BLIS, Apple's Accelerate) on every
-# platform; its handle is made once, after which a limit costs about 10 us to set and restore
-# (against 2 us for OpenBLAS's own C functions: a few dozen products per step, well under 1 ms).
+# platform. Its handle is made once (``_blas``: threadpoolctl's per-call ``threadpool_limits``
+# scans the loaded libraries every time, far too slow per product); setting and restoring a limit
+# through it costs about five times OpenBLAS's own C calls, microseconds per product, which stays
+# far below the noise of a training step.
 GEMM_PARALLEL_MIN_FLOPS = 1 << 28  # 2 * M * N * K; a few ms of one core's GEMM
 
 
@@ -72,8 +74,8 @@ def blas_threads_for(flops):
 
 # ------------------------------------------------------------------ Python threads over blocks
 # A convolution by im2col + GEMM used to run each step on all threads in turn: the GEMM then read
-# columns that the other core had just written and still held, and took twice as long as it
-# takes alone (12 ms against 5 ms for the plain conv SNN's second layer, measured here). Now each
+# columns that the other core had just written and still held, and took about twice as long as
+# it takes alone (the plain conv SNN's second layer). Now each
 # thread takes a contiguous share of the blocks of images and runs every step of a block itself,
 # its columns in its own cache, BLAS on one thread per call. The Numba kernels called inside are
 # serial and release the GIL (nogil=True), as NumPy's matrix products do, so the threads run at
