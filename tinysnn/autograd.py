@@ -65,8 +65,8 @@ class Context:
         """In backward: where the Function that produced input ``index`` will read the gradient
         this backward returns for it (``Function.output_grad_support``): a boolean array of
         that input's shape, or None for everywhere (or unknown). Elsewhere this backward may
-        leave the gradient at 0."""
-        return grad_support(self.inputs[index])
+        leave the gradient at 0. None too when backward is called outside the tape."""
+        return grad_support(self.inputs[index]) if self.inputs else None
 
     def mark_fresh(self, *arrays):
         """Declare, in backward, that these gradient arrays were made by this call and are held
