@@ -20,11 +20,11 @@ def test_small_kernels_run_on_one_numba_thread_and_the_count_comes_back():
     assert numba.get_num_threads() == before
 
 
-@pytest.mark.skipif(not threads.blas_threads(), reason="threadpoolctl finds no BLAS here")
+@pytest.mark.skipif(threads.blas_threads() is None, reason="threadpoolctl finds no BLAS here")
 def test_small_matrix_products_run_on_one_blas_thread_and_the_count_comes_back():
     before = threads.blas_threads()
     with threads.blas_threads_for(threads.GEMM_PARALLEL_MIN_FLOPS - 1):
-        assert threads.blas_threads() == [1] * len(before)
+        assert threads.blas_threads() == 1
         a = np.ones((3, 4), np.float32)
         np.testing.assert_array_equal(a @ a.T, np.full((3, 3), 4.0))
     assert threads.blas_threads() == before

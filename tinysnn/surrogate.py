@@ -30,7 +30,7 @@ before the neuron then computes its input gradient only inside it). Adding a fus
 one such class; the kernels take everything from it (``fused_slope``). Any other surrogate has
 its ``derivative`` called once on the whole [T, N] array of membranes, and the kernels read the
 slopes from the result (or from ``numba_derivative``, a Numba-compiled function of one number,
-applied in one parallel pass).
+applied in one parallel pass: docs/extending/surrogate-and-neuron.md).
 
     class        c0          c1            numba_slope / cuda_slope
     Sigmoid      alpha       (unused)      c0 e / (1 + e)^2, e = exp(-|c0 u|)
@@ -43,11 +43,10 @@ applied in one parallel pass).
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
 from .backend import xp_of
 from .kernels.exp import exp_nonpositive
 from .kernels.lif.slopes import FusedSlope
+from .validate import check_real
 
 
 def _typed(value, u):
@@ -56,8 +55,7 @@ def _typed(value, u):
 
 
 def _check_positive(owner, name, value):
-    if not (isinstance(value, (int, float, np.floating)) and math.isfinite(value) and value > 0):
-        raise ValueError(f"{owner}: {name} must be a finite number > 0, got {value!r}")
+    check_real(owner, name, value, low=0, low_open=True)
 
 
 def _defined_by(cls, name):

@@ -1,10 +1,11 @@
-"""Command line: ``python -m tinysnn train | eval | plot | ablation | bench``.
+"""Command line: ``python -m tinysnn train | eval | plot | ablation | sweep | bench``.
 
     python -m tinysnn train                       # MA-SNN (TCSA) on the built-in synthetic gestures
     python -m tinysnn train --attention no --epochs 5 --out runs/vanilla
     python -m tinysnn eval runs/masnn/checkpoint.npz
     python -m tinysnn plot runs/masnn
     python -m tinysnn ablation --variants no,TA,CA,SA,TCSA --out runs/ablation
+    python -m tinysnn sweep --set lr=1e-3,2e-3 --seeds 3 --workers 2   # a grid (sweep_cli.py)
     python -m tinysnn bench                       # how fast a training step runs here
     python -m tinysnn bench --preset paper-gesture --variants no,TCSA --compare   # vs PyTorch
 
@@ -21,11 +22,14 @@ import sys
 import traceback
 
 from ..errors import TinysnnError
-from ..nn.models import ALL_VARIANTS, MODELS, NEURONS, PRESETS, VARIANTS
+from ..nn.models import ALL_VARIANTS, MODELS, NEURONS
+from ..settings import CIFAR10DVS, GAIT, GESTURE, PRESETS, RUN
 from .ablation import DEFAULT_VARIANTS
+from .applicability import APPLIES_TO, check_applicable
 from .config import DATASET_OPTIONS, RULES, Number, TrainConfig
-from .datasets import BUILDERS, FRAMINGS, LEVELS
+from .datasets import DATASETS, FRAMINGS, LEVELS, file_datasets
 from .process import tune_process
+from .sweep_cli import add_sweep_options, add_where_options
 
 
 class UsageError(TinysnnError):
@@ -42,46 +46,64 @@ def _dataset_option(name):
     return DATASET_OPTIONS[name].option
 
 
+#: the preset whose values the help quotes beside tinysnn's defaults
+_PAPER = PRESETS["paper-gesture"]
+
+
+def _defaults(name):
+    """'default 16; 60 with --preset paper-gesture': a setting's default, from tinysnn.settings."""
+    ours, paper = (f"{v:g}" if isinstance(v, float) else str(v)
+                   for v in (RUN[name], _PAPER.recipe[name]))
+    return f"default {ours}; {paper} with --preset paper-gesture"
+
+
+def _preset_help():
+    r = _PAPER.recipe
+    return (f"one of the paper's MA-SNNs with its recipe, e.g. paper-gesture: T {r['T']}, "
+            f"{r['epochs']} epochs, batch {r['batch_size']}, Adam {r['lr']:g}, {r['scheduler']} "
+            f"scheduler, windows of {GESTURE.bin_us // 1000} ms bins, {GESTURE.clips} test clips "
+            f"(docs/paper/other-experiments.md has paper-gait and paper-cifar10dvs); the "
+            f"options below override it")
+
+
 def _add_run_options(p, epochs_default=None):
-    p.add_argument("--dataset", default=None, choices=list(BUILDERS),
-                   help="default synthetic-gestures")
-    p.add_argument("--data-dir", help="folder of a downloaded data set (--dataset dvs128, "
-                                      "dvs128-gait, cifar10dvs)")
+    p.add_argument("--dataset", default=None, choices=list(DATASETS),
+                   help=f"default {TrainConfig.dataset}")
+    p.add_argument("--data-dir", help=f"folder of a downloaded data set (--dataset "
+                                      f"{', '.join(file_datasets())})")
     p.add_argument("--model", choices=list(MODELS), default=None,
                    help="masnn (default) or Att-Res-SNN of depth 18, 34, 104 (for images: T 1, "
                         "CSA, cross-entropy; --dataset digits gives it 32x32 images)")
-    p.add_argument("--preset", choices=list(PRESETS), default=None,
-                   help="one of the paper's MA-SNNs with its recipe, e.g. paper-gesture: T 60, "
-                        "300 epochs, batch 128, Adam 1e-4, plateau scheduler, windows of 15 ms "
-                        "bins, 10 test clips (see the README's 'The paper's other experiments' "
-                        "for paper-gait and paper-cifar10dvs); the options below override it")
+    p.add_argument("--preset", choices=list(PRESETS), default=None, help=_preset_help())
     p.add_argument("--T", type=_option("T"), default=None,
-                   help="time steps (default 16; 60 with --preset paper-gesture)")
+                   help=f"time steps ({_defaults('T')})")
     p.add_argument("--epochs", type=_option("epochs"), default=epochs_default,
-                   help="default 12; 300 with --preset paper-gesture")
+                   help=_defaults("epochs"))
     p.add_argument("--batch-size", type=_option("batch_size"), default=None,
-                   help="default 16; 128 with --preset paper-gesture")
+                   help=_defaults("batch_size"))
     p.add_argument("--lr", type=_option("lr"), default=None,
-                   help="Adam's learning rate (default 2e-3; 1e-4 with --preset paper-gesture)")
+                   help=f"Adam's learning rate ({_defaults('lr')})")
     p.add_argument("--scheduler", choices=("cosine", "plateau", "none"), default=None,
-                   help="learning-rate schedule (default cosine; plateau with --preset "
-                        "paper-gesture: x factor when the training loss stalls)")
+                   help=f"learning-rate schedule ({_defaults('scheduler')}; plateau: x factor "
+                        f"when the training loss stalls)")
     p.add_argument("--plateau-factor", type=_option("plateau_factor"), default=None,
-                   help="plateau scheduler: multiply lr by this (default 0.1)")
+                   help=f"plateau scheduler: multiply lr by this (default "
+                        f"{RUN['plateau_factor']:g})")
     p.add_argument("--plateau-patience", type=_option("plateau_patience"), default=None,
-                   help="plateau scheduler: epochs without improvement before it acts "
-                        "(default 5)")
+                   help=f"plateau scheduler: epochs without improvement before it acts "
+                        f"(default {RUN['plateau_patience']})")
     p.add_argument("--loss", choices=("mse", "ce"), default=None)
     p.add_argument("--neuron", choices=list(NEURONS), default=None)
     p.add_argument("--framing", choices=FRAMINGS, default=None,
                    help="event data sets: 'paper' (default) = the authors' windows and voted "
                         "test clips; 'whole' = each recording in T equal bins")
     p.add_argument("--bin-us", type=_dataset_option("bin_us"), default=None,
-                   help="paper framing: bin length in microseconds (default 15000 for dvs128, "
-                        "500000 for dvs128-gait, 10000 for cifar10dvs)")
+                   help=f"paper framing: bin length in microseconds (default {GESTURE.bin_us} "
+                        f"for dvs128, {GAIT.bin_us} for dvs128-gait, {CIFAR10DVS.bin_us} for "
+                        f"cifar10dvs)")
     p.add_argument("--clips", type=_dataset_option("clips"), default=None,
-                   help="paper framing: test clips per recording (default 10; 1 for "
-                        "dvs128-gait)")
+                   help=f"paper framing: test clips per recording (default {GESTURE.clips}; "
+                        f"{GAIT.clips} for dvs128-gait)")
     p.add_argument("--seed", type=_option("seed"), default=None, help="default 0")
     p.add_argument("--clip-grad", type=_option("clip_grad"), default=None)
     p.add_argument("--device", choices=("cpu", "cuda"), default=None,
@@ -97,6 +119,9 @@ def _add_run_options(p, epochs_default=None):
                         "size and position")
     p.add_argument("--overwrite", action="store_true",
                    help="replace the run already in the output folder")
+    p.add_argument("--loader-workers", type=_option("loader_workers"), default=None,
+                   help="processes that frame the data ahead of the training step (default 0; "
+                        "the same batches, the same numbers)")
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -107,6 +132,7 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def parser():
+    """The argument parser of ``python -m tinysnn`` and its subcommands."""
     root = OneLineParser(prog="python -m tinysnn", description=__doc__.split("\n")[0])
     root.add_argument("--debug", action="store_true",
                       help="show the traceback of any error (also: TINYSNN_DEBUG=1)")
@@ -114,7 +140,7 @@ def parser():
     t = sub.add_parser("train", help="train an MA-SNN and report accuracy, spikes and energy")
     _add_run_options(t)
     t.add_argument("--attention", default=None,
-                   help=f"one of {', '.join(ALL_VARIANTS)} (default TCSA)")
+                   help=f"one of {', '.join(ALL_VARIANTS)} (default {RUN['attention']})")
     t.add_argument("--out", default=None,
                    help="run folder (default runs/masnn; with --resume, the checkpoint's folder)")
     t.add_argument("--resume", help="checkpoint to continue from; its run's settings are kept "
@@ -122,7 +148,7 @@ def parser():
 
     e = sub.add_parser("eval", help="evaluate a checkpoint on its test set")
     e.add_argument("checkpoint")
-    e.add_argument("--dataset", choices=list(BUILDERS), default=None)
+    e.add_argument("--dataset", choices=list(DATASETS), default=None)
     e.add_argument("--data-dir", default=None)
 
     pl = sub.add_parser("plot", help="draw curves, rasters, membranes and attention maps of a "
@@ -135,9 +161,12 @@ def parser():
     a.add_argument("--variants", default=",".join(DEFAULT_VARIANTS),
                    help=f"comma-separated, from {', '.join(ALL_VARIANTS)} "
                         f"(default: %(default)s)")
-    a.add_argument("--seeds", type=Number(int, low=1).option, default=1,
-                   help="seeds per variant: --seed, --seed + 1, ... (default 1)")
     a.add_argument("--out", default="runs/ablation")
+    add_where_options(a)
+    s = sub.add_parser("sweep", help="train a grid of runs (--set NAME=V1,V2 x --seeds) here or "
+                                     "on a Dask cluster; mean +- std per grid point")
+    _add_run_options(s)
+    add_sweep_options(s)
     b = sub.add_parser("bench", help="time training steps of MASNN variants on this machine")
     b.add_argument("--preset", default=None, choices=("default", "paper-gesture", "plain-conv"),
                    help="the network (default: the small default MASNN)")
@@ -166,7 +195,7 @@ def parser():
     b.add_argument("--plot", default=None, metavar="PNG",
                    help="also draw each variant's step time against its firing rate")
     b.add_argument("--worker", choices=("tinysnn", "torch"), help=argparse.SUPPRESS)
-    for command in (t, e, pl, a, b):        # --debug after the command works too
+    for command in (t, e, pl, a, s, b):        # --debug after the command works too
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                              help=argparse.SUPPRESS)
     return root
@@ -192,14 +221,21 @@ def _config_from(args, base=None, **extra):
                  scheduler=args.scheduler, plateau_factor=args.plateau_factor,
                  plateau_patience=args.plateau_patience, loss=args.loss, neuron=args.neuron,
                  preset=args.preset, seed=args.seed, clip_grad=args.clip_grad,
-                 device=args.device, overwrite=args.overwrite, **extra)
+                 device=args.device, overwrite=args.overwrite,
+                 loader_workers=args.loader_workers, **extra)
     values = {**base, **{k: v for k, v in given.items() if v is not None}}
     values.update(progress=not args.no_progress, dataset_options=options)
     config = TrainConfig.from_dict(values)  # what was not given: the preset's recipe, defaults
-    return config.validate()
+    return check_applicable(config, given_options(args)).validate()
+
+
+def given_options(args):
+    """The options of applicability.APPLIES_TO given on the command line (by their field)."""
+    return [name for name in APPLIES_TO if getattr(args, name, None) is not None]
 
 
 def cmd_train(args):
+    """``python -m tinysnn train``: a new run, or a resumed one, then its per-layer table."""
     from .report import print_layers
     from .resume import read_run_checkpoint
     from .train import train
@@ -220,6 +256,7 @@ def cmd_train(args):
 
 
 def cmd_eval(args):
+    """``python -m tinysnn eval``: accuracy, spikes and energy of a checkpoint on its test set."""
     from .report import evaluate_checkpoint, print_layers
 
     metrics = evaluate_checkpoint(args.checkpoint, dataset=args.dataset,
@@ -228,23 +265,28 @@ def cmd_eval(args):
 
 
 def cmd_plot(args):
+    """``python -m tinysnn plot``: the figures of a training run or of an ablation folder."""
     from .analysis import analyse_ablation, analyse_run
-    from .report import plot_run
+    from .report import missing_metrics, plot_run
 
     folder = args.run_dir
-    if os.path.isfile(os.path.join(folder, "ablation.json")):
+    if any(os.path.isfile(os.path.join(folder, name)) for name in ("ablation.json",
+                                                                    "sweep.json")):
         paths = analyse_ablation(folder)
     elif os.path.isfile(os.path.join(folder, "metrics.json")):
         paths = plot_run(folder) + analyse_run(folder)
+    elif os.path.isfile(os.path.join(folder, "checkpoint.npz")):
+        raise UsageError(missing_metrics(folder))
     else:
-        raise UsageError(f"{folder}: no metrics.json or ablation.json (is it a training run or "
-                         f"an ablation folder?)")
+        raise UsageError(f"{folder}: no metrics.json, ablation.json or sweep.json (is it a "
+                         f"training run, an ablation or a sweep folder?)")
     for path in paths:
         print(f"wrote {path}")
 
 
 def cmd_ablation(args):
-    from .ablation import run_ablation
+    """``python -m tinysnn ablation``: every variant x seed, then the table of means."""
+    from . import sweep_cli
 
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
     unknown = [v for v in variants if v not in ALL_VARIANTS]
@@ -252,99 +294,29 @@ def cmd_ablation(args):
         raise UsageError(f"--variants: unknown {unknown}; choose from {', '.join(ALL_VARIANTS)}")
     if args.level is None and (args.dataset or "synthetic-gestures") == "synthetic-gestures":
         args.level = "hard"  # the easy set saturates: every variant reaches about 100%
-    config = _config_from(args, out=args.out)
-    command = "python -m tinysnn " + shlex.join(args.argv)
-    print(run_ablation(config, variants, seeds=args.seeds, command=command))
+    sweep_cli.cmd_ablation(args, variants, _config_from(args, out=args.out), _command(args))
 
 
-def _torch_installed():
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
+def cmd_sweep(args):
+    """``python -m tinysnn sweep``: the grid of --set x --seeds, then the table of means."""
+    from . import sweep_cli
+
+    sweep_cli.cmd_sweep(args, parser(), _config_from, _command(args))
 
 
-def _bench_network(args, compare):
-    """(preset, variants, T, batch size, words naming the network) that ``bench`` times."""
-    from . import bench
-
-    if args.checkpoint is None:
-        preset = args.preset or "default"
-        spec = bench.NETWORKS[preset]
-        text = args.variants or args.attention or ",".join(spec["variants"])
-        variants = [v.strip() for v in text.split(",") if v.strip()]
-        allowed = VARIANTS if compare or args.worker == "torch" else ALL_VARIANTS
-        unknown = [v for v in variants if v not in allowed]
-        if unknown or not variants:
-            raise UsageError(f"--variants: unknown {unknown}; choose from {', '.join(allowed)}")
-        return (preset, variants, args.T or spec["T"], args.batch_size or spec["batch_size"],
-                preset)
-    given = [name for name, value in (("--preset", args.preset), ("--variants", args.variants),
-                                      ("--attention", args.attention), ("--T", args.T))
-             if value is not None]
-    if given:
-        raise UsageError(f"--checkpoint times the run's own network: leave out {', '.join(given)}")
-    from .resume import read_run_checkpoint
-
-    config = read_run_checkpoint(args.checkpoint).config
-    if compare and config.model != "masnn":
-        raise UsageError(f"--compare: {args.checkpoint} holds a {config.model}; the PyTorch twin "
-                         f"exists for MASNN networks only")
-    label = config.attention if config.model == "masnn" else config.model
-    return ("default", [label], config.T, args.batch_size or config.batch_size,
-            f"{args.checkpoint}: trained {config.model}")
+def _command(args):
+    return "python -m tinysnn " + shlex.join(args.argv)
 
 
 def cmd_bench(args):
-    import numba
+    """``python -m tinysnn bench``: time training steps (optionally against PyTorch)."""
+    from .bench_command import run_bench
 
-    from . import bench
-
-    compare = args.compare
-    if compare and not _torch_installed():
-        print("tinysnn bench: --compare skipped: PyTorch is not installed "
-              "(pip install -e \".[compare]\")", file=sys.stderr)
-        compare = False
-    preset, variants, T, batch_size, name = _bench_network(args, compare)
-    threads = args.threads or numba.config.NUMBA_NUM_THREADS
-    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-    if args.threads:
-        from ..kernels.threads import set_blas_threads
-
-        set_blas_threads(threads)
-    if args.worker:
-        if args.worker == "torch":
-            import torch
-
-            torch.set_num_threads(threads)
-        bench.run_worker(args.worker, preset, variants, T, batch_size, args.steps or 5,
-                         args.checkpoint)
-        return
-    load = [os.getloadavg()[0]]
-    if compare:
-        both = bench.compare(preset, variants, T, batch_size, args.steps or 5, args.rounds,
-                             threads, args.checkpoint)
-        results, theirs = both["tinysnn"], both["torch"]
-    else:
-        results = bench.measure(preset, variants, T, batch_size, args.steps or 10,
-                                checkpoint=args.checkpoint)
-        theirs = None
-    load.append(os.getloadavg()[0])
-    optimizer = "adam" if args.checkpoint else None
-    print(bench.format_results(name, T, batch_size, threads, results, load, theirs, args.clock,
-                               optimizer))
-    if args.plot:
-        drawn = bench.plot(results, theirs, args.clock, args.plot)
-        print(f"step time against firing rate: {drawn}")
-    if not compare:
-        step, _ = bench.build(preset, variants[0], T, batch_size, checkpoint=args.checkpoint)
-        step()
-        print(f"{variants[0]}: " + bench.format_shares(bench.time_by_group(step)))
+    run_bench(args)
 
 
 COMMANDS = {"train": cmd_train, "eval": cmd_eval, "plot": cmd_plot, "ablation": cmd_ablation,
-            "bench": cmd_bench}
+            "sweep": cmd_sweep, "bench": cmd_bench}
 
 
 def one_line(err):
@@ -353,10 +325,26 @@ def one_line(err):
         where = err.filename if err.filename is not None else ""
         text = f"{where}: {err.strerror}" if where else err.strerror
     elif isinstance(err, MemoryError):
-        text = "out of memory; try a smaller --batch-size or --T"
+        text = f"out of memory ({err})" if str(err) else "out of memory"
     else:
         text = str(err) or type(err).__name__
     return " ".join(text.split())
+
+
+#: what sizes the arrays of a command: options whose values decide how much memory it takes
+MEMORY_SIZES = (("--T", "T"), ("--batch-size", "batch_size"))
+#: where sizes come from when they are not options: files and recipes
+MEMORY_SOURCES = (("--resume", "resume"), ("checkpoint", "checkpoint"), ("--data-dir", "data_dir"),
+                  ("--preset", "preset"))
+
+
+def memory_hint(args):
+    """'; sized by --T 100000, checkpoint x.npz: ...': what made a command run out of memory."""
+    given = [f"{option} {getattr(args, name)}" for option, name in MEMORY_SIZES + MEMORY_SOURCES
+             if getattr(args, name, None) is not None]
+    if not given:
+        return "; the default sizes do not fit this machine: try a smaller --batch-size or --T"
+    return f"; sized by {', '.join(given)}: try a smaller --batch-size or --T"
 
 
 def bug_report(command, err):
@@ -383,7 +371,8 @@ def main(argv=None):
     except (TinysnnError, OSError, MemoryError) as err:  # bad input, or the system said no
         if debug:
             raise
-        print(f"tinysnn {args.command}: error: {one_line(err)}", file=sys.stderr)
+        text = one_line(err) + (memory_hint(args) if isinstance(err, MemoryError) else "")
+        print(f"tinysnn {args.command}: error: {text}", file=sys.stderr)
         return 2
     except Exception as err:  # noqa: BLE001 (anything else is a bug: report it as one)
         if debug:

@@ -13,6 +13,7 @@ from ..tensor import Tensor
 
 
 class Reshape(Function):
+    """x with a new shape; backward reshapes the gradient back."""
     @staticmethod
     def forward(ctx, x, shape):
         out = x.reshape(shape)
@@ -31,6 +32,7 @@ class Reshape(Function):
 
 
 class Permute(Function):
+    """x with its axes reordered; backward applies the inverse order."""
     @staticmethod
     def forward(ctx, x, axes):
         ctx.axes = axes
@@ -42,6 +44,7 @@ class Permute(Function):
 
 
 class GetItem(Function):
+    """x[index]; backward adds the gradient into zeros at the indexed places."""
     @staticmethod
     def forward(ctx, x, index):
         ctx.shape, ctx.dtype, ctx.index = x.shape, x.dtype, index
@@ -65,6 +68,7 @@ def _is_basic(index):
 
 
 class Concatenate(Function):
+    """Arrays joined along an existing axis; backward splits the gradient."""
     @staticmethod
     def forward(ctx, *arrays, axis=0):
         ctx.axis = axis
@@ -77,6 +81,7 @@ class Concatenate(Function):
 
 
 class Stack(Function):
+    """Arrays stacked along a new axis; backward takes each one's slice."""
     @staticmethod
     def forward(ctx, *arrays, axis=0):
         ctx.axis = axis

@@ -20,6 +20,8 @@ from ..backend import xp_of
 
 
 class ExpConstants(NamedTuple):
+    """The constants of ``exp_nonpositive`` for one float type."""
+
     lowest: float  # e**lowest is the smallest normal float: below it the result is flushed to 0
     ln2_hi: float  # ln 2 = ln2_hi + ln2_lo, ln2_hi with trailing zero bits so k * ln2_hi is exact
     ln2_lo: float

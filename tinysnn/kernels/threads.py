@@ -53,8 +53,10 @@ def _blas():
 
 
 def blas_threads():
-    """The thread count of each BLAS library NumPy uses (an empty list where none is found)."""
-    return [library["num_threads"] for library in _blas().info()]
+    """The BLAS thread count now (of the first BLAS library NumPy uses; None where none is
+    found)."""
+    libraries = _blas().info()
+    return libraries[0]["num_threads"] if libraries else None
 
 
 def set_blas_threads(n):
