@@ -37,13 +37,13 @@ def to_nir(module, input_shape, dt):
     return export(module, input_shape, dt)
 
 
-from_nir.__doc__ = """A NIR graph as a tinysnn module: ``from_nir(graph_or_path, dt, surrogate=None)``.
+from_nir.__doc__ = """A NIR graph as a tinysnn module: ``from_nir(graph_or_path, dt, surrogate)``.
 
 x [T, B, *input_shape] -> what reaches the Output node, [T, B, *output_shape]; forward Euler at
 ``dt`` for every dynamical node (the full rules: ``tinysnn.interop.nir_import.from_nir`` and
 docs/nir.md). Needs the nir extra: pip install -e ".[nir]"."""
 
-to_nir.__doc__ = """A ``nir.NIRGraph`` of a module in eval mode: ``to_nir(module, input_shape, dt)``.
+to_nir.__doc__ = """A ``nir.NIRGraph`` of a module in eval mode: ``to_nir(module, shape, dt)``.
 
 input_shape: one sample without the time and batch axes, e.g. (2, 32, 32). The exported
 parameters reproduce tinysnn's update exactly at ``dt`` (the rules and refusals:

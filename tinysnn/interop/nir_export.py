@@ -27,8 +27,16 @@ import numpy as np
 from ..nn.attention import MultiDimensionalAttention
 from ..nn.controls import ConstantGate, ReLUOnly
 from ..nn.general_neurons import ParametricLIF
-from ..nn.layers import AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear
-from ..nn.layers import MaxPool2d
+from ..nn.layers import (
+    AvgPool2d,
+    BatchNorm1d,
+    BatchNorm2d,
+    Conv2d,
+    Dropout,
+    Flatten,
+    Linear,
+    MaxPool2d,
+)
 from ..nn.lif import IF, LIF
 from ..nn.models.masnn import MASNN, SpikingConv, SpikingLinear
 from ..nn.module import Module, Sequential
