@@ -66,6 +66,8 @@ def test_masnn_without_attention_round_trips_up_to_its_readout():
     model = nn.models.MASNN(attention="no", T=4, channels=(4, 4), pools=(2, 2), hidden=(8,),
                             input_size=8, num_classes=3)
     model = randomise_batch_norms(model.to(dtype=np.float64), rng).eval()
+    for layer in model.classifier:
+        layer.fc.weight.data = np.abs(layer.fc.weight.data) * 2     # so that the output spikes
     x = (rng.random((4, 2, 2, 8, 8)) < 0.5).astype(np.float64)
     graph = to_nir(model, (2, 8, 8), dt=1.0)
     assert list(graph.nodes)[-2:] == ["classifier.1.lif", "output"]   # readout stays outside
@@ -122,8 +124,8 @@ def test_what_nir_cannot_express_is_refused_with_the_module_named():
     refused(nn.Sequential(nn.Flatten(), nn.AdaptiveLIF()).eval(), "AdaptiveLIF.*no NIR")
     refused(nn.Sequential(nn.BatchNorm2d(2)).eval(), "batch norm folds only")
     refused(nn.Sequential(nn.Conv2d(2, 2, 3), nn.BatchNorm2d(2)), "batch norm in train mode")
-    refused(nn.Sequential(nn.Conv2d(2, 2, 3), nn.MultiDimensionalAttention(2, 2, "C", reduction_c=1)).eval(),
-            "1.*gate computed from the input")
+    attention = nn.MultiDimensionalAttention(2, 2, "C", reduction_c=1)
+    refused(nn.Sequential(nn.Conv2d(2, 2, 3), attention).eval(), "1.*gate computed from the input")
     refused(nn.LIF(), "writes nn.Sequential")
     with pytest.raises(NIRError, match="dt"):
         to_nir(nn.Sequential(nn.LIF()), (2,), dt=0)
