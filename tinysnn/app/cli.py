@@ -1,8 +1,10 @@
-"""Command line: ``python -m tinysnn train | eval | plot | ablation | bench``.
+"""Command line: ``python -m tinysnn train | eval | export | plot | ablation | bench``.
 
     python -m tinysnn train                       # MA-SNN (TCSA) on the built-in synthetic gestures
     python -m tinysnn train --attention no --epochs 5 --out runs/vanilla
     python -m tinysnn eval runs/masnn/checkpoint.npz
+    python -m tinysnn export runs/vanilla/checkpoint.npz --nir vanilla.nir   # to other frameworks
+    python -m tinysnn train --nir vanilla.nir --dt 1 --out runs/imported     # and back in
     python -m tinysnn plot runs/masnn
     python -m tinysnn ablation --variants no,TA,CA,SA,TCSA --out runs/ablation
     python -m tinysnn bench                       # how fast a training step runs here
@@ -118,11 +120,23 @@ def parser():
                    help="run folder (default runs/masnn; with --resume, the checkpoint's folder)")
     t.add_argument("--resume", help="checkpoint to continue from; its run's settings are kept "
                                     "unless given again here (e.g. --epochs 20 to extend it)")
+    t.add_argument("--nir", default=None, metavar="GRAPH",
+                   help="fine-tune a NIR graph (a .nir file from any framework) instead of a "
+                        "built-in model; needs --dt (docs/nir.md)")
+    t.add_argument("--dt", type=_option("dt"), default=None,
+                   help="with --nir: the time step the graph is discretised at")
 
     e = sub.add_parser("eval", help="evaluate a checkpoint on its test set")
     e.add_argument("checkpoint")
     e.add_argument("--dataset", choices=list(BUILDERS), default=None)
     e.add_argument("--data-dir", default=None)
+
+    x = sub.add_parser("export", help="write a run's trained network as a NIR graph")
+    x.add_argument("checkpoint")
+    x.add_argument("--nir", required=True, metavar="OUT", help="the .nir file to write")
+    x.add_argument("--dt", type=_option("dt"), default=None,
+                   help="the time step the LIF parameters are written for (default 1; a --nir "
+                        "run keeps its own)")
 
     pl = sub.add_parser("plot", help="draw curves, rasters, membranes and attention maps of a "
                                      "run, or compare the variants of an ablation folder")
@@ -165,7 +179,7 @@ def parser():
     b.add_argument("--plot", default=None, metavar="PNG",
                    help="also draw each variant's step time against its firing rate")
     b.add_argument("--worker", choices=("tinysnn", "torch"), help=argparse.SUPPRESS)
-    for command in (t, e, pl, a, b):        # --debug after the command works too
+    for command in (t, e, x, pl, a, b):        # --debug after the command works too
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                              help=argparse.SUPPRESS)
     return root
@@ -212,7 +226,8 @@ def cmd_train(args):
             raise UsageError(f"--resume {args.resume}: no such file")
         base = read_run_checkpoint(args.resume).settings()  # the run as it was set up
         out = out or os.path.dirname(args.resume) or "."
-    config = _config_from(args, base, attention=args.attention, out=out, resume=args.resume)
+    config = _config_from(args, base, attention=args.attention, out=out, resume=args.resume,
+                          nir=args.nir, dt=args.dt)
     metrics = train(config)
     print_layers(metrics)
     print(f"wrote {os.path.join(config.out, 'metrics.json')}")
@@ -224,6 +239,14 @@ def cmd_eval(args):
     metrics = evaluate_checkpoint(args.checkpoint, dataset=args.dataset,
                                   data_dir=_checked_folder("--data-dir", args.data_dir))
     print_layers(metrics)
+
+
+def cmd_export(args):
+    from .nir_model import export_run
+
+    graph, dt = export_run(args.checkpoint, args.nir, args.dt)
+    print(f"wrote {args.nir}: {len(graph.nodes)} nodes, {len(graph.edges)} edges, dt={dt:g} "
+          f"(read it back with tinysnn.from_nir({args.nir!r}, dt={dt:g}))")
 
 
 def cmd_plot(args):
@@ -342,8 +365,8 @@ def cmd_bench(args):
         print(f"{variants[0]}: " + bench.format_shares(bench.time_by_group(step)))
 
 
-COMMANDS = {"train": cmd_train, "eval": cmd_eval, "plot": cmd_plot, "ablation": cmd_ablation,
-            "bench": cmd_bench}
+COMMANDS = {"train": cmd_train, "eval": cmd_eval, "export": cmd_export, "plot": cmd_plot,
+            "ablation": cmd_ablation, "bench": cmd_bench}
 
 
 def one_line(err):
