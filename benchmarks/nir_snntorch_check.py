@@ -56,12 +56,16 @@ def compare(label, a, b):
 
 def snntorch_to_tinysnn(x):
     torch.manual_seed(0)
-    leaky = dict(init_hidden=True, reset_mechanism="zero", reset_delay=False, threshold=0.5)
-    net = torch.nn.Sequential(torch.nn.Linear(N_IN, N_HID), snn.Leaky(beta=0.8, **leaky),
-                              torch.nn.Linear(N_HID, N_OUT),
-                              snn.Leaky(beta=0.6, output=True, **leaky))
+    # one beta and threshold per neuron: snnTorch writes a scalar beta as 0-d arrays, which
+    # nir 1.0.8's own type inference (called by export_to_nir) rejects
+    def leaky(beta, n, **more):
+        return snn.Leaky(beta=torch.full((n,), beta), threshold=torch.full((n,), 0.5),
+                         init_hidden=True, reset_mechanism="zero", reset_delay=False, **more)
+
+    net = torch.nn.Sequential(torch.nn.Linear(N_IN, N_HID), leaky(0.8, N_HID),
+                              torch.nn.Linear(N_HID, N_OUT), leaky(0.6, N_OUT, output=True))
     theirs = run_snntorch(net, x.astype(np.float32))
-    graph = export_to_nir(net, torch.randn(1, N_IN))
+    graph = export_to_nir(net, torch.randn(1, N_IN), ignore_dims=[0])   # [1, 8]: batch of one
     print("snnTorch's graph:", {k: type(v).__name__ for k, v in graph.nodes.items()})
     ours = run_tinysnn(ts.from_nir(graph, dt=DT), x.astype(np.float32))
     return compare("1. snnTorch Leaky net vs from_nir(export_to_nir(net), dt=1e-4)", theirs, ours)
