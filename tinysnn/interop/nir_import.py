@@ -234,12 +234,15 @@ def neuron(name, node, shape, b):
         value = getattr(node, field, None)
         if value is None and field == "v_reset":
             value = np.zeros_like(as_array(name, "v_threshold", node.v_threshold))
-        params[field] = as_array(name, field, value).astype(b.dtype)
+        params[field] = as_array(name, field, value)
         _fits(name, field, params[field], shape)
         if field.startswith("tau"):
             check_positive(name, field, params[field])
-    fused = _fused(kind, params, b.dt, shape, b)
-    return (fused if fused is not None else NEURONS[kind](b.dt, shape, params, b.surrogate)), shape
+    fused = _fused(kind, params, b.dt, shape, b)     # decay, threshold from the exact values
+    if fused is not None:
+        return fused, shape
+    params = {field: value.astype(b.dtype) for field, value in params.items()}
+    return NEURONS[kind](b.dt, shape, params, b.surrogate), shape
 
 
 BUILDERS = {"Affine": affine, "Linear": affine, "Conv1d": conv, "Conv2d": conv,
