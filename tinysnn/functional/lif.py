@@ -42,6 +42,7 @@ class LIFSequence(Function):
     def backward(ctx, g_spikes, g_v):
         (h,) = ctx.saved
         g_x, g_v_init = kernels.lif_backward(h, g_spikes, g_v, *ctx.params, spike_fn=ctx.spike_fn)
+        ctx.mark_fresh(g_x, g_v_init)  # the kernels' own arrays: a leaf keeps them uncopied
         return g_x, (g_v_init if ctx.needs_input_grad[1] else None)
 
 
