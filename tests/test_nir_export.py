@@ -145,3 +145,28 @@ def test_import_tinysnn_does_not_import_nir():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_attres_snn_without_attention_round_trips_with_its_shortcuts_as_edges_that_add():
+    rng = np.random.default_rng(3)
+    ts.manual_seed(3)
+    model = nn.models.AttResSNN(depth=18, num_classes=5, attention="no", T=3).to(
+        dtype=np.float64)
+    model = randomise_batch_norms(model, rng).eval()
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.weight.data[...] = 1.0                      # so that the last layer fires
+    rates = []
+    model.neuron.register_forward_hook(lambda m, i, out: rates.append(out.data.mean()))
+    graph = to_nir(model, (3, 32, 32), dt=1.0)
+    assert ("stages.0.0.conv2", "stages.0.0.sum") in graph.edges    # the residual branch
+    assert ("stem", "stages.0.0.sum") not in graph.edges            # stage 1 has a shortcut conv
+    assert ("stages.0.0.sum", "stages.0.1.sum") in graph.edges       # an identity shortcut
+    x = rng.normal(size=(3, 2, 3, 32, 32)) * 2
+    with no_grad():
+        logits = model(ts.Tensor(x)).data
+        theirs = from_nir(graph, dt=1.0)(x).data.mean(axis=0)    # the readout: mean over time
+    assert 0 < rates[0] < 1
+    np.testing.assert_allclose(theirs, logits, rtol=1e-10, atol=1e-12)
+    refused(nn.models.AttResSNN(depth=18, num_classes=2, attention="CSA", T=1).eval(), "gate",
+            shape=(3, 32, 32))

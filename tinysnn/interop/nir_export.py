@@ -38,6 +38,7 @@ from ..nn.layers import (
     MaxPool2d,
 )
 from ..nn.lif import IF, LIF
+from ..nn.models.attres import AttResSNN
 from ..nn.models.masnn import MASNN, SpikingConv, SpikingLinear
 from ..nn.module import Module, Sequential
 from ..nn.neuron import Neuron
@@ -64,32 +65,9 @@ class Chain:
         self.shape = tuple(int(n) for n in shape)
 
     def fold(self, name, bn):
-        """Fold BN into the conv / linear node before it:
-        y = gamma (W x + b - mean) / sqrt(var + eps) + beta = W' x + b'."""
+        """Fold BN into the conv / linear node before it (folded_batch_norm)."""
         last_name, last = self.nodes[-1]
-        if type(last).__name__ not in ("Conv2d", "Affine", "Linear"):
-            _refuse(name, bn, "batch norm folds only into the convolution or linear layer "
-                              "right before it")
-        if bn.training:
-            _refuse(name, bn, "batch norm in train mode normalises by each batch's statistics; "
-                              "call eval() first")
-        mean, var = (np.asarray(a, np.float64) for a in (bn.running_mean, bn.running_var))
-        gamma = np.ones_like(mean) if bn.weight is None else bn.weight.data.astype(np.float64)
-        beta = np.zeros_like(mean) if bn.bias is None else bn.bias.data.astype(np.float64)
-        factor = gamma / np.sqrt(var + bn.eps)
-        weight = last.weight.astype(np.float64)
-        bias = getattr(last, "bias", np.zeros(weight.shape[0]))
-        weight = weight * factor.reshape(-1, *[1] * (weight.ndim - 1))
-        bias = (np.asarray(bias, np.float64) - mean) * factor + beta
-        dtype = last.weight.dtype
-        if type(last).__name__ == "Conv2d":
-            node = self.nir.Conv2d(input_shape=last.input_shape, weight=weight.astype(dtype),
-                                   stride=last.stride, padding=last.padding,
-                                   dilation=last.dilation, groups=last.groups,
-                                   bias=bias.astype(dtype))
-        else:
-            node = self.nir.Affine(weight=weight.astype(dtype), bias=bias.astype(dtype))
-        self.nodes[-1] = (last_name, node)
+        self.nodes[-1] = (last_name, folded_batch_norm(self.nir, name, last, bn))
 
     def graph(self):
         nodes = dict(self.nodes)
@@ -99,6 +77,40 @@ class Chain:
                                  type_check=False)
 
 
+def folded_batch_norm(nir, name, last, bn):
+    """The conv / linear node ``last`` with BN folded in:
+    y = gamma (W x + b - mean) / sqrt(var + eps) + beta = W' x + b'."""
+    if type(last).__name__ not in ("Conv2d", "Affine", "Linear"):
+        _refuse(name, bn, "batch norm folds only into the convolution or linear layer right "
+                          "before it")
+    if bn.training:
+        _refuse(name, bn, "batch norm in train mode normalises by each batch's statistics; "
+                          "call eval() first")
+    mean, var = (np.asarray(a, np.float64) for a in (bn.running_mean, bn.running_var))
+    gamma = np.ones_like(mean) if bn.weight is None else bn.weight.data.astype(np.float64)
+    beta = np.zeros_like(mean) if bn.bias is None else bn.bias.data.astype(np.float64)
+    factor = gamma / np.sqrt(var + bn.eps)
+    weight = last.weight.astype(np.float64)
+    bias = getattr(last, "bias", np.zeros(weight.shape[0]))
+    weight = weight * factor.reshape(-1, *[1] * (weight.ndim - 1))
+    bias = (np.asarray(bias, np.float64) - mean) * factor + beta
+    dtype = last.weight.dtype
+    if type(last).__name__ == "Conv2d":
+        return nir.Conv2d(input_shape=last.input_shape, weight=weight.astype(dtype),
+                          stride=last.stride, padding=last.padding, dilation=last.dilation,
+                          groups=last.groups, bias=bias.astype(dtype))
+    return nir.Affine(weight=weight.astype(dtype), bias=bias.astype(dtype))
+
+
+def lif_with_decay(nir, shape, dt, decay, gain, threshold, v_reset):
+    """LIF with tau = dt/(1 - decay), r = gain tau / dt, v_leak = 0 (float64 arrays of shape):
+    then dt/tau = 1 - decay and v + dt/tau (0 - v + r I) = decay v + gain I, our H."""
+    full = lambda v: np.full(shape, v, np.float64)  # noqa: E731
+    tau = dt / (1 - decay)
+    return nir.LIF(tau=full(tau), r=full(gain * tau / dt), v_leak=full(0.0),
+                   v_threshold=full(threshold), v_reset=full(v_reset))
+
+
 def _lif_node(chain, name, module):
     """LIF with tau = dt/(1 - decay), r = gain tau / dt, v_leak = 0: dt/tau = 1 - decay, so
     v + dt/tau (0 - v + r I) = decay v + gain I, our H. Written in float64."""
@@ -106,18 +118,16 @@ def _lif_node(chain, name, module):
         _refuse(name, module, "soft reset (v -= threshold) has no NIR form; NIR resets to "
                               "v_reset")
     shape, dt = chain.shape, chain.dt
-    full = lambda v: np.full(shape, v, np.float64)  # noqa: E731
-    threshold, v_reset = full(module.threshold), full(module.v_reset)
     if isinstance(module, IF):
-        return chain.nir.IF(r=full(1 / dt), v_threshold=threshold, v_reset=v_reset)
+        full = lambda v: np.full(shape, v, np.float64)  # noqa: E731
+        return chain.nir.IF(r=full(1 / dt), v_threshold=full(module.threshold),
+                            v_reset=full(module.v_reset))
     if isinstance(module, ParametricLIF):
         k = 1 / module.tau
         decay, gain = 1 - k, (k if module.decay_input else 1.0)
     else:
         decay, gain = module.decay, (1 / module.tau if module.decay_input else 1.0)
-    tau = dt / (1 - decay)
-    return chain.nir.LIF(tau=full(tau), r=full(gain * tau / dt), v_leak=full(0.0),
-                         v_threshold=threshold, v_reset=v_reset)
+    return lif_with_decay(chain.nir, shape, dt, decay, gain, module.threshold, module.v_reset)
 
 
 def _conv_node(chain, name, module):
@@ -196,12 +206,21 @@ def _network_graph(nir, net):
     return nir.NIRGraph(nodes=nodes, edges=edges, type_check=False)
 
 
+def _shape(input_shape):
+    try:
+        return tuple(int(n) for n in input_shape)
+    except (TypeError, ValueError):
+        raise NIRError(f"to_nir: input_shape must be a tuple of ints (one sample, without T "
+                       f"and B), got {input_shape!r}") from None
+
+
 def to_nir(module, input_shape, dt):
     """A ``nir.NIRGraph`` computing what ``module`` computes (module in eval mode).
 
     module: an ``nn.Sequential`` of tinysnn layers, a ``MASNN(attention="no")`` (its graph ends
-    at the last spiking layer; the readout, a mean over time, is outside), or a network that
-    ``from_nir`` built. input_shape: one sample without the time and batch axes, e.g.
+    at the last spiking layer; the readout, a mean over time, is outside), an
+    ``AttResSNN(attention="no")`` (its shortcuts as edges that add: nir_export_resnet.py), or
+    a network that ``from_nir`` built. input_shape: one sample without the time and batch axes, e.g.
     (2, 32, 32); the Input node carries it. dt: the step the LIF/IF parameters are written for
     (tau = dt / (1 - decay), r = tau / dt; IF r = 1 / dt). What NIR cannot express is refused
     with a NIRError naming the module and why (this module's docstring lists it).
@@ -214,18 +233,17 @@ def to_nir(module, input_shape, dt):
         raise NIRError(f"to_nir: dt must be a finite number > 0, got {dt!r}")
     if isinstance(module, NIRNetwork):
         return _network_graph(nir, module)
+    if isinstance(module, AttResSNN):
+        from .nir_export_resnet import attres_graph
+
+        return attres_graph(nir, module, _shape(input_shape), dt)
     if isinstance(module, MASNN) and module.config["attention"] != "no":
         _refuse("", module, f"attention={module.config['attention']!r}: attention multiplies "
                             f"the input by a gate computed from the input; NIR has no such "
                             f"primitive (MASNN(attention='no') can be written)")
     if not isinstance(module, CONTAINERS):
-        _refuse("", module, "to_nir writes nn.Sequential, MASNN(attention='no') and from_nir "
-                            "networks")
-    try:
-        shape = tuple(int(n) for n in input_shape)
-    except (TypeError, ValueError):
-        raise NIRError(f"to_nir: input_shape must be a tuple of ints (one sample, without T "
-                       f"and B), got {input_shape!r}") from None
-    chain = Chain(nir, dt, shape)
+        _refuse("", module, "to_nir writes nn.Sequential, MASNN(attention='no'), "
+                            "AttResSNN(attention='no') and from_nir networks")
+    chain = Chain(nir, dt, _shape(input_shape))
     _walk(chain, "", module)
     return chain.graph()
