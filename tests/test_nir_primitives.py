@@ -205,3 +205,27 @@ def test_a_conv_node_keeps_the_event_driven_conv2d():
                       dilation=1, groups=1, bias=np.zeros(1))
     net = from_nir(nir.NIRGraph.from_list(node, type_check=False), dt=1.0)
     assert isinstance(net.module("conv2d"), ConvNode)
+
+
+class TorchLike:
+    """What a torch tensor offers an importer: detach().cpu().numpy() (no torch in CI)."""
+
+    def __init__(self, array):
+        self.array = array
+
+    def detach(self):
+        return self
+
+    def cpu(self):
+        return self
+
+    def numpy(self):
+        return self.array
+
+
+def test_torch_tensors_as_parameters():
+    w = np.arange(6, dtype=np.float32).reshape(2, 3)
+    node = nir.Linear(weight=w)
+    node.weight = TorchLike(w)                    # as an exporter that forgot .numpy() leaves it
+    y = run(node, np.ones((1, 1, 3), np.float32), 1.0, shape=(3,))
+    np.testing.assert_array_equal(y[0, 0], w.sum(axis=1))
