@@ -1,7 +1,8 @@
-"""The README's examples (examples/my_surrogate.py, examples/my_neuron.py): their surrogate and
-neuron, written outside tinysnn, build the paper's network and take a training step."""
+"""The documented examples (examples/my_surrogate.py, my_neuron.py, my_dataset.py): their
+surrogate, neuron and data set, written outside tinysnn, build the paper's network and train it."""
 
 import importlib
+import json
 import math
 import sys
 from pathlib import Path
@@ -49,3 +50,33 @@ def test_each_example_trains_a_step_in_masnn(examples, which):
     assert np.abs(model.features[0].conv.weight.grad).sum() > 0  # BPTT reached the first layer
     if which == "neuron":
         assert np.abs(model.features[0].lif.a.grad).sum() > 0
+
+
+def test_my_dataset_is_a_dataset_with_the_bases_index_check_and_transform():
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        my_dataset = importlib.import_module("my_dataset")
+    finally:
+        sys.path.remove(str(EXAMPLES))
+    bars = my_dataset.MovingBars(train=False, T=8, per_class=2)
+    frames, label = bars[-1]
+    assert frames.shape == (8, 2, 16, 16) and label == 3 and len(bars) == 8
+    with pytest.raises(IndexError, match="MovingBars: index 8 out of range for 8 items"):
+        bars[8]
+    doubled = my_dataset.MovingBars(train=False, T=8, per_class=2, transform=lambda f: 2 * f)
+    np.testing.assert_array_equal(doubled[5][0], 2 * bars[5][0])
+
+
+def test_my_dataset_trains_from_the_command_line(tmp_path, capsys):
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        my_dataset = importlib.import_module("my_dataset")
+    finally:
+        sys.path.remove(str(EXAMPLES))
+    out = tmp_path / "bars"
+    status = my_dataset.main(["train", "--dataset", "moving-bars", "--epochs", "1", "--T", "8",
+                              "--no-progress", "--out", str(out)])
+    assert status == 0, capsys.readouterr().err
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["config"]["dataset"] == "moving-bars" and len(metrics["epochs"]) == 1
+    assert metrics["layers"][-1]["dense_ops_per_step"] == 128 * 4   # FC 128 -> the 4 classes

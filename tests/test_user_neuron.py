@@ -31,7 +31,7 @@ class GatedLeak(nn.Neuron):
 
     def __init__(self):
         # a low threshold: the untrained attention gates scale the current down
-        super().__init__(threshold=0.1, v_reset=None, surrogate=SoftPlusSlope())
+        super().__init__(threshold=0.1, reset="soft", surrogate=SoftPlusSlope())
         self.a = nn.Parameter(np.zeros(1, np.float32))
         self.gain = nn.Parameter(np.ones(1, np.float32))
 

@@ -29,6 +29,7 @@ _state = threading.local()
 
 
 def is_grad_enabled():
+    """False inside ``no_grad()`` (in this thread), else True."""
     return getattr(_state, "grad_enabled", True)
 
 

@@ -139,6 +139,7 @@ def selection_of(what):
 
 
 def main(argv=None):
+    """``python -m tinysnn.course [task] [--solutions]``: 0 when every graded task is done."""
     parser = argparse.ArgumentParser(
         prog="python -m tinysnn.course",
         description="Grade the course's exercises: your tutorials/exercises/ by default.")

@@ -23,10 +23,11 @@ import sys
 import traceback
 
 from ..errors import TinysnnError
-from ..nn.models import ALL_VARIANTS, MODELS, NEURONS, PRESETS, VARIANTS
+from ..nn.models import ALL_VARIANTS, MODELS, NEURONS, VARIANTS
+from ..settings import CIFAR10DVS, GAIT, GESTURE, PRESETS, RUN
 from .ablation import DEFAULT_VARIANTS
 from .config import DATASET_OPTIONS, RULES, Number, TrainConfig
-from .datasets import BUILDERS, FRAMINGS, LEVELS
+from .datasets import DATASETS, FRAMINGS, LEVELS, file_datasets
 
 
 class UsageError(TinysnnError):
@@ -43,46 +44,64 @@ def _dataset_option(name):
     return DATASET_OPTIONS[name].option
 
 
+#: the preset whose values the help quotes beside tinysnn's defaults
+_PAPER = PRESETS["paper-gesture"]
+
+
+def _defaults(name):
+    """'default 16; 60 with --preset paper-gesture': a setting's default, from tinysnn.settings."""
+    ours, paper = (f"{v:g}" if isinstance(v, float) else str(v)
+                   for v in (RUN[name], _PAPER.recipe[name]))
+    return f"default {ours}; {paper} with --preset paper-gesture"
+
+
+def _preset_help():
+    r = _PAPER.recipe
+    return (f"one of the paper's MA-SNNs with its recipe, e.g. paper-gesture: T {r['T']}, "
+            f"{r['epochs']} epochs, batch {r['batch_size']}, Adam {r['lr']:g}, {r['scheduler']} "
+            f"scheduler, windows of {GESTURE.bin_us // 1000} ms bins, {GESTURE.clips} test clips "
+            f"(docs/paper/other-experiments.md has paper-gait and paper-cifar10dvs); the "
+            f"options below override it")
+
+
 def _add_run_options(p, epochs_default=None):
-    p.add_argument("--dataset", default=None, choices=list(BUILDERS),
-                   help="default synthetic-gestures")
-    p.add_argument("--data-dir", help="folder of a downloaded data set (--dataset dvs128, "
-                                      "dvs128-gait, cifar10dvs)")
+    p.add_argument("--dataset", default=None, choices=list(DATASETS),
+                   help=f"default {TrainConfig.dataset}")
+    p.add_argument("--data-dir", help=f"folder of a downloaded data set (--dataset "
+                                      f"{', '.join(file_datasets())})")
     p.add_argument("--model", choices=list(MODELS), default=None,
                    help="masnn (default) or Att-Res-SNN of depth 18, 34, 104 (for images: T 1, "
                         "CSA, cross-entropy; --dataset digits gives it 32x32 images)")
-    p.add_argument("--preset", choices=list(PRESETS), default=None,
-                   help="one of the paper's MA-SNNs with its recipe, e.g. paper-gesture: T 60, "
-                        "300 epochs, batch 128, Adam 1e-4, plateau scheduler, windows of 15 ms "
-                        "bins, 10 test clips (see the README's 'The paper's other experiments' "
-                        "for paper-gait and paper-cifar10dvs); the options below override it")
+    p.add_argument("--preset", choices=list(PRESETS), default=None, help=_preset_help())
     p.add_argument("--T", type=_option("T"), default=None,
-                   help="time steps (default 16; 60 with --preset paper-gesture)")
+                   help=f"time steps ({_defaults('T')})")
     p.add_argument("--epochs", type=_option("epochs"), default=epochs_default,
-                   help="default 12; 300 with --preset paper-gesture")
+                   help=_defaults("epochs"))
     p.add_argument("--batch-size", type=_option("batch_size"), default=None,
-                   help="default 16; 128 with --preset paper-gesture")
+                   help=_defaults("batch_size"))
     p.add_argument("--lr", type=_option("lr"), default=None,
-                   help="Adam's learning rate (default 2e-3; 1e-4 with --preset paper-gesture)")
+                   help=f"Adam's learning rate ({_defaults('lr')})")
     p.add_argument("--scheduler", choices=("cosine", "plateau", "none"), default=None,
-                   help="learning-rate schedule (default cosine; plateau with --preset "
-                        "paper-gesture: x factor when the training loss stalls)")
+                   help=f"learning-rate schedule ({_defaults('scheduler')}; plateau: x factor "
+                        f"when the training loss stalls)")
     p.add_argument("--plateau-factor", type=_option("plateau_factor"), default=None,
-                   help="plateau scheduler: multiply lr by this (default 0.1)")
+                   help=f"plateau scheduler: multiply lr by this (default "
+                        f"{RUN['plateau_factor']:g})")
     p.add_argument("--plateau-patience", type=_option("plateau_patience"), default=None,
-                   help="plateau scheduler: epochs without improvement before it acts "
-                        "(default 5)")
+                   help=f"plateau scheduler: epochs without improvement before it acts "
+                        f"(default {RUN['plateau_patience']})")
     p.add_argument("--loss", choices=("mse", "ce"), default=None)
     p.add_argument("--neuron", choices=list(NEURONS), default=None)
     p.add_argument("--framing", choices=FRAMINGS, default=None,
                    help="event data sets: 'paper' (default) = the authors' windows and voted "
                         "test clips; 'whole' = each recording in T equal bins")
     p.add_argument("--bin-us", type=_dataset_option("bin_us"), default=None,
-                   help="paper framing: bin length in microseconds (default 15000 for dvs128, "
-                        "500000 for dvs128-gait, 10000 for cifar10dvs)")
+                   help=f"paper framing: bin length in microseconds (default {GESTURE.bin_us} "
+                        f"for dvs128, {GAIT.bin_us} for dvs128-gait, {CIFAR10DVS.bin_us} for "
+                        f"cifar10dvs)")
     p.add_argument("--clips", type=_dataset_option("clips"), default=None,
-                   help="paper framing: test clips per recording (default 10; 1 for "
-                        "dvs128-gait)")
+                   help=f"paper framing: test clips per recording (default {GESTURE.clips}; "
+                        f"{GAIT.clips} for dvs128-gait)")
     p.add_argument("--seed", type=_option("seed"), default=None, help="default 0")
     p.add_argument("--clip-grad", type=_option("clip_grad"), default=None)
     p.add_argument("--device", choices=("cpu", "cuda"), default=None,
@@ -108,6 +127,7 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def parser():
+    """The argument parser of ``python -m tinysnn`` and its subcommands."""
     root = OneLineParser(prog="python -m tinysnn", description=__doc__.split("\n")[0])
     root.add_argument("--debug", action="store_true",
                       help="show the traceback of any error (also: TINYSNN_DEBUG=1)")
@@ -115,7 +135,7 @@ def parser():
     t = sub.add_parser("train", help="train an MA-SNN and report accuracy, spikes and energy")
     _add_run_options(t)
     t.add_argument("--attention", default=None,
-                   help=f"one of {', '.join(ALL_VARIANTS)} (default TCSA)")
+                   help=f"one of {', '.join(ALL_VARIANTS)} (default {RUN['attention']})")
     t.add_argument("--out", default=None,
                    help="run folder (default runs/masnn; with --resume, the checkpoint's folder)")
     t.add_argument("--resume", help="checkpoint to continue from; its run's settings are kept "
@@ -128,7 +148,7 @@ def parser():
 
     e = sub.add_parser("eval", help="evaluate a checkpoint on its test set")
     e.add_argument("checkpoint")
-    e.add_argument("--dataset", choices=list(BUILDERS), default=None)
+    e.add_argument("--dataset", choices=list(DATASETS), default=None)
     e.add_argument("--data-dir", default=None)
 
     x = sub.add_parser("export", help="write a run's trained network as a NIR graph")
@@ -213,6 +233,7 @@ def _config_from(args, base=None, **extra):
 
 
 def cmd_train(args):
+    """``python -m tinysnn train``: a new run, or a resumed one, then its per-layer table."""
     from .report import print_layers
     from .resume import read_run_checkpoint
     from .train import train
@@ -234,6 +255,7 @@ def cmd_train(args):
 
 
 def cmd_eval(args):
+    """``python -m tinysnn eval``: accuracy, spikes and energy of a checkpoint on its test set."""
     from .report import evaluate_checkpoint, print_layers
 
     metrics = evaluate_checkpoint(args.checkpoint, dataset=args.dataset,
@@ -250,6 +272,7 @@ def cmd_export(args):
 
 
 def cmd_plot(args):
+    """``python -m tinysnn plot``: the figures of a training run or of an ablation folder."""
     from .analysis import analyse_ablation, analyse_run
     from .report import plot_run
 
@@ -266,6 +289,7 @@ def cmd_plot(args):
 
 
 def cmd_ablation(args):
+    """``python -m tinysnn ablation``: every variant x seed, then the table of means."""
     from .ablation import run_ablation
 
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
@@ -319,6 +343,7 @@ def _bench_network(args, compare):
 
 
 def cmd_bench(args):
+    """``python -m tinysnn bench``: time training steps (optionally against PyTorch)."""
     import numba
 
     from . import bench

@@ -13,28 +13,19 @@ field has one). ``Number``, ``Choice``, ``Text``, ``Flag`` and ``Options`` cover
 """
 
 import argparse
-import math
 import numbers
 from dataclasses import asdict, dataclass, field, fields
 
 from ..errors import TinysnnError
-from ..nn.models import ALL_VARIANTS, MODELS, NEURONS, PRESETS, VARIANTS
+from ..nn.models import ALL_VARIANTS, MODELS, NEURONS, VARIANTS
+from ..settings import PRESETS, RUN
+from ..validate import interval, is_finite, is_number, within
 from . import recipes
-from .datasets import BUILDERS, FILE_DATASETS, FRAMINGS, LEVELS
+from .datasets import DATASETS, FRAMINGS, LEVELS, file_datasets
 
 
 class ConfigError(TinysnnError, ValueError):
     """Settings that cannot make a run (bad values, a resume with another model)."""
-
-
-def _interval(low, high, low_open, high_open):
-    if low is not None and high is not None:
-        return f" in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-    if low is not None:
-        return f" {'>' if low_open else '>='} {low:g}"
-    if high is not None:
-        return f" {'<' if high_open else '<='} {high:g}"
-    return ""
 
 
 @dataclass(frozen=True)
@@ -51,7 +42,7 @@ class Number:
 
     def describe(self):
         what = "an integer" if self.kind is int else "a finite number"
-        return what + _interval(self.low, self.high, self.low_open, self.high_open)
+        return what + interval(self.low, self.high, self.low_open, self.high_open)
 
     def check(self, name, value):
         if value is None and self.optional:
@@ -61,19 +52,13 @@ class Number:
         return self.kind(value)
 
     def _fits(self, value):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        if not is_number(value):
             return False
         if self.kind is int and not isinstance(value, numbers.Integral):
             return False
-        if self.kind is float:
-            try:
-                if not math.isfinite(float(value)):
-                    return False
-            except OverflowError:                   # an int too large for a float
-                return False
-        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+        if self.kind is float and not is_finite(value):
             return False
-        return self.high is None or (value < self.high if self.high_open else value <= self.high)
+        return within(value, self.low, self.high, self.low_open, self.high_open)
 
     def option(self, text):
         """argparse ``type=``: the text of a command-line option -> a checked value."""
@@ -116,6 +101,7 @@ class Text:
 
 @dataclass(frozen=True)
 class Flag:
+    """A boolean setting (True or False, nothing else)."""
     optional: bool = False
 
     def check(self, name, value):
@@ -158,7 +144,7 @@ DATASET_OPTIONS = {
 }
 
 RULES = {
-    "dataset": Choice(BUILDERS),
+    "dataset": Choice(DATASETS),
     "data_dir": Text(optional=True),
     "model": Choice(MODELS),
     "attention": Choice(ALL_VARIANTS),
@@ -194,8 +180,9 @@ class TrainConfig:
     """Everything that defines a run; saved in checkpoints and metrics.json.
 
     Fields left at None take the value of the recipes of the preset, the model and the data set,
-    else tinysnn's default (tinysnn.app.recipes): ``TrainConfig(preset="paper-gesture")`` trains
-    as the paper did, ``TrainConfig(preset="paper-gesture", epochs=20)`` too, for 20 epochs;
+    else tinysnn's default (tinysnn.settings; resolved by tinysnn.app.recipes):
+    ``TrainConfig(preset="paper-gesture")`` trains as the paper did,
+    ``TrainConfig(preset="paper-gesture", epochs=20)`` too, for 20 epochs;
     ``TrainConfig(dataset="cifar10dvs")`` frames CIFAR10-DVS as the authors (T 20, 10 ms bins).
     """
 
@@ -228,7 +215,7 @@ class TrainConfig:
     def __post_init__(self):
         for name in ("dataset", "model", "preset", "dataset_options"):   # what recipes follow
             RULES[name].check(name, getattr(self, name))
-        given = {name: getattr(self, name) for name in recipes.DEFAULTS}
+        given = {name: getattr(self, name) for name in RUN}
         values, self.dataset_options = recipes.resolve(self.preset, given, self.dataset_options,
                                                        self.dataset, self.model)
         for name, value in values.items():
@@ -238,12 +225,12 @@ class TrainConfig:
         """Check every value against its rule and the values against each other; returns self."""
         for f in fields(self):
             setattr(self, f.name, RULES[f.name].check(f.name, getattr(self, f.name)))
-        if self.dataset in FILE_DATASETS and not self.data_dir:
+        if self.dataset in file_datasets() and not self.data_dir:
             raise ConfigError(f"dataset {self.dataset} needs data_dir (--data-dir), the folder "
                               f"of its files")
-        if self.data_dir and self.dataset not in FILE_DATASETS:
+        if self.data_dir and self.dataset not in file_datasets():
             raise ConfigError(f"data_dir ({self.data_dir}) is read only by the data sets "
-                              f"{', '.join(FILE_DATASETS)}, not by {self.dataset}")
+                              f"{', '.join(file_datasets())}, not by {self.dataset}")
         if self.model != "masnn" and self.attention not in VARIANTS:
             raise ConfigError(f"attention must be one of {', '.join(VARIANTS)} for {self.model} "
                               f"(the controls are MASNN's), got {self.attention!r}")

@@ -123,6 +123,7 @@ MAY_BE_MISSING = ("nir_graph",)
 
 @dataclass
 class RunCheckpoint:
+    """A checkpoint read and checked: its arrays, its metadata and the run's settings."""
     path: str
     model_state: dict   # name -> array
     optim_state: dict   # name -> array

@@ -20,6 +20,7 @@ import re
 import numpy as np
 
 from .aedat2 import read_aedat2
+from .dataset import Dataset
 
 CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
                    "ship", "truck"]
@@ -46,7 +47,7 @@ def split_of_class(folder, train):
     return [os.path.join(folder, n) for n in chosen]
 
 
-class CIFAR10DVS:
+class CIFAR10DVS(Dataset):
     """CIFAR10-DVS from its AEDAT 2.0 files: ``dataset[i] -> (events, label)``.
 
     root: the folder holding the ten class folders. train: the authors' split (first 90% of
@@ -72,15 +73,8 @@ class CIFAR10DVS:
             labels += [label] * len(paths)
         self.labels = np.array(labels, dtype=np.int64)
 
-    def __len__(self):
-        return len(self.files)
-
-    def __getitem__(self, index):
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"CIFAR10DVS: index {index} out of range for {len(self)} items")
-        events = read_aedat2(self.files[index])
-        label = int(self.labels[index])
-        return (events if self.transform is None else self.transform(events)), label
+    def sample(self, index):
+        return read_aedat2(self.files[index])
 
     def __repr__(self):
         split = "train" if self.train else "test"

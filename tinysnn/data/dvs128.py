@@ -32,6 +32,7 @@ import numpy as np
 from ..atomic import default_mode
 from .aedat import read_aedat31
 from .cache import cache_key, ensure_cache_root
+from .dataset import Dataset
 from .errors import DataError
 
 GESTURE_CLASSES = [
@@ -128,7 +129,7 @@ def cut_gestures(events, rows):
     return (np.concatenate(pieces) if pieces else events[:0]), offsets
 
 
-class DVS128Gesture:
+class DVS128Gesture(Dataset):
     """DVS128 Gesture from its original files: ``dataset[i] -> (events, label)``.
 
     root: the extracted folder (or its parent, if it contains ``DvsGesture/``). train: the
@@ -170,17 +171,10 @@ class DVS128Gesture:
         return recording[: -len(".aedat")] + "_labels.csv" if recording.endswith(".aedat") \
             else recording + "_labels.csv"
 
-    def __len__(self):
-        return len(self.index)
-
-    def __getitem__(self, index):
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"DVS128Gesture: index {index} out of range for {len(self)} items")
-        recording, gesture = self.index[index % len(self)]
+    def sample(self, index):
+        recording, gesture = self.index[index]
         events, offsets = self._gestures_of(recording)
-        piece = np.array(events[offsets[gesture]:offsets[gesture + 1]])
-        label = int(self.labels[index % len(self)])
-        return (piece if self.transform is None else self.transform(piece)), label
+        return np.array(events[offsets[gesture]:offsets[gesture + 1]])
 
     def _read_recording(self, recording):
         """Parse and cut one recording; DataError if an event lies outside the 128 x 128

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..atomic import atomic_open
 from .cache import cache_key, cache_root
+from .dataset import Dataset
 from .errors import DataError
 from .event_text import read_event_text
 
@@ -37,7 +38,7 @@ def _class_label(folder, name):
     return int(name)
 
 
-class DVS128Gait:
+class DVS128Gait(Dataset):
     """DVS128 Gait from its text files: ``dataset[i] -> (events, label)``.
 
     root: the folder holding train/ and test/. train: which of the two. transform: e.g.
@@ -69,15 +70,8 @@ class DVS128Gait:
         self.cache_dir = False if cache_dir is False else os.path.join(cache_root(cache_dir),
                                                                        "dvs128_gait")
 
-    def __len__(self):
-        return len(self.files)
-
-    def __getitem__(self, index):
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"DVS128Gait: index {index} out of range for {len(self)} items")
-        events = self._events_of(self.files[index])
-        label = int(self.labels[index])
-        return (events if self.transform is None else self.transform(events)), label
+    def sample(self, index):
+        return self._events_of(self.files[index])
 
     def _events_of(self, path):
         """The events of one recording: from the cache, or parsed and then cached."""

@@ -14,6 +14,7 @@ import numbers
 import numpy as np
 
 from ..random_state import check_state
+from ..validate import check_integer
 from .errors import DataError
 
 EVENT_DTYPE = np.dtype([("x", "<i2"), ("y", "<i2"), ("t", "<i8"), ("p", "<i1")])
@@ -79,12 +80,7 @@ INT64 = np.iinfo(np.int64)
 
 def check_count(who, name, value, low=1):
     """``value`` as an int if it is an integer (Python or NumPy, not a bool) >= low."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{who}: {name} must be an integer, got {type(value).__name__} "
-                        f"{value!r}")
-    if value < low:
-        raise ValueError(f"{who}: {name} must be an integer >= {low}, got {value}")
-    return int(value)
+    return check_integer(who, name, value, low)
 
 
 def _width_height(sensor_size, who="events_to_frames"):

@@ -12,6 +12,7 @@ run is repeatable. The epoch counts up by one per full pass; set_epoch(e) jumps 
 import numpy as np
 
 from .. import backend
+from ..validate import check_integer
 
 
 class DataLoader:
@@ -22,8 +23,7 @@ class DataLoader:
     """
 
     def __init__(self, dataset, batch_size, shuffle=False, drop_last=False, seed=0, device="cpu"):
-        if int(batch_size) < 1:
-            raise ValueError(f"DataLoader: batch_size must be >= 1, got {batch_size}")
+        check_integer("DataLoader", "batch_size", batch_size, low=1)
         self.dataset, self.batch_size = dataset, int(batch_size)
         self.shuffle, self.drop_last, self.seed, self.device = shuffle, drop_last, seed, device
         self.epoch = 0

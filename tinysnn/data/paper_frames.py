@@ -22,13 +22,13 @@ A gesture is classified from its clips by ``vote``: correct when more than half 
 
 import numpy as np
 
+from ..settings import GESTURE
+from ..validate import check_integer
 from .events import _width_height, check_events, events_to_frames
 
 
 def _positive_int(name, value):
-    if isinstance(value, bool) or int(value) != value or value < 1:
-        raise ValueError(f"PaperFrames: {name} must be an integer >= 1, got {value!r}")
-    return int(value)
+    return check_integer("PaperFrames", name, value, low=1)
 
 
 def clip_starts(duration, window, clips):
@@ -75,8 +75,8 @@ class PaperFrames:
     before its last timestamp gives empty clips (their loader fails there).
     """
 
-    def __init__(self, train, T=60, bin_us=15000, clips=10, downsample=4, sensor_size=(128, 128),
-                 seed=0, random_start=True):
+    def __init__(self, train, T=GESTURE.T, bin_us=GESTURE.bin_us, clips=GESTURE.clips,
+                 downsample=4, sensor_size=(128, 128), seed=0, random_start=True):
         self.train, self.random_start = bool(train), bool(random_start)
         self.T = _positive_int("T", T)
         self.bin_us = _positive_int("bin_us", bin_us)

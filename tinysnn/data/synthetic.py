@@ -25,6 +25,7 @@ from dataclasses import asdict
 import numpy as np
 
 from .cache import cache_key, ensure_cache_root, load_or_build
+from .dataset import Dataset
 from .dvs128 import GESTURE_CLASSES
 from .event_camera import EventCamera
 from .events import EVENT_DTYPE
@@ -37,8 +38,8 @@ SPLITS = {"train": 0, "test": 1}
 LEVELS = {
     "easy": {"noise_hz": 0.5, "hot_pixels": 0, "hot_pixel_hz": 0.0, "subjects": None,
              "per_class": {True: 64, False: 16}},
-    # calibrated so that the small vanilla network learns it to about 80% in the README's
-    # ablation budget; a test split of 11 x 24 = 264 recordings: one is 0.38% of it
+    # calibrated so that the small vanilla network learns it to about 80% in the ablation's
+    # budget (docs/paper/ablation.md); a test split of 11 x 24 = 264 recordings: one is 0.38% of it
     "hard": {"noise_hz": 1.0, "hot_pixels": 6, "hot_pixel_hz": 100.0,
              "subjects": {"train": 20, "test": 8}, "variation": SubjectVariation(),
              "per_class": {True: 64, False: 24}},
@@ -89,7 +90,7 @@ def generate_gestures(n_per_class, split, seed=0, camera=None, duration_us=1_000
     return {"events": events, "offsets": offsets, "labels": np.asarray(labels, np.int64)}
 
 
-class SyntheticGestures:
+class SyntheticGestures(Dataset):
     """Synthetic DVS gestures: ``dataset[i] -> (events, label)`` or ``(transform(events), label)``.
 
     root: cache folder (default $TINYSNN_CACHE or ~/.cache/tinysnn). train: which split (the
@@ -140,16 +141,8 @@ class SyntheticGestures:
                                                        subjects))
         self.events, self.offsets, self.labels = data["events"], data["offsets"], data["labels"]
 
-    def __len__(self):
-        return len(self.labels)
-
-    def __getitem__(self, index):
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"SyntheticGestures: index {index} out of range for {len(self)} items")
-        index %= len(self)
-        events = self.events[self.offsets[index]:self.offsets[index + 1]].copy()
-        label = int(self.labels[index])
-        return (events if self.transform is None else self.transform(events)), label
+    def sample(self, index):
+        return self.events[self.offsets[index]:self.offsets[index + 1]].copy()
 
     def __repr__(self):
         split = "train" if self.train else "test"

@@ -9,9 +9,6 @@ arrays, CuPy for CuPy arrays) and wires them into the autograd tape. Backward ke
 membrane before reset (4 bytes per neuron-step in float32), and recomputes spikes and slopes.
 """
 
-import math
-import numbers
-
 import numpy as np
 
 from ..autograd import Function
@@ -19,6 +16,7 @@ from ..backend import xp_of
 from ..kernels import lif as kernels
 from ..surrogate import Rectangle, Sigmoid, Triangle
 from ..tensor import Tensor
+from ..validate import check_real, check_surrogate
 from .shape import Reshape
 
 _MEMBRANE_CHOICES = (False, True, "last")
@@ -81,24 +79,17 @@ def gradient_support(x):
     return support
 
 
-def _check_number(name, value, low=-math.inf, high=math.inf):
-    if not (isinstance(value, numbers.Real) and math.isfinite(value) and low <= value <= high):
-        raise ValueError(f"lif: {name} must be a finite number in [{low}, {high}], got {value!r}")
-
-
 def _check_arguments(x, decay, threshold, reset, v_reset, surrogate, v_init, return_membrane):
     if x.dtype not in (np.float32, np.float64):
         raise TypeError(f"lif: x must be float32 or float64, got dtype {x.dtype}")
     if x.ndim < 2 or x.shape[0] < 1:
         raise ValueError(f"lif: x must be [T, ...] with T >= 1 and rank >= 2, got shape {x.shape}")
-    _check_number("decay", decay, 0.0, 1.0)
-    _check_number("threshold", threshold)
-    _check_number("v_reset", v_reset)
+    check_real("lif", "decay", decay, 0.0, 1.0)
+    check_real("lif", "threshold", threshold)
+    check_real("lif", "v_reset", v_reset)
     if reset not in ("hard", "soft"):
         raise ValueError(f"lif: reset must be 'hard' or 'soft', got {reset!r}")
-    if not callable(getattr(surrogate, "derivative", None)):
-        raise TypeError(f"lif: surrogate must have a derivative(u) method (array in, array out), "
-                        f"got {surrogate!r}")
+    check_surrogate("lif", surrogate)
     if not any(return_membrane is choice for choice in _MEMBRANE_CHOICES):
         raise ValueError(f"lif: return_membrane must be False, True or 'last', "
                          f"got {return_membrane!r}")
@@ -121,7 +112,8 @@ def lif(x, decay=0.5, threshold=1.0, reset="hard", v_reset=0.0, detach_reset=Fal
     surrogate: the slope used for dS/dH in backward (tinysnn.surrogate).
     v_init: [...] (x.shape[1:]) membrane before the first step, default 0; gradients reach it.
     return_membrane: False -> spikes [T, ...]; True -> (spikes, V [T, ...]);
-        "last" -> (spikes, V[T-1] [...]), what a streaming caller carries to its next chunk.
+        "last" -> (spikes, V[T-1] of shape [...]), what a streaming caller carries to its next
+        chunk.
     spike_fn: for gradient checks only: a smooth step (e.g. ``surrogate.primitive``) that
         replaces the Heaviside in forward and backward, run by the plain NumPy reference loop.
     """

@@ -24,6 +24,7 @@ from ..functional.attention import (
     temporal_attention,
 )
 from ..tensor import Tensor
+from ..validate import check_integer
 from .module import Module, Parameter
 
 
@@ -33,8 +34,7 @@ def _data(x):
 
 def _hidden_size(layer, n, axis, reduction):
     """max(1, n // reduction), after checking that 1 <= reduction <= n."""
-    if isinstance(reduction, bool) or not isinstance(reduction, (int, np.integer)) or reduction < 1:
-        raise ValueError(f"{layer}: reduction must be a positive integer, got {reduction!r}")
+    check_integer(layer, "reduction", reduction, low=1)
     if reduction > n:
         raise ValueError(
             f"{layer}: reduction {reduction} is larger than {axis} = {n}; "

@@ -12,10 +12,11 @@ layer's spikes, ``[B, classes]``, one firing rate per class.
 """
 
 import math
-import numbers
 from functools import partial
 
+from ...settings import NETWORK, PRESETS
 from ...surrogate import Rectangle
+from ...validate import check_integer
 from ..attention import MultiDimensionalAttention
 from ..controls import ConstantGate, ReLUOnly
 from ..layers import AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear
@@ -33,28 +34,6 @@ CONTROLS = {"no+relu": "TCS", "const-gate": "TCS"}
 
 #: every value MASNN(attention=...) takes
 ALL_VARIANTS = (*VARIANTS, *CONTROLS)
-
-#: the small default network: 3 conv layers of 16-32-32 channels, FC 128, 11 classes, T = 16
-DEFAULTS = {"T": 16, "in_channels": 2, "input_size": 32, "num_classes": 11,
-            "channels": (16, 32, 32), "pools": (2, 2, 2), "hidden": (128,), "reduction_t": 4,
-            "reduction_c": 4, "neuron": "paper", "dropout": 0.0}
-
-# The authors' DVS128 Gait and CIFAR10-DVS networks (their CNN/Networks/Att_SNN.py) are one
-# network: 3x3 convs 2-32-64-128-256-512 on 128x128 frames, each followed by an average pool
-# (2, 2, 2, 2, then 4: 512 x 2 x 2 = 2048 features), FC 256, and 21 or 10 output neurons.
-_DVS128_NETWORK = dict(in_channels=2, input_size=128, channels=(32, 64, 128, 256, 512),
-                       pools=(2, 2, 2, 2, 4), hidden=(256,), reduction_t=2, reduction_c=8)
-
-PRESETS = {
-    # Yao et al., DVS128 Gesture: convs 2-64-128-128 (pools after the 2nd and 3rd), FC 256, T=60
-    "paper-gesture": dict(T=60, in_channels=2, input_size=32, num_classes=11,
-                          channels=(64, 128, 128), pools=(1, 2, 2), hidden=(256,),
-                          reduction_t=5, reduction_c=8, neuron="paper"),
-    # DVS128 Gait: 21 outputs (one per folder 0..20 of the authors' loader), T = 8 bins of 500 ms
-    "paper-gait": dict(_DVS128_NETWORK, T=8, num_classes=21, neuron="paper"),
-    # CIFAR10-DVS: 10 classes, T = 20 bins of 10 ms; the cell's surrogate window is twice as wide
-    "paper-cifar10dvs": dict(_DVS128_NETWORK, T=20, num_classes=10, neuron="paper-cifar10dvs"),
-}
 
 #: the neurons a MASNN can be built with, by name
 NEURONS = {
@@ -154,8 +133,7 @@ def _check_sizes(config):
     """Every size of the network is a positive integer, and the pools leave at least one pixel:
     a ValueError naming the option otherwise (not a ZeroDivisionError deep inside)."""
     def positive(name, value):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ValueError(f"MASNN: {name} must be an integer >= 1, got {value!r}")
+        check_integer("MASNN", name, value, low=1)
 
     for name in ("T", "in_channels", "input_size", "num_classes", "reduction_t", "reduction_c"):
         positive(name, config[name])
@@ -185,7 +163,8 @@ class MASNN(Module):
     neuron: a name in NEURONS, or a callable that returns an nn.Neuron (``make_neuron``).
     preset: a name in PRESETS ("paper-gesture", "paper-gait", "paper-cifar10dvs") fills in one
     of the paper's networks; explicit arguments override it.
-    The options and their defaults are in DEFAULTS.
+    The options and their defaults are in ``tinysnn.settings.NETWORK``, the presets in
+    ``tinysnn.settings.PRESETS``.
     """
 
     def __init__(self, attention="TCSA", preset=None, **options):
@@ -194,12 +173,12 @@ class MASNN(Module):
             raise ValueError(f"attention must be one of {list(ALL_VARIANTS)}, got {attention!r}")
         if preset is not None and preset not in PRESETS:
             raise ValueError(f"preset must be one of {list(PRESETS)}, got {preset!r}")
-        unknown = set(options) - set(DEFAULTS)
+        unknown = set(options) - set(NETWORK)
         if unknown:
             raise TypeError(f"MASNN: unknown arguments {sorted(unknown)}; "
-                            f"the options are {sorted(DEFAULTS)}")
+                            f"the options are {sorted(NETWORK)}")
         # defaults, then the preset, then what the caller gave
-        config = {**DEFAULTS, **PRESETS.get(preset, {}), **options}
+        config = {**NETWORK, **(PRESETS[preset].masnn if preset else {}), **options}
         for key in ("channels", "pools", "hidden"):
             config[key] = tuple(config[key])
         _check_sizes(config)
