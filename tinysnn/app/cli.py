@@ -264,6 +264,7 @@ def cmd_eval(args):
 
 
 def cmd_export(args):
+    """``export CHECKPOINT --nir OUT [--dt]``: the run's trained network as a NIR graph."""
     from .nir_model import export_run
 
     graph, dt = export_run(args.checkpoint, args.nir, args.dt)

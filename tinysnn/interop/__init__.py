@@ -24,6 +24,13 @@ def require_nir():
 
 
 def from_nir(graph_or_path, dt, surrogate=None):
+    """A NIR graph (a ``nir.NIRGraph`` or a .nir file) as a trainable tinysnn module.
+
+    x [T, B, *input_shape] -> what reaches the Output node, [T, B, *output_shape]; forward Euler
+    at ``dt`` for every dynamical node; surrogate: the spikes' slope in backward (default
+    Sigmoid(alpha=4.0)). The full rules: ``tinysnn.interop.nir_import.from_nir`` and
+    docs/nir.md. Needs the nir extra: pip install -e ".[nir]".
+    """
     require_nir()
     from .nir_import import from_nir as build
 
@@ -31,20 +38,13 @@ def from_nir(graph_or_path, dt, surrogate=None):
 
 
 def to_nir(module, input_shape, dt):
+    """A ``nir.NIRGraph`` that computes what ``module`` (in eval mode) computes, at ``dt``.
+
+    input_shape: one sample without the time and batch axes, e.g. (2, 32, 32). What NIR cannot
+    express is refused (``tinysnn.interop.nir_export.to_nir`` and docs/nir.md list it). Needs
+    the nir extra: pip install -e ".[nir]".
+    """
     require_nir()
     from .nir_export import to_nir as export
 
     return export(module, input_shape, dt)
-
-
-from_nir.__doc__ = """A NIR graph as a tinysnn module: ``from_nir(graph_or_path, dt, surrogate)``.
-
-x [T, B, *input_shape] -> what reaches the Output node, [T, B, *output_shape]; forward Euler at
-``dt`` for every dynamical node (the full rules: ``tinysnn.interop.nir_import.from_nir`` and
-docs/nir.md). Needs the nir extra: pip install -e ".[nir]"."""
-
-to_nir.__doc__ = """A ``nir.NIRGraph`` of a module in eval mode: ``to_nir(module, shape, dt)``.
-
-input_shape: one sample without the time and batch axes, e.g. (2, 32, 32). The exported
-parameters reproduce tinysnn's update exactly at ``dt`` (the rules and refusals:
-``tinysnn.interop.nir_export.to_nir`` and docs/nir.md). Needs the nir extra."""

@@ -21,6 +21,8 @@ from .nir_values import NIRError, as_text
 
 @dataclass
 class FlatGraph:
+    """A NIR graph with its nested graphs flattened, its cycles found and an order to run in."""
+
     nodes: dict        # name -> NIR node (nested Input/Output nodes included, as pass-throughs)
     edges: list        # (source, target) pairs
     input: str         # the top graph's Input node

@@ -57,6 +57,7 @@ def _needs(name, kind, shape, rank, layout):
 
 
 def affine(name, node, shape, b):
+    """Affine / Linear: F.linear on a [in] input. -> (module, output shape)."""
     weight = b.array(name, node, "weight")
     if weight.ndim != 2:
         raise NIRError(f"node {name!r}: weight must be [out, in], got shape {list(weight.shape)}")
@@ -104,6 +105,8 @@ def _conv_padding(name, padding, kernel, dilation, stride):
 
 
 def conv(name, node, shape, b):
+    """Conv1d / Conv2d with stride, padding (numbers, 'same', 'valid'), dilation, groups and
+    bias -> (module, output shape)."""
     kind = type(node).__name__
     weight = b.array(name, node, "weight")
     one_d = kind == "Conv1d"
@@ -150,6 +153,7 @@ def conv(name, node, shape, b):
 
 
 def pool(name, node, shape, b):
+    """SumPool2d / AvgPool2d on a [C, H, W] input. -> (module, output shape)."""
     kind = type(node).__name__
     _needs(name, kind, shape, 3, "[C, H, W]")
     kernel = as_ints(name, "kernel_size", node.kernel_size, 2, low=1)
@@ -163,6 +167,7 @@ def pool(name, node, shape, b):
 
 
 def flatten(name, node, shape, b):
+    """Flatten: start_dim..end_dim counted without the batch axis. -> (module, output shape)."""
     rank = len(shape)
     start = as_int(name, "start_dim", node.start_dim, low=-rank)
     end = as_int(name, "end_dim", node.end_dim, low=-rank)
@@ -175,18 +180,21 @@ def flatten(name, node, shape, b):
 
 
 def scale(name, node, shape, b):
+    """Scale: x * scale, scale broadcast to the input. -> (module, output shape)."""
     value = b.array(name, node, "scale")
     _fits(name, "scale", value, shape)
     return ScaleNode(value, shape), shape
 
 
 def threshold(name, node, shape, b):
+    """Threshold: s = [x >= threshold]. -> (module, output shape)."""
     value = b.array(name, node, "threshold")
     _fits(name, "threshold", value, shape)
     return ThresholdNode(value, shape, b.surrogate), shape
 
 
 def delay(name, node, shape, b):
+    """Delay: round(delay / dt) steps per element. -> (module, output shape)."""
     value = as_array(name, "delay", node.delay)
     _fits(name, "delay", value, shape)
     if (value < 0).any():
@@ -228,6 +236,8 @@ def _fused(kind, params, dt, shape, b):
 
 
 def neuron(name, node, shape, b):
+    """LI, LIF, I, IF, CubaLI, CubaLIF: FusedLIF for nn.LIF's special case, else a neuron of its
+    own -> (module, output shape)."""
     kind = type(node).__name__
     params = {}
     for field in NEURON_FIELDS[kind]:

@@ -78,10 +78,14 @@ class LeakyNeuron(NIRNeuron):
 
 
 class LINeuron(LeakyNeuron):
+    """NIR's LI: v += dt/tau (v_leak - v + r I); output v."""
+
     kind = "LI"
 
 
 class LIFNeuron(LeakyNeuron):
+    """NIR's LIF, general case: LI, then fire on v >= v_threshold and reset."""
+
     kind, spiking = "LIF", True
 
 
@@ -93,10 +97,14 @@ class IntegratorNeuron(NIRNeuron):
 
 
 class INeuron(IntegratorNeuron):
+    """NIR's I: v += dt r I; output v."""
+
     kind = "I"
 
 
 class IFNeuron(IntegratorNeuron):
+    """NIR's IF, general case: I, then fire and reset."""
+
     kind, spiking = "IF", True
 
 
@@ -118,10 +126,14 @@ class CurrentBasedNeuron(NIRNeuron):
 
 
 class CubaLINeuron(CurrentBasedNeuron):
+    """NIR's CubaLI: the synaptic current, then the membrane; output v."""
+
     kind = "CubaLI"
 
 
 class CubaLIFNeuron(CurrentBasedNeuron):
+    """NIR's CubaLIF: CubaLI, then fire and reset the membrane."""
+
     kind, spiking = "CubaLIF", True
 
 

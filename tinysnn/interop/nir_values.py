@@ -74,6 +74,7 @@ def graph_dtype(arrays):
 
 
 def check_positive(node, name, array):
+    """array, or NIRError naming the node if an element is not > 0 (a time constant)."""
     if not (array > 0).all():
         raise NIRError(f"node {node!r}: {name} must be > 0 everywhere, got min {array.min()}")
     return array
