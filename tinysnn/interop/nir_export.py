@@ -114,7 +114,7 @@ def lif_with_decay(nir, shape, dt, decay, gain, threshold, v_reset):
 def _lif_node(chain, name, module):
     """LIF with tau = dt/(1 - decay), r = gain tau / dt, v_leak = 0: dt/tau = 1 - decay, so
     v + dt/tau (0 - v + r I) = decay v + gain I, our H. Written in float64."""
-    if module.v_reset is None:
+    if module.reset_mode == "soft":
         _refuse(name, module, "soft reset (v -= threshold) has no NIR form; NIR resets to "
                               "v_reset")
     shape, dt = chain.shape, chain.dt
