@@ -184,6 +184,10 @@ def check_same_model(config, checkpoint):
     if changed:
         raise ConfigError(f"cannot resume {checkpoint.path} with other model settings "
                           f"({'; '.join(changed)})")
+
+
+def check_epochs_left(config, checkpoint):
+    """Resuming must train at least one more epoch; name how to extend a finished run."""
     if config.epochs <= checkpoint.epoch:
         raise ConfigError(f"{checkpoint.path} has already trained {checkpoint.epoch} epochs; "
                           f"give --epochs (epochs) above {checkpoint.epoch} to extend it")

@@ -63,6 +63,11 @@ def _openblas_thread_setters():
 _BLAS = _openblas_thread_setters()
 
 
+def blas_threads():
+    """The BLAS thread count now (None where NumPy's BLAS cannot be found)."""
+    return _BLAS[0]() if _BLAS is not None else None
+
+
 def set_blas_threads(n):
     """Use at most ``n`` BLAS threads from now on (where NumPy's BLAS can be found)."""
     if _BLAS is not None:
