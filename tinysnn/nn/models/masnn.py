@@ -209,5 +209,8 @@ class MASNN(Module):
         if x.shape[0] != self.config["T"]:
             raise ValueError(f"MASNN: built for T={self.config['T']} time steps, "
                              f"x has {x.shape[0]}")
+        if x.shape[1] == 0:
+            raise ValueError(f"MASNN: x of shape {tuple(x.shape)} is an empty batch (B = 0); "
+                             f"give at least one sample")
         spikes = self.classifier(self.flatten(self.features(x)))
         return spikes.mean(axis=0)  # readout: firing rate of each output neuron, [B, classes]
