@@ -72,7 +72,7 @@ def load_run(path, dataset=None, data_dir=None):
     random_state.manual_seed(config.seed)
     data = make_datasets(config)
     try:
-        model = build_model(config, data).to(config.device)
+        model = build_model(config, data, checkpoint.meta["nir_graph"]).to(config.device)
         load_weights(checkpoint, model)
     except (ValueError, CheckpointError) as err:
         if config.dataset == checkpoint.config.dataset:

@@ -21,10 +21,10 @@ import numpy as np
 
 from .. import random_state
 from .checkpoint import CheckpointError, load_checkpoint
-from .config import INVOCATION_FIELDS, ConfigError, Number, TrainConfig
+from .config import INVOCATION_FIELDS, ConfigError, Number, Text, TrainConfig
 
 #: settings that decide the network's shape: a resume must keep them
-MODEL_FIELDS = ("dataset", "model", "attention", "preset", "T", "neuron")
+MODEL_FIELDS = ("dataset", "model", "attention", "preset", "T", "neuron", "nir", "dt")
 #: settings a checkpoint must state (others may be missing in older files: defaults are used;
 #: "model" came later, so a checkpoint without it holds the default MASNN)
 REQUIRED_SETTINGS = ("dataset", "attention", "preset", "T", "neuron", "epochs", "batch_size",
@@ -115,8 +115,11 @@ META = {
     "history": History(),
     "scheduler": Progress(optional=True),
     "rng": GeneratorState(),                  # the weights' and dropout's generator
-    "transform": JsonObject(optional=True),      # checked by the transform that loads it
+    "transform": JsonObject(optional=True),   # checked by the transform that loads it
+    "nir_graph": Text(optional=True),         # a --nir run's graph (nir_model.py); else absent
 }
+#: entries older checkpoints lack: None when missing
+MAY_BE_MISSING = ("nir_graph",)
 
 
 @dataclass
@@ -143,6 +146,9 @@ def read_run_checkpoint(path):
     model_state, optim_state, meta = load_checkpoint(path)
     checked = {}
     for key, rule in META.items():
+        if key not in meta and key in MAY_BE_MISSING:
+            checked[key] = None
+            continue
         if key not in meta:
             raise CheckpointError(f"checkpoint {path}: metadata lacks {key!r}")
         try:
