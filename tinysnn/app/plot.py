@@ -11,6 +11,8 @@ import os
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..atomic import atomic_open
+
 # Figures are made without pyplot: saving needs no display, and importing this module leaves a
 # notebook's inline backend alone.
 
@@ -20,10 +22,22 @@ def _subplots(rows, cols, figsize, **kwargs):
     return fig, fig.subplots(rows, cols, **kwargs)
 
 
+def image_format(path):
+    """The image format matplotlib writes for ``path``, from its extension (png without one);
+    ValueError naming the formats it can write otherwise."""
+    extension = os.path.splitext(os.fspath(path))[1][1:].lower() or "png"
+    known = Figure().canvas.get_supported_filetypes()
+    if extension not in known:
+        raise ValueError(f"{path}: cannot draw a .{extension} file; name a file ending in one "
+                         f"of {', '.join('.' + k for k in sorted(known))}")
+    return extension
+
+
 def _save(fig, path):
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    """Write the figure to exactly ``path``, atomically: a link there is replaced, not followed."""
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    with atomic_open(path) as f:
+        fig.savefig(f, dpi=110, format=image_format(path))
     return path
 
 

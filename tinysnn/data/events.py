@@ -206,6 +206,7 @@ class ToFrames:
         if random_crop is not None and not 0.0 < random_crop <= 1.0:
             raise ValueError(f"ToFrames: random_crop must be a fraction in (0, 1], "
                              f"got {random_crop}")
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
 
     def frame_shape(self):
@@ -220,6 +221,13 @@ class ToFrames:
             t_start, t_end = random_time_window(events, self.random_crop, self.rng)
         return events_to_frames(events, self.T, self.sensor_size, bin_us=self.bin_us,
                                 downsample=self.downsample, t_start=t_start, t_end=t_end)
+
+    def reseed(self, epoch, index):
+        """Draw the next call's window from (seed, epoch, index) alone: the DataLoader calls it
+        before each item, so a sample's window does not depend on which process framed it or
+        which samples it framed before."""
+        if self.seed is not None:                    # None: unseeded, nothing to repeat
+            self.rng = np.random.default_rng([self.seed, epoch, index])
 
     def state_dict(self):
         """The crop generator's state: a checkpoint keeps it so a resumed run crops the same."""

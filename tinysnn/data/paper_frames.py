@@ -83,6 +83,7 @@ class PaperFrames:
         self.clips = _positive_int("clips", clips)
         self.downsample = _positive_int("downsample", downsample)
         self.sensor_size = tuple(_width_height(sensor_size))
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
 
     @property
@@ -130,6 +131,13 @@ class PaperFrames:
             return np.zeros((self.T, *self.frame_shape()), np.float32)
         return events_to_frames(events[first:stop], self.T, self.sensor_size, bin_us=self.bin_us,
                                 downsample=self.downsample, t_start=int(events["t"][first]))
+
+    def reseed(self, epoch, index):
+        """Draw the next call's window from (seed, epoch, index) alone: the DataLoader calls it
+        before each item, so a sample's window does not depend on which process framed it or
+        which samples it framed before."""
+        if self.seed is not None:                    # None: unseeded, nothing to repeat
+            self.rng = np.random.default_rng([self.seed, epoch, index])
 
     def state_dict(self):
         """The window generator's state: a checkpoint keeps it so a resumed run draws the same."""

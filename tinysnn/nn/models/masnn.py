@@ -100,6 +100,8 @@ class SpikingConv(Module):
         self.pool = AvgPool2d(pool) if pool > 1 else None
         self.attention = make_attention(variant, T, out_channels, False, reduction_t,
                                         reduction_c)
+        # any neuron layer (an LIF by default); named "lif" because saved state dicts key a
+        # neuron's parameters by it ("features.0.lif.a")
         self.lif = make_neuron(neuron)
 
     def forward(self, x):
@@ -127,7 +129,7 @@ class SpikingLinear(Module):
         self.fc = Linear(in_features, out_features)
         self.bn = BatchNorm1d(out_features)
         self.attention = make_attention(variant, T, out_features, True, reduction_t, None)
-        self.lif = make_neuron(neuron)
+        self.lif = make_neuron(neuron)  # any neuron layer: named "lif" as in SpikingConv
 
     def forward(self, x):
         if self.dropout is not None:
@@ -223,5 +225,8 @@ class MASNN(Module):
         if x.shape[0] != self.config["T"]:
             raise ValueError(f"MASNN: built for T={self.config['T']} time steps, "
                              f"x has {x.shape[0]}")
+        if x.shape[1] == 0:
+            raise ValueError(f"MASNN: x of shape {tuple(x.shape)} is an empty batch (B = 0); "
+                             f"give at least one sample")
         spikes = self.classifier(self.flatten(self.features(x)))
         return spikes.mean(axis=0)  # readout: firing rate of each output neuron, [B, classes]
