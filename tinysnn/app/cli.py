@@ -1,8 +1,10 @@
-"""Command line: ``python -m tinysnn train | eval | plot | ablation | sweep | bench``.
+"""Command line: ``python -m tinysnn train | eval | export | plot | ablation | sweep | bench``.
 
     python -m tinysnn train                       # MA-SNN (TCSA) on the built-in synthetic gestures
     python -m tinysnn train --attention no --epochs 5 --out runs/vanilla
     python -m tinysnn eval runs/masnn/checkpoint.npz
+    python -m tinysnn export runs/vanilla/checkpoint.npz --nir vanilla.nir   # to other frameworks
+    python -m tinysnn train --nir vanilla.nir --dt 1 --out runs/imported     # and back in
     python -m tinysnn plot runs/masnn
     python -m tinysnn ablation --variants no,TA,CA,SA,TCSA --out runs/ablation
     python -m tinysnn sweep --set lr=1e-3,2e-3 --seeds 3 --workers 2   # a grid (sweep_cli.py)
@@ -28,6 +30,7 @@ from .ablation import DEFAULT_VARIANTS
 from .applicability import APPLIES_TO, check_applicable
 from .config import DATASET_OPTIONS, RULES, Number, TrainConfig
 from .datasets import DATASETS, FRAMINGS, LEVELS, file_datasets
+from .process import tune_process
 from .sweep_cli import add_sweep_options, add_where_options
 
 
@@ -144,11 +147,23 @@ def parser():
                    help="run folder (default runs/masnn; with --resume, the checkpoint's folder)")
     t.add_argument("--resume", help="checkpoint to continue from; its run's settings are kept "
                                     "unless given again here (e.g. --epochs 20 to extend it)")
+    t.add_argument("--nir", default=None, metavar="GRAPH",
+                   help="fine-tune a NIR graph (a .nir file from any framework) instead of a "
+                        "built-in model; needs --dt (docs/nir.md)")
+    t.add_argument("--dt", type=_option("dt"), default=None,
+                   help="with --nir: the time step the graph is discretised at")
 
     e = sub.add_parser("eval", help="evaluate a checkpoint on its test set")
     e.add_argument("checkpoint")
     e.add_argument("--dataset", choices=list(DATASETS), default=None)
     e.add_argument("--data-dir", default=None)
+
+    x = sub.add_parser("export", help="write a run's trained network as a NIR graph")
+    x.add_argument("checkpoint")
+    x.add_argument("--nir", required=True, metavar="OUT", help="the .nir file to write")
+    x.add_argument("--dt", type=_option("dt"), default=None,
+                   help="the time step the LIF parameters are written for (default 1; a --nir "
+                        "run keeps its own)")
 
     pl = sub.add_parser("plot", help="draw curves, rasters, membranes and attention maps of a "
                                      "run, or compare the variants of an ablation folder")
@@ -194,7 +209,7 @@ def parser():
     b.add_argument("--plot", default=None, metavar="PNG",
                    help="also draw each variant's step time against its firing rate")
     b.add_argument("--worker", choices=("tinysnn", "torch"), help=argparse.SUPPRESS)
-    for command in (t, e, pl, a, s, b):        # --debug after the command works too
+    for command in (t, e, x, pl, a, s, b):        # --debug after the command works too
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                              help=argparse.SUPPRESS)
     return root
@@ -248,7 +263,8 @@ def cmd_train(args):
             raise UsageError(f"--resume {args.resume}: no such file")
         base = read_run_checkpoint(args.resume).settings()  # the run as it was set up
         out = out or os.path.dirname(args.resume) or "."
-    config = _config_from(args, base, attention=args.attention, out=out, resume=args.resume)
+    config = _config_from(args, base, attention=args.attention, out=out, resume=args.resume,
+                          nir=args.nir, dt=args.dt)
     metrics = train(config)
     print_layers(metrics)
     print(f"wrote {os.path.join(config.out, 'metrics.json')}")
@@ -261,6 +277,15 @@ def cmd_eval(args):
     metrics = evaluate_checkpoint(args.checkpoint, dataset=args.dataset,
                                   data_dir=_checked_folder("--data-dir", args.data_dir))
     print_layers(metrics)
+
+
+def cmd_export(args):
+    """``export CHECKPOINT --nir OUT [--dt]``: the run's trained network as a NIR graph."""
+    from .nir_model import export_run
+
+    graph, dt = export_run(args.checkpoint, args.nir, args.dt)
+    print(f"wrote {args.nir}: {len(graph.nodes)} nodes, {len(graph.edges)} edges, dt={dt:g} "
+          f"(read it back with tinysnn.from_nir({args.nir!r}, dt={dt:g}))")
 
 
 def cmd_plot(args):
@@ -314,8 +339,8 @@ def cmd_bench(args):
     run_bench(args)
 
 
-COMMANDS = {"train": cmd_train, "eval": cmd_eval, "plot": cmd_plot, "ablation": cmd_ablation,
-            "sweep": cmd_sweep, "bench": cmd_bench}
+COMMANDS = {"train": cmd_train, "eval": cmd_eval, "export": cmd_export, "plot": cmd_plot,
+            "ablation": cmd_ablation, "sweep": cmd_sweep, "bench": cmd_bench}
 
 
 def one_line(err):
@@ -358,6 +383,7 @@ def bug_report(command, err):
 
 def main(argv=None):
     """Run one command; returns the exit status (0 done, 2 bad input, 1 a bug, 130 Ctrl-C)."""
+    tune_process()  # this process is the command line's own (process.py)
     args = parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)  # quoted in what a command writes
     debug = args.debug or bool(os.environ.get("TINYSNN_DEBUG"))

@@ -176,6 +176,8 @@ RULES = {
     "progress": Flag(),
     "loader_workers": Number(int, low=0, high=256),
     "dataset_options": Options(DATASET_OPTIONS),
+    "nir": Text(optional=True),                       # a NIR graph as the network (nir_model.py)
+    "dt": Number(float, low=0, low_open=True, optional=True),   # its time step
 }
 
 #: how this run is invoked, not what it is: not carried over when a run is resumed
@@ -217,6 +219,8 @@ class TrainConfig:
     progress: bool = True
     loader_workers: int = 0       # processes that prepare batches ahead (same batches as 0)
     dataset_options: dict = field(default_factory=dict)
+    nir: str = None               # a .nir graph to train instead of a built-in model
+    dt: float = None              # the time step the graph is discretised at (with nir)
 
     def __post_init__(self):
         for name in ("dataset", "model", "preset", "dataset_options"):   # what recipes follow
@@ -241,6 +245,9 @@ class TrainConfig:
         if self.model != "masnn" and self.attention not in VARIANTS:
             raise ConfigError(f"attention must be one of {', '.join(VARIANTS)} for {self.model} "
                               f"(the controls are MASNN's), got {self.attention!r}")
+        if (self.nir is None) != (self.dt is None):
+            raise ConfigError("nir and dt go together: a NIR graph stores no time step "
+                              "(--nir graph.nir --dt 1e-3)")
         if self.T * self.batch_size < 2:
             raise ConfigError(f"T x batch_size must be >= 2 (batch norm needs two values per "
                               f"feature), got T={self.T}, batch_size={self.batch_size}")
@@ -255,4 +262,5 @@ class TrainConfig:
         return cls(**{k: v for k, v in d.items() if k in names})
 
     def to_dict(self):
+        """The settings as a plain dict (what a sweep sends to a worker and writes down)."""
         return asdict(self)

@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 
 from .. import bounded_json, random_state
-from ..monitor import Monitor
+from ..nn.monitor import Monitor
 from . import plot
 from .checkpoint import CheckpointError
 from .config import ConfigError
@@ -24,7 +24,7 @@ def format_layers(metrics):
     """The per-layer table: firing rate, spikes, synaptic operations and energy per sample.
 
     Each layer with attention is followed by its attention row: the module's own operations
-    (multiplies as MACs, adds and compares as ACs; tinysnn.monitor) and their energy.
+    (multiplies as MACs, adds and compares as ACs; tinysnn.nn.monitor) and their energy.
     """
     lines = [f"{'layer':<22}{'firing rate':>12}{'spikes/sample':>15}{'SynOps/sample':>15}"
              f"{'energy uJ':>11}"]
@@ -72,7 +72,7 @@ def load_run(path, dataset=None, data_dir=None):
     random_state.manual_seed(config.seed)
     data = make_datasets(config)
     try:
-        model = build_model(config, data).to(config.device)
+        model = build_model(config, data, checkpoint.meta["nir_graph"]).to(config.device)
         load_weights(checkpoint, model)
     except (ValueError, CheckpointError) as err:
         if config.dataset == checkpoint.config.dataset:

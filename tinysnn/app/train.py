@@ -34,8 +34,8 @@ from ..autograd import no_grad
 from ..backend import to_device, xp_of
 from ..data.paper_frames import vote
 from ..errors import TinysnnError
-from ..monitor import Monitor
 from ..nn.models import MASNN, AttResSNN
+from ..nn.monitor import Monitor
 from ..tensor import Tensor
 from .checkpoint import save_checkpoint
 from .config import ConfigError, TrainConfig  # noqa: F401 (TrainConfig is imported from here)
@@ -67,9 +67,13 @@ def clip_grad_norm(params, max_norm):
     return norm
 
 
-def build_model(config, data):
+def build_model(config, data, nir_graph=None):
     """The run's model (MASNN or AttResSNN) sized for the data's frames (channels, resolution,
-    classes)."""
+    classes), or the NIR graph of a run with config.nir (nir_graph: its checkpoint document)."""
+    if config.nir is not None:
+        from .nir_model import build_nir_model
+
+        return build_nir_model(config, data, nir_graph)
     c, h, w = data.frame_shape
     if config.model.startswith("attres"):
         return AttResSNN(depth=int(config.model[len("attres"):]), num_classes=data.num_classes,
@@ -170,8 +174,9 @@ def _train_transform(data):
     return transform if hasattr(transform, "state_dict") else None
 
 
-def _checkpoint_meta(config, epoch, history, scheduler, transform):
+def _checkpoint_meta(config, epoch, history, scheduler, transform, nir_graph=None):
     return {
+        "nir_graph": nir_graph,
         "config": asdict(config),
         "epoch": epoch,
         "history": history,
@@ -215,7 +220,12 @@ def _lacks_metrics(config, checkpoint):
 
 
 def _train(config, checkpoint, data, started):
-    model = build_model(config, data).to(config.device)
+    nir_graph = None
+    if config.nir is not None:   # the graph travels in the checkpoint: resumes need no file
+        from .nir_model import graph_document
+
+        nir_graph = checkpoint.meta["nir_graph"] if checkpoint else graph_document(config.nir)
+    model = build_model(config, data, nir_graph).to(config.device)
     optimizer = optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     scheduler = _scheduler(config, optimizer)
     history, first_epoch = [], 1
@@ -259,7 +269,8 @@ def _train(config, checkpoint, data, started):
         if epoch == first_epoch:          # the checkpoint below is no longer a finished run
             _remove_metrics(config.out)
         _save(checkpoint_path, model.state_dict(), optimizer.state_dict(),
-              _checkpoint_meta(config, epoch, history, scheduler, _train_transform(data)))
+              _checkpoint_meta(config, epoch, history, scheduler, _train_transform(data),
+                               nir_graph))
 
     metrics = summarize(config, model, monitor, history, test_acc, time.perf_counter() - started,
                         clip_accuracy=clip_acc)
