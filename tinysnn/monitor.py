@@ -28,13 +28,14 @@ applied to E elements per sample (E = T*C*H*W, or T*L after a linear layer) cost
 (average and max) 2E ACs and its gate multiply E MACs; the temporal and channel branches' MLP
 costs 2 (n*h + h*n) MACs (the average and the max path, n inputs, h hidden); the spatial
 branch's 2 -> 1 convolution 2 k^2 H W MACs. Sigmoid and ReLU are not counted. A constant gate
-(the ablation's control) is one multiply, E MACs.
+(the ablation's control) is one multiply, E MACs, and so is the oracle gate (its gates come
+from the ground truth, computed by nothing in the network).
 """
 
 
 from .backend import xp_of
 from .nn.attention import ChannelAttention, SpatialAttention, TemporalAttention
-from .nn.controls import ConstantGate
+from .nn.controls import ConstantGate, OracleGate
 from .nn.layers import Conv2d, Linear
 from .nn.neuron import Neuron
 
@@ -114,7 +115,7 @@ def attention_ops(module, x_shape):
     elements = 1
     for side in (x_shape[0], *x_shape[2:]):
         elements *= side                                  # E per sample
-    if isinstance(module, ConstantGate):
+    if isinstance(module, (ConstantGate, OracleGate)):
         return elements, 0
     macs, acs = elements, 2 * elements                    # gate multiply; average and max pools
     if isinstance(module, SpatialAttention):
@@ -142,7 +143,8 @@ class _AttentionStats:
         return (self.macs * E_MAC_PJ + self.acs * E_AC_PJ) * 1e-6
 
 
-ATTENTION_MODULES = (TemporalAttention, ChannelAttention, SpatialAttention, ConstantGate)
+ATTENTION_MODULES = (TemporalAttention, ChannelAttention, SpatialAttention, ConstantGate,
+                     OracleGate)
 
 
 class Monitor:
@@ -224,8 +226,9 @@ class Monitor:
         for stats in self.attention:
             if stats.samples == 0:
                 continue
-            if isinstance(stats.module, ConstantGate):
-                name, branch = stats.name, "const"
+            if isinstance(stats.module, (ConstantGate, OracleGate)):
+                branch = "const" if isinstance(stats.module, ConstantGate) else "oracle"
+                name = stats.name
             else:  # the branches ta, ca, sa of a MultiDimensionalAttention
                 name, branch = stats.name.rpartition(".")[0], type(stats.module).__name__[0]
             row = rows.setdefault(name, {"name": name, "branches": [], "macs": 0, "acs": 0,

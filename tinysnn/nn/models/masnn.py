@@ -17,7 +17,7 @@ from functools import partial
 
 from ...surrogate import Rectangle
 from ..attention import MultiDimensionalAttention
-from ..controls import ConstantGate, ReLUOnly
+from ..controls import ConstantGate, OracleGate, ReLUOnly, set_ground_truth
 from ..layers import AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear
 from ..lif import LIF
 from ..module import Module, Sequential
@@ -28,8 +28,9 @@ VARIANTS = {"no": "", "TA": "T", "CA": "C", "SA": "S", "TCA": "TC", "TSA": "TS",
             "TCSA": "TCS"}
 
 #: the ablation's controls (nn/controls.py), in the layers where TCSA has attention:
-#: the vanilla network plus TCSA's ReLU, and TCSA with every gate fixed at its initial mean
-CONTROLS = {"no+relu": "TCS", "const-gate": "TCS"}
+#: the vanilla network plus TCSA's ReLU, TCSA with every gate fixed at its initial mean, and
+#: TCSA with its temporal and spatial gates set to the ground truth (synthetic gestures only)
+CONTROLS = {"no+relu": "TCS", "const-gate": "TCS", "oracle-gate": "TCS"}
 
 #: every value MASNN(attention=...) takes
 ALL_VARIANTS = (*VARIANTS, *CONTROLS)
@@ -78,7 +79,8 @@ def make_attention(variant, T, C, fc, reduction_t, reduction_c):
         return None
     if variant == "no+relu":
         return ReLUOnly()
-    kind = ConstantGate if variant == "const-gate" else MultiDimensionalAttention
+    kind = {"const-gate": ConstantGate, "oracle-gate": OracleGate}.get(
+        variant, MultiDimensionalAttention)
     return kind(T, C, dims=dims, reduction_t=reduction_t, reduction_c=reduction_c)
 
 
@@ -177,7 +179,9 @@ class MASNN(Module):
     x: [T, B, in_channels, input_size, input_size] -> firing rates [B, num_classes].
 
     attention: one of VARIANTS ("no", "TA", "CA", "SA", "TCA", "TSA", "CSA", "TCSA"), or one
-    of the ablation's CONTROLS ("no+relu", "const-gate"; see nn/controls.py).
+    of the ablation's CONTROLS ("no+relu", "const-gate", "oracle-gate"; see nn/controls.py).
+    An "oracle-gate" network reads one more input channel than in_channels, the subject's
+    event counts (tinysnn.data.ground_truth.WithSubjectChannel), and gates by it.
     channels/pools: one 3x3 conv layer per entry, each followed by an average pool of that size.
     hidden: sizes of the fully connected spiking layers before the output layer.
     reduction_t, reduction_c: the attention MLPs' reductions (hidden size max(1, n // r));
@@ -224,11 +228,16 @@ class MASNN(Module):
 
     def forward(self, x):
         c, s = self.config["in_channels"], self.config["input_size"]
+        if self.config["attention"] == "oracle-gate":     # the last channel: the ground truth
+            c += 1
         if x.ndim != 5 or tuple(x.shape[2:]) != (c, s, s):
             raise ValueError(f"MASNN: expected x of shape [T, B, {c}, {s}, {s}], "
                              f"got {tuple(x.shape)}")
         if x.shape[0] != self.config["T"]:
             raise ValueError(f"MASNN: built for T={self.config['T']} time steps, "
                              f"x has {x.shape[0]}")
+        if self.config["attention"] == "oracle-gate":
+            set_ground_truth(self, x.data[:, :, -1])
+            x = x[:, :, :-1]
         spikes = self.classifier(self.flatten(self.features(x)))
         return spikes.mean(axis=0)  # readout: firing rate of each output neuron, [B, classes]
