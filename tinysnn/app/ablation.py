@@ -20,6 +20,7 @@ from .config import INVOCATION_FIELDS
 from .report import ABLATION_COLUMNS, format_ablation, load_metrics
 from .resume import read_run_checkpoint
 from .run_folder import RunFolderError, check_fresh_folder, make_folder, runs_in
+from .selectivity import format_selectivity_table
 from .train import train, write_json
 
 #: what an ablation trains by default: the paper's five variants and the two controls
@@ -71,9 +72,19 @@ def run_ablation(config, variants=DEFAULT_VARIANTS, seeds=1, command=None):
         metrics = plan if kind == "done" else train(plan)
         rows.append({"variant": run.attention, "seed": run.seed, "out": run.out,
                      **{k: metrics[k] for k in ABLATION_COLUMNS[1:]},
-                     "layers": metrics["layers"]})
+                     "layers": metrics["layers"],
+                     "attention_selectivity": metrics.get("attention_selectivity", {})})
         _write(config, rows, variants, seeds, command)
-    return format_ablation(rows, order=variants)
+    return _tables(rows, variants)
+
+
+def _tables(rows, variants):
+    """The ablation table, and what the gates select when the runs measured it."""
+    table = format_ablation(rows, order=variants)
+    if any(r["attention_selectivity"] for r in rows):
+        table += ("\n\nWhat the gates select (selectivity.py; no selection: spatial 1, "
+                  "temporal 0, channel 0):\n\n" + format_selectivity_table(rows, variants))
+    return table
 
 
 def _write(config, rows, variants, seeds, command):
@@ -89,4 +100,4 @@ def _write(config, rows, variants, seeds, command):
         if command:
             f.write(f"Measured by `{command}`.\n\n")
         f.write(f"Settings: {settings}. Runs finished: {done} of {total}.\n\n")
-        f.write(format_ablation(rows, order=variants) + "\n")
+        f.write(_tables(rows, variants) + "\n")

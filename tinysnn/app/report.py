@@ -20,6 +20,7 @@ from .datasets import make_datasets
 from .resume import History, load_weights, read_run_checkpoint
 from .run_folder import RunFolderError
 from .selectivity import format_selectivity, selectivity_meter
+from .selectivity_plots import plot_run_selectivity
 from .train import build_model, evaluate, summarize
 
 
@@ -194,4 +195,4 @@ def plot_run(run_dir):
         tag = name.replace(".", "_")
         paths.append(plot.plot_attention(os.path.join(run_dir, f"attention_{tag}.png"),
                                     title=name, **gates))
-    return paths
+    return paths + plot_run_selectivity(run_dir, metrics, model, data)

@@ -44,11 +44,13 @@ def layer_of(name):
 def spatial_ratio(gate, mask):
     """Mean of ``gate`` where ``mask`` is 1 over its mean where it is 0 (same shapes).
 
-    In float64: a constant gate gives exactly 1.0 (sums of equal numbers are exact).
+    A gate that does not vary gives exactly 1.0; NaN when the mask is all 1 or all 0.
     """
     gate, mask = np.asarray(gate, np.float64), np.asarray(mask) > 0
     if mask.all() or not mask.any():
         return float("nan")
+    if gate.max() == gate.min():
+        return 1.0
     return float(gate[mask].mean() / gate[~mask].mean())
 
 
@@ -57,11 +59,11 @@ def temporal_correlations(gate, share):
     the gate does not vary, NaN where the share does not vary (nothing to follow)."""
     g = np.asarray(gate, np.float64)
     s = np.asarray(share, np.float64)
+    moving = g.max(axis=1) > g.min(axis=1)
     g = g - g.mean(axis=1, keepdims=True)
     s = s - s.mean(axis=1, keepdims=True)
     var_g, var_s = (g * g).sum(axis=1), (s * s).sum(axis=1)
     r = np.zeros(len(g))
-    moving = var_g > 0
     r[moving] = (g * s).sum(axis=1)[moving] / np.sqrt(var_g[moving] * var_s[moving]
                                                        + (var_s[moving] == 0))
     r[var_s == 0] = np.nan
@@ -73,13 +75,14 @@ def correlation_ratio(gates, labels):
     channel whose gate does not vary counts 0."""
     gates = np.asarray(gates, np.float64)
     labels = np.asarray(labels)
+    varies = gates.max(axis=0) > gates.min(axis=0)
     centred = gates - gates.mean(axis=0)
     total = (centred ** 2).sum(axis=0)
     between = np.zeros(gates.shape[1])
     for label in np.unique(labels):            # one pass per class (11)
         rows = centred[labels == label]
         between += len(rows) * rows.mean(axis=0) ** 2
-    eta = np.where(total > 0, between / np.where(total > 0, total, 1.0), 0.0)
+    eta = np.where(varies, between / np.where(varies, total, 1.0), 0.0)
     return float(eta.mean())
 
 
@@ -197,6 +200,32 @@ def _gates(module, x):
             if d == "T" or spatial]
 
 
+def sample_gates(model, x):
+    """The gates of every attention module of ``model`` on a batch ``x [T, B, ...]`` (a
+    Tensor or an array): {layer: {"T": [B, T], "C": [B, C], "S": [B, H, W]}} (those it has)."""
+    from ..autograd import no_grad
+    from ..tensor import Tensor
+
+    found, handles = {}, []
+
+    def hook(layer):
+        def record(module, inputs, output):
+            found.setdefault(layer, {}).update(dict(_gates(module, inputs[0])))
+        return record
+
+    for name, module in model.named_modules():
+        if isinstance(module, BRANCHES) and not name.endswith(".constant"):
+            handles.append(module.register_forward_hook(hook(layer_of(name))))
+    try:
+        model.eval()
+        with no_grad():
+            model(x if isinstance(x, Tensor) else Tensor(x))
+    finally:
+        for handle in handles:
+            handle.remove()
+    return found
+
+
 def selectivity_meter(model, data):
     """A SelectivityMeter for a run's model on its test set, or None when the test set has no
     ground truth (only the synthetic gestures have it) or the model no attention module."""
@@ -219,4 +248,40 @@ def format_selectivity(selectivity):
             values = "  ".join(f"{layer} {value:.3f}" for layer, value in
                                selectivity[key].items())
             lines.append(f"  {title}: {values}")
+    return "\n".join(lines)
+
+
+def format_selectivity_table(rows, order=None):
+    """The ablation's selectivity as Markdown: per variant, mean +- std over its runs of the
+    spatial ratio of each layer and of the temporal correlation and the channel eta^2
+    averaged over the layers. rows: runs with "variant" and "attention_selectivity"."""
+    by_variant = {}
+    for r in rows:
+        by_variant.setdefault(r["variant"], []).append(r.get("attention_selectivity") or {})
+    order = [v for v in (order or by_variant) if v in by_variant]
+    spatial_layers = sorted({layer for runs in by_variant.values() for s in runs
+                             for layer in s.get("spatial", {})})
+    header = ["variant", *[f"spatial {layer}" for layer in spatial_layers],
+              "temporal (mean of layers)", "channel eta^2 (mean of layers)"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+
+    def cell(values):
+        values = [v for v in values if v is not None and np.isfinite(v)]
+        if not values:
+            return "-"
+        mean = np.mean(values)
+        spread = f" ± {np.std(values, ddof=1):.2f}" if len(values) > 1 else ""
+        return f"{mean:.2f}{spread}"
+
+    def layer_mean(s, key):
+        values = [v for v in s.get(key, {}).values() if v is not None and np.isfinite(v)]
+        return float(np.mean(values)) if values else None
+
+    for variant in order:
+        runs = by_variant[variant]
+        cells = [variant, *[cell([s.get("spatial", {}).get(layer) for s in runs])
+                            for layer in spatial_layers],
+                 cell([layer_mean(s, "temporal") for s in runs]),
+                 cell([layer_mean(s, "channel") for s in runs])]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

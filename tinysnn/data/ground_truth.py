@@ -28,7 +28,7 @@ def truth_frames(events, from_subject, transform):
     window = {}
     if len(t):
         window["t_start"] = int(t.min())
-        if transform.bin_us is None or transform.T is None:
+        if transform.bin_us is None:     # T bins over the recording's span
             window["t_end"] = int(t.max()) + 1
     binning = dict(T=transform.T, sensor_size=transform.sensor_size, bin_us=transform.bin_us,
                    downsample=transform.downsample, **window)

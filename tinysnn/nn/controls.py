@@ -94,7 +94,6 @@ def pooled_presence(subject, steps, height=None, width=None):
     layer's height and width, the spatial mask ``[B, height, width]`` (1 in the cells of the
     layer's grid, H0 / height input pixels a side, that hold subject events at any time).
     """
-    xp = xp_of(subject)
     temporal = (subject.sum(axis=(2, 3)) > 0).astype(subject.dtype)
     if steps != subject.shape[0]:
         raise ValueError(f"OracleGate: the ground truth has T = {subject.shape[0]}, the layer "
@@ -107,8 +106,7 @@ def pooled_presence(subject, steps, height=None, width=None):
                          f"{h0}x{w0} ground truth")
     cells = subject.sum(axis=0).reshape(subject.shape[1], height, h0 // height, width,
                                         w0 // width)
-    spatial = (cells.sum(axis=(2, 4)) > 0).astype(subject.dtype)
-    return temporal, xp.asarray(spatial)
+    return temporal, (cells.sum(axis=(2, 4)) > 0).astype(subject.dtype)
 
 
 class OracleGate(Module):
@@ -129,7 +127,8 @@ class OracleGate(Module):
         object.__setattr__(self, "subject", None)   # the batch's ground truth, not a parameter
 
     def gates(self, x):
-        """(g_T [T, B], g_C (a number), g_S [B, H, W] or None) for the input x."""
+        """(g_T [T, B] or None, g_C (a number), g_S [B, H, W] or None) for the input x, in
+        x's dtype."""
         if self.subject is None:
             raise RuntimeError("OracleGate: no ground truth for this batch; feed the network "
                                "frames with the subject channel (set_ground_truth)")
@@ -139,8 +138,10 @@ class OracleGate(Module):
         spatial = "S" in self.dims and x.ndim == 5
         temporal, where = pooled_presence(self.subject, x.shape[0],
                                           *(x.shape[-2:] if spatial else (None, None)))
-        g_t = self.floor + (1.0 - self.floor) * temporal if "T" in self.dims else None
-        g_s = self.floor + (1.0 - self.floor) * where if spatial else None
+        xp = xp_of(temporal)
+        one, floor = np.asarray(1.0, x.dtype), np.asarray(self.floor, x.dtype)
+        g_t = xp.where(temporal > 0, one, floor) if "T" in self.dims else None
+        g_s = xp.where(where > 0, one, floor) if spatial else None
         return g_t, values.get("C", 1.0), g_s
 
     def forward(self, x):
@@ -149,10 +150,10 @@ class OracleGate(Module):
         # g[t, b, (c), (h, w)] = g_T[t, b] * g_C * g_S[b, h, w]
         g = xp.full(x.shape[:2], g_c, dtype=x.dtype)
         if g_t is not None:
-            g = g * g_t.astype(x.dtype)
+            g = g * g_t
         g = g.reshape(x.shape[:2] + (1,) * (x.ndim - 2))
         if g_s is not None:
-            g = g * g_s.astype(x.dtype)[None, :, None]
+            g = g * g_s[None, :, None]
         return relu(x * g)
 
     def extra_repr(self):
