@@ -223,12 +223,33 @@ class WrongShape(Function):
         return (grad,)  # forgot to broadcast back to a's shape
 
 
+class WrongDtype(Function):
+    @staticmethod
+    def forward(ctx, a):
+        return a * 2
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.astype(np.float64) * 2  # a float64 scratch array for a float32 input
+
+
 def test_backward_with_wrong_count_or_shape_is_reported():
     a = leaf(np.ones(3))
     with pytest.raises(RuntimeError, match="WrongArity.backward returned 1 gradients for 2"):
         WrongArity.apply(a, a).sum().backward()
     with pytest.raises(RuntimeError, match=r"WrongShape.backward .* shape \(\) .* \(3,\)"):
         WrongShape.apply(leaf(np.ones(3))).backward()
+
+
+@pytest.mark.parametrize("through_graph", [False, True])
+def test_backward_with_a_gradient_of_another_dtype_is_reported(through_graph):
+    """A float64 gradient for a float32 input is refused, whether the input is a leaf or the
+    output of another op, and the message names the Function and both dtypes."""
+    x = Tensor(np.ones(3, np.float32), requires_grad=True)
+    y = WrongDtype.apply(x * 1.0 if through_graph else x)
+    with pytest.raises(RuntimeError, match="WrongDtype.backward returned a float64 gradient "
+                                           "for input 0 of dtype float32"):
+        y.sum().backward()
 
 
 # ---------------------------------------------------------------- several outputs
@@ -280,7 +301,8 @@ def test_a_fresh_gradient_becomes_the_leafs_grad_without_a_copy():
     returned = []
 
     def fresh(grad, ctx):
-        returned.append(weakref.ref(g := grad * 2))  # a weak reference does not count
+        returned.append(weakref.ref(g := grad * 2))  # a weak reference keeps nothing alive
+        ctx.mark_fresh(g)
         return g
 
     t = leaf(np.ones(3))

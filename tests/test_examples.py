@@ -1,4 +1,4 @@
-"""The README's examples (examples/my_surrogate.py, examples/my_neuron.py): their surrogate and
+"""The documented examples (examples/my_surrogate.py, examples/my_neuron.py): their surrogate and
 neuron, written outside tinysnn, build the paper's network and take a training step."""
 
 import importlib

@@ -21,7 +21,6 @@ the leaves, so a tensor used twice gets the sum of both paths.
 """
 
 import contextlib
-import sys
 import threading
 
 from .backend import xp_of
@@ -30,6 +29,7 @@ _state = threading.local()
 
 
 def is_grad_enabled():
+    """False inside ``no_grad()`` (in this thread), else True."""
     return getattr(_state, "grad_enabled", True)
 
 
@@ -50,9 +50,18 @@ class Context:
     def __init__(self, needs_input_grad):
         self.needs_input_grad = needs_input_grad
         self.saved = ()
+        self.fresh = ()
 
     def save_for_backward(self, *arrays):
         self.saved = arrays
+
+    def mark_fresh(self, *arrays):
+        """Declare, in backward, that these gradient arrays were made by this call and are held
+        nowhere else (not saved, not a view, not an incoming gradient): a leaf input may then
+        keep one as its ``.grad`` without a copy. Any gradient not declared fresh is copied
+        before it becomes a leaf's ``.grad``, so that an in-place change of that ``.grad``
+        (an optimizer, clipping) touches nothing else."""
+        self.fresh = arrays
 
 
 class Node:
@@ -175,49 +184,41 @@ def _run_backward(node):
             f"{node.fn.__name__}.backward returned {len(in_grads)} gradients "
             f"for {len(node.inputs)} inputs"
         )
+    fresh, node.ctx.fresh = node.ctx.fresh, ()
     for i, t in enumerate(node.inputs):
         g = in_grads[i]
         if g is None or not t.requires_grad:
             continue
-        if g.shape != t.shape:
-            raise RuntimeError(
-                f"{node.fn.__name__}.backward returned a gradient of shape {g.shape} "
-                f"for an input of shape {t.shape}"
-            )
+        _check_gradient(node.fn, i, g, t)
         if t._node is None:
             if t.grad is not None:
                 t.grad = t.grad + g
-            else:  # a fresh array nobody else holds becomes .grad as it is: no copy
-                t.grad = g if _sole_owner(g, in_grads) else g.copy()
+            else:  # a fresh array the Function declared its own becomes .grad as it is
+                t.grad = g if _may_keep(g, fresh, in_grads) else g.copy()
         else:
             t._node.accumulate(t._index, g)
 
 
-def _reference_count(array):
-    return sys.getrefcount(array)
+def _check_gradient(fn, index, g, t):
+    """A backward's gradient for input ``index`` must have that input's shape and dtype."""
+    if g.shape != t.shape:
+        raise RuntimeError(
+            f"{fn.__name__}.backward returned a gradient of shape {g.shape} "
+            f"for input {index} of shape {t.shape}"
+        )
+    if g.dtype != t.dtype:
+        raise RuntimeError(
+            f"{fn.__name__}.backward returned a {g.dtype} gradient for input {index} "
+            f"of dtype {t.dtype}; cast it to the input's dtype in backward"
+        )
 
 
-def _sole_owner_count():
-    """References to an array held only by a tuple of gradients and one local variable (what
-    ``_run_backward`` has for a fresh gradient), as this Python counts them."""
-    in_grads = (object(),)
-    g = in_grads[0]
-    return _reference_count(g)
-
-
-_SOLE_OWNER = _sole_owner_count()
-
-
-def _sole_owner(g, in_grads):
-    """True when nothing but this backward pass holds ``g``, so a leaf may keep it as its grad.
-
-    A view shares memory with its base, an array returned for two inputs would be shared by two
-    leaves, and an array also kept elsewhere (saved in a context, an incoming gradient, the
-    caller's own) has more references; each of those must be copied, or a later in-place change
-    of one .grad (an optimizer, clipping) would change the others.
-    """
-    return (g.base is None and sum(x is g for x in in_grads) == 1
-            and _reference_count(g) == _SOLE_OWNER + 1)  # + 1: _sole_owner's own argument
+def _may_keep(g, fresh, in_grads):
+    """True when a leaf may keep ``g`` as its .grad: backward declared it fresh
+    (``ctx.mark_fresh``), it is not a view, and it was returned for this input only (one array
+    for two leaves would make an in-place change of one .grad change the other)."""
+    return (any(g is f for f in fresh) and g.base is None
+            and sum(x is g for x in in_grads) == 1)
 
 
 from .tensor import Tensor, as_array  # noqa: E402  (Tensor.backward calls back into this module)

@@ -34,6 +34,7 @@ def check_count(who, name, value, low=1):
 
 
 class Optimizer:
+    """Base of the optimizers: the parameters, their per-parameter settings and state."""
     def __init__(self, params, defaults):
         who = type(self).__name__
         self.params = list(params)

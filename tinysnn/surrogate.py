@@ -23,7 +23,7 @@ five built-in slopes inside their loops (``kernels/lif/slopes.py`` holds that en
 formulas' Numba and CUDA twins); for any other surrogate they call its ``derivative`` once on
 the whole [T, N] array of membranes and read the slopes from the result. A surrogate of yours may
 also offer ``numba_derivative``, a function of one number compiled with ``numba.njit``; the CPU
-kernels then apply it in one parallel pass instead (see the README, "Your own surrogate").
+kernels then apply it in one parallel pass instead (docs/extending/surrogate-and-neuron.md).
 """
 
 import math
@@ -178,6 +178,7 @@ class FastSigmoid(Surrogate):
 
 
 class ExpConstants(NamedTuple):
+    """The constants of ``exp_nonpositive`` for one float type."""
     lowest: float  # e**lowest is the smallest normal float: below it the result is flushed to 0
     ln2_hi: float  # ln 2 = ln2_hi + ln2_lo, ln2_hi with trailing zero bits so k * ln2_hi is exact
     ln2_lo: float

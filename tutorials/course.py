@@ -3,9 +3,9 @@
     from course import check
     check("02")          # grade your tutorials/exercises/ex02_*.py, print what is wrong
 
-``check`` runs the same tests as ``TINYSNN_EXERCISES=stubs python -m pytest tests/exercises -k
-task_2`` in a fresh Python process (so it always sees your latest edits) and prints one line per
-task: passed, not done yet, or the first failure's message.
+``check`` runs the same tests as ``python -m tinysnn.course 2`` (the course's grader) in a fresh
+Python process, so it always sees your latest edits, and prints one line per task: passed, not
+done yet, or the first failure's message.
 
     encode = yours(ex.rate_encode)   # your function; the solution's while yours is not done
 
@@ -17,52 +17,13 @@ your function raises NotImplementedError("Task ..."), the solution's runs instea
 import functools
 import importlib.util
 import inspect
-import os
-import re
-import subprocess
 import sys
-import tempfile
-import xml.etree.ElementTree as ElementTree
 from pathlib import Path
+
+from tinysnn.course import by_task, run_tests, status, what_is_wrong
 
 TUTORIALS = Path(__file__).resolve().parent
 TESTS = TUTORIALS.parent / "tests" / "exercises"
-_TASK = re.compile(r"test_task_(\d+)_(\d+)")
-
-
-def _run_tests(files):
-    """Run pytest on ``files`` against tutorials/exercises; return [(test, outcome, message)]."""
-    with tempfile.TemporaryDirectory() as folder:
-        report = Path(folder) / "report.xml"
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--color=no",
-                   f"--junitxml={report}", *map(str, files)]
-        env = {**os.environ, "TINYSNN_EXERCISES": "stubs"}
-        result = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True)
-        if not report.exists():
-            raise RuntimeError(f"the exercise tests did not run:\n{result.stdout[-3000:]}"
-                               f"{result.stderr[-3000:]}")
-        root = ElementTree.parse(report).getroot()
-    outcomes = []
-    for case in root.iter("testcase"):
-        problem = case.find("failure")
-        if problem is None:
-            problem = case.find("error")
-        if problem is None:
-            outcomes.append((case.get("name"), "passed", ""))
-        else:
-            outcomes.append((case.get("name"), "failed", problem.text or problem.get("message")))
-    if not outcomes:  # nothing collected: an import error in the exercise module, most likely
-        raise RuntimeError(f"no exercise test ran:\n{result.stdout[-3000:]}")
-    return outcomes
-
-
-def _what_is_wrong(text, n=8):
-    """The error lines of a pytest failure report (those marked "E"), without pytest's
-    re-evaluation of the assert expression; the whole text when there are none."""
-    lines = (text or "").strip().splitlines()
-    errors = [line[1:].strip() for line in lines if line.startswith("E ")]
-    errors = [line for line in errors if line and not line.startswith(("assert ", "+"))]
-    return "\n".join((errors or lines)[:n])
 
 
 def check(notebook, verbose=False):
@@ -71,34 +32,24 @@ def check(notebook, verbose=False):
     verbose: print every failing test's message, not only the first of each task.
     """
     number = int(notebook)
-    files = sorted(TESTS.glob(f"test_ex{number:02d}_*.py"))
-    if not files:
+    if not sorted(TESTS.glob(f"test_ex{number:02d}_*.py")):
         raise ValueError(f"check: no exercise tests for notebook {notebook!r} in {TESTS}")
-    tasks = {}
-    for name, outcome, message in _run_tests(files):
-        found = _TASK.match(name)
-        task = f"{found.group(1)}.{found.group(2)}" if found else name
-        tasks.setdefault(task, []).append((name, outcome, message))
-    status = {}
-    for task, results in sorted(tasks.items(), key=lambda kv: [int(p) for p in kv[0].split(".")]):
-        failed = [r for r in results if r[1] != "passed"]
-        if not failed:
-            status[task] = "passed"
-            print(f"Task {task}: passed ({len(results)} test{'s' * (len(results) > 1)})")
-            continue
-        unfinished = [r for r in failed if f"Task {task} is not done yet" in (r[2] or "")]
-        if len(unfinished) == len(failed) == len(results):
-            status[task] = "not done"
-            what = unfinished[0][2].splitlines()[0].split("not done yet: ", 1)[-1]
-            print(f"Task {task}: not done yet ({what} raises NotImplementedError)")
-            continue
-        status[task] = "failed"
-        print(f"Task {task}: FAILED {len(failed)} of {len(results)} tests")
-        for name, _, message in failed if verbose else failed[:1]:
-            text = _what_is_wrong(message).replace("\n", "\n        ")
-            print(f"    {name}:\n        {text}")
-    done = sum(s == "passed" for s in status.values())
-    print(f"{done} of {len(status)} tasks of notebook {number:02d} pass.")
+    tasks = by_task(run_tests("stubs", f"task_{number}_"))
+    done = 0
+    for task, results in tasks.items():
+        state, note = status(task, results)
+        if state == "done":
+            done += 1
+            print(f"Task {task}: passed ({note})")
+        elif state == "not done":
+            print(f"Task {task}: not done yet ({note})")
+        else:
+            failed = [r for r in results if r[1] != "passed"]
+            print(f"Task {task}: FAILED {len(failed)} of {len(results)} tests")
+            for name, _, message in failed if verbose else failed[:1]:
+                text = what_is_wrong(message).replace("\n", "\n        ")
+                print(f"    {name}:\n        {text}")
+    print(f"{done} of {len(tasks)} tasks of notebook {number:02d} pass.")
 
 
 def solution_of(obj):

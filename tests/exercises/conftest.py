@@ -19,6 +19,16 @@ def pytest_report_header(config):
             f"{ENV_VAR}=stubs grades your work in tutorials/exercises)")
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter):
+    # printed even with -q: which folder was graded, and how to grade the other one
+    which = selected()
+    other = ("TINYSNN_EXERCISES=stubs (or python -m tinysnn.course) grades your work in "
+             "tutorials/exercises/" if which == "solutions" else
+             "python -m tinysnn.course --solutions grades the solutions")
+    terminalreporter.write_line(f"exercises: graded {folder()} ({ENV_VAR}={which}); {other}")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

@@ -93,6 +93,9 @@ def test_task_1_3_matches_the_exact_gradient(x):
     f = lambda v: float((np.sin(v) * v).sum())
     got = np.asarray(ex.numerical_gradient(f, x))
     assert got.shape == x.shape, f"the gradient has shape {got.shape}, x has {x.shape}"
+    assert got.dtype == np.float64, (
+        f"the gradient has dtype {got.dtype}, expected float64: work in float64 (in float32, "
+        f"x + 1e-6 rounds and the difference is noise)")
     exact = np.cos(x) * x + np.sin(x)  # d/dx (x sin x)
     assert np.allclose(got, exact, atol=1e-6), (
         f"numerical_gradient of sum(x sin x) at x = {x.ravel()[:4]}... gave {got.ravel()[:4]}..., "
@@ -111,6 +114,18 @@ def test_task_1_3_is_central_and_uses_eps():
             f"numerical_gradient(sum(x^3), x={x}, eps={eps}) gave {got}; central differences "
             f"give 3x^2 + eps^2 = {expected} (a one-sided difference, or an eps other than the "
             f"argument, gives something else)")
+
+
+def test_task_1_3_each_element_alone():
+    # f couples the elements: each difference must move one element and leave the rest at x
+    x = np.array([0.5, -1.0, 2.0, 0.25])
+    coupled = lambda v: float(v.sum() ** 3)
+    eps = 0.5
+    got = np.asarray(ex.numerical_gradient(coupled, x, eps=eps))
+    expected = np.full(4, 3 * x.sum() ** 2 + eps ** 2)  # ((S + e)^3 - (S - e)^3) / 2e
+    assert np.allclose(got, expected, rtol=1e-9), (
+        f"numerical_gradient((sum x)^3, x={x}, eps={eps}) gave {got}, expected {expected}: every "
+        f"central difference must shift only element i, with the others back at their values")
 
 
 def test_task_1_3_leaves_x_unchanged():

@@ -72,7 +72,8 @@ def test_task_2_2_forward_is_the_heaviside_step(dtype):
     u = np.array([-1.0, -1e-3, 0.0, 1e-3, 2.0], dtype)
     s = ex.SpikeFunction.apply(Tensor(u), surrogate=Sigmoid())
     assert isinstance(s, Tensor), "SpikeFunction.apply must return a Tensor (forward an array)"
-    assert s.dtype == dtype, f"u of {np.dtype(dtype)} gave spikes of {s.dtype}"
+    assert s.dtype == dtype, (
+        f"u of dtype {np.dtype(dtype)} gave spikes of dtype {s.dtype}: forward must keep u's dtype")
     assert np.array_equal(s.data, [0, 0, 1, 1, 1]), (
         f"u = {u} gave {s.data}, expected [0, 0, 1, 1, 1] (1 where u >= 0)")
 

@@ -1,6 +1,7 @@
 """Grades notebook 04's exercises (tutorials/exercises/ex04_encoding.py): tasks 4.1 to 4.5."""
 
 import numpy as np
+from compare import call
 from grading import load
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -49,6 +50,15 @@ def test_task_4_1_is_random_across_steps_and_seeded():
         f"expected 0.25 at intensity 0.5")
 
 
+@settings(max_examples=15)
+@given(shape=hnp.array_shapes(min_dims=0, max_dims=4, max_side=3), T=st.integers(1, 5))
+def test_task_4_1_any_shape(shape, T):
+    intensity = np.full(shape, 0.5)
+    _spike_array(f"rate_encode(intensity of shape {shape}, T={T})",
+                 call("rate_encode", ex.rate_encode, intensity, T, np.random.default_rng(0)),
+                 (T, *shape))
+
+
 # ------------------------------------------------------------------ Task 4.2: latency coding
 def test_task_4_2_worked_example():
     spikes = _spike_array("latency_encode([1, 0.5, 0.3, 0.01, 0], T=10)",
@@ -74,6 +84,17 @@ def test_task_4_2_one_spike_brighter_first(intensity, T):
     assert ok.all(), (
         f"T={T}: intensities {intensity[~ok][:3]} fired at {first[~ok][:3]}, expected "
         f"{when[~ok][:3]}")
+
+
+def test_task_4_2_a_tiny_intensity_fires_at_the_last_step():
+    # (1 - 1e-20) * T rounds to T in floating point: only min(..., T - 1) keeps it inside
+    intensity = np.array([1e-20, 5e-324, 1e-3])
+    spikes = _spike_array("latency_encode([1e-20, 5e-324, 1e-3], T=7)",
+                          ex.latency_encode(intensity, 7), (7, 3))
+    times = [np.flatnonzero(spikes[:, i]).tolist() for i in range(3)]
+    assert times == [[6], [6], [6]], (
+        f"tiny intensities fired at {times}, expected [[6], [6], [6]]: every value > 0 fires "
+        f"once, at min(floor((1 - x) T), T - 1)")
 
 
 # ------------------------------------------------------------------ Task 4.3: delta coding
@@ -109,6 +130,24 @@ def test_task_4_3_constant_signal_is_silent_and_drops_are_off():
         f"{np.argwhere(events[:, 1]).tolist()} ([t, value])")
 
 
+def test_task_4_3_a_change_of_exactly_the_threshold_fires():
+    signal = np.array([0.0, 0.25, 0.5, 0.25, 0.125])  # changes of exactly 0.25 (exact in binary)
+    events = _spike_array("delta_encode([0, 0.25, 0.5, 0.25, 0.125], 0.25)",
+                          call("delta_encode", ex.delta_encode, signal, 0.25), (5, 2))
+    on, off = np.flatnonzero(events[:, 1]).tolist(), np.flatnonzero(events[:, 0]).tolist()
+    assert (on, off) == ([1, 2], [3]), (
+        f"changes of exactly the threshold 0.25: ON at {on}, OFF at {off}; expected ON at [1, 2] "
+        f"and OFF at [3] (d >= threshold fires, d <= -threshold fires)")
+
+
+@settings(max_examples=15)
+@given(shape=hnp.array_shapes(min_dims=0, max_dims=3, max_side=3), T=st.integers(1, 4))
+def test_task_4_3_any_shape(shape, T):
+    signal = np.random.default_rng(0).standard_normal((T, *shape))
+    _spike_array(f"delta_encode(signal of shape {signal.shape}, 0.5)",
+                 call("delta_encode", ex.delta_encode, signal, 0.5), (T, 2, *shape))
+
+
 @settings(max_examples=30)
 @given(signal=hnp.arrays(np.float64, st.tuples(st.integers(1, 12), st.integers(1, 5)),
                          elements=st.floats(-2, 2)), threshold=st.floats(0.05, 1.0))
@@ -130,6 +169,7 @@ def test_task_4_4_worked_example():
     spikes[2, 1, 3], spikes[2, 1, 1] = 1, 1                       # sample 1: tie -> class 1
     got = np.asarray(ex.first_spike_decode(spikes))               # sample 2: silent -> 0
     assert got.shape == (3,), f"the decoded classes have shape {got.shape}, expected (3,)"
+    assert got.dtype == np.int64, f"the decoded classes have dtype {got.dtype}, expected int64"
     assert got.tolist() == [2, 1, 0], (
         f"got classes {got.tolist()}, expected [2, 1, 0]: the earliest first spike wins, ties go "
         f"to the lowest class, and a silent sample gets class 0")

@@ -6,10 +6,12 @@ and against central differences."""
 
 import numpy as np
 import pytest
+from compare import assert_array_close, call
 from grading import load
 from hypothesis import given, settings
 
 import tinysnn as ts
+import tinysnn.functional as F
 from tinysnn import Tensor, nn
 from tinysnn.testing import assert_grad_close, attention_configs
 from tinysnn.testing.composed_attention import (
@@ -43,14 +45,14 @@ def test_task_5_1_temporal_gate(config):
     ts.manual_seed(0)
     module = nn.TemporalAttention(config["T"], reduction=config["reduction_t"])
     x = _input(config)
-    _compare_gate("temporal_gate", ex.temporal_gate(x, module.w1.data, module.w2.data),
-                  module.gate(Tensor(x)), config)
+    got = call("temporal_gate", ex.temporal_gate, x, module.w1.data, module.w2.data)
+    _compare_gate("temporal_gate", got, module.gate(Tensor(x)), config)
 
 
 def test_task_5_1_zero_weights_give_one_half():
     x = _input(dict(T=3, B=2, C=4, H=5, W=5))
-    gate = np.asarray(ex.temporal_gate(x, np.zeros((1, 3), np.float32),
-                                       np.zeros((3, 1), np.float32)))
+    gate = np.asarray(call("temporal_gate", ex.temporal_gate, x, np.zeros((1, 3), np.float32),
+                           np.zeros((3, 1), np.float32)))
     assert gate.shape == (2, 3) and np.allclose(gate, 0.5), (
         f"zero weights must give gates of exactly 1/2, shape [B, T] = (2, 3); got {gate}")
 
@@ -61,8 +63,8 @@ def test_task_5_2_channel_gate(config):
     ts.manual_seed(1)
     module = nn.ChannelAttention(config["C"], reduction=config["reduction_c"])
     x = _input(config)
-    _compare_gate("channel_gate", ex.channel_gate(x, module.w1.data, module.w2.data),
-                  module.gate(Tensor(x)), config)
+    got = call("channel_gate", ex.channel_gate, x, module.w1.data, module.w2.data)
+    _compare_gate("channel_gate", got, module.gate(Tensor(x)), config)
 
 
 @settings(max_examples=15)
@@ -71,7 +73,7 @@ def test_task_5_3_spatial_gate(config):
     ts.manual_seed(2)
     module = nn.SpatialAttention(kernel_size=config["kernel_size"])
     x = _input(config)
-    _compare_gate("spatial_gate", ex.spatial_gate(x, module.weight.data),
+    _compare_gate("spatial_gate", call("spatial_gate", ex.spatial_gate, x, module.weight.data),
                   module.gate(Tensor(x)), config)
 
 
@@ -123,3 +125,57 @@ def test_task_5_5_spatial_backward(shape, k):
     x, weight = rng.standard_normal(shape), rng.standard_normal((1, 2, k, k))
     _check_backward(ex.SpatialAttention.apply, spatial_attention_composed, [x, weight],
                     ["dL/dx", "dL/dweight"])
+
+
+# ------------------------------------------------------------------ ties and dtypes (5.4, 5.5)
+BACKWARDS = {"5.4": ("ChannelAttention", F.channel_attention, lambda rng, C: [
+                 rng.standard_normal((2, C)), rng.standard_normal((C, 2))], ["dL/dw1", "dL/dw2"]),
+             "5.5": ("SpatialAttention", F.spatial_attention, lambda rng, C: [
+                 rng.standard_normal((1, 2, 3, 3))], ["dL/dweight"])}
+
+
+def _check_ties(task):
+    # spike counts: many values tie for the maximum. tinysnn's fused kernels route dL/dmax to
+    # the first maximum only, the tie rule of the task's docstring
+    name, fused, weights, names = BACKWARDS[task]
+    rng = np.random.default_rng(7)
+    x = rng.poisson(1.0, (3, 2, 4, 3, 3)).astype(np.float64)
+    arrays = [x, *weights(rng, 4)]
+    probe = np.cos(np.arange(x.size)).reshape(x.shape)
+    mine = call(f"{name}.apply", _gradients, getattr(ex, name).apply, arrays, probe)
+    theirs = _gradients(fused, arrays, probe)
+    for label, g, e in zip(["dL/dx", *names], mine, theirs):
+        assert_array_close(label, g, e, rtol=1e-7, atol=1e-9,
+                           context="x holds spike counts, so several values tie for the maximum: "
+                                   "the first maximum takes all of dL/dmax (the tie rule)")
+
+
+def _check_float32(task):
+    name, fused, weights, names = BACKWARDS[task]
+    rng = np.random.default_rng(8)
+    arrays = [a.astype(np.float32) for a in [rng.standard_normal((2, 2, 4, 3, 3)),
+                                              *weights(rng, 4)]]
+    probe = np.ones(arrays[0].shape, np.float32)
+    mine = call(f"{name}.apply on float32 arrays", _gradients, getattr(ex, name).apply, arrays,
+                probe, hint="a backward returns each gradient in its input's dtype")
+    theirs = _gradients(fused, arrays, probe)
+    for label, g, e in zip(["dL/dx", *names], mine, theirs):
+        assert_array_close(label, g, e, rtol=1e-3, atol=1e-4, dtype=np.float32,
+                           context="float32 inputs: every gradient must be float32 too (a float64 "
+                                   "scratch array turns it into float64)")
+
+
+def test_task_5_4_tied_maxima():
+    _check_ties("5.4")
+
+
+def test_task_5_4_keeps_float32():
+    _check_float32("5.4")
+
+
+def test_task_5_5_tied_maxima():
+    _check_ties("5.5")
+
+
+def test_task_5_5_keeps_float32():
+    _check_float32("5.5")

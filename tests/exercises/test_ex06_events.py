@@ -1,6 +1,7 @@
 """Grades notebook 06's exercises (tutorials/exercises/ex06_events.py): tasks 6.1 and 6.2."""
 
 import numpy as np
+from compare import call
 from grading import load
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,7 +23,9 @@ def event_streams(draw, width=6, height=5):
 # ------------------------------------------------------------------ Task 6.1: events to frames
 def test_task_6_1_worked_example():
     events = make_events(x=[0, 2, 2, 1], y=[1, 0, 0, 1], t=[100, 150, 160, 499], p=[1, 0, 0, 1])
-    frames = np.asarray(ex.events_to_frames(events, 2, width=3, height=2))
+    frames = np.asarray(call("events_to_frames", ex.events_to_frames, events, 2, width=3, height=2,
+                             hint="the window is [t0, t1) with t1 = the last t + 1, so every "
+                                  "bin (t - t0) * T // (t1 - t0) is below T"))
     assert frames.shape == (2, 2, 2, 3), f"frames have shape {frames.shape}, expected [2, 2, 2, 3]"
     assert frames.dtype == np.float32, f"frames have dtype {frames.dtype}, expected float32"
     expected = np.zeros((2, 2, 2, 3), np.float32)
@@ -38,7 +41,9 @@ def test_task_6_1_worked_example():
 @settings(max_examples=30)
 @given(events=event_streams(), T=st.integers(1, 7))
 def test_task_6_1_matches_tinysnn(events, T):
-    got = np.asarray(ex.events_to_frames(events, T, width=6, height=5))
+    got = np.asarray(call("events_to_frames", ex.events_to_frames, events, T, width=6, height=5,
+                          hint="the window is [t0, t1) with t1 = the last t + 1; frames are "
+                               "[bin, polarity, y, x]"))
     expected = events_to_frames(events, T=T, sensor_size=(6, 5))
     assert got.shape == expected.shape, f"frames have shape {got.shape}, expected {expected.shape}"
     assert got.sum() == len(events), f"{len(events)} events, but the frames count {got.sum()}"
@@ -47,6 +52,17 @@ def test_task_6_1_matches_tinysnn(events, T):
         f"T={T}, events at t = {events['t'][:5].tolist()}...: the counts differ first at "
         f"[bin, polarity, y, x] = {where[0].tolist()} (got {got[tuple(where[0])]}, expected "
         f"{expected[tuple(where[0])]})")
+
+
+def test_task_6_1_bins_in_exact_integers():
+    # the window [0, 100) in 100 bins: t = 29 is bin 29, but 29 / 100 * 100 = 28.999999999999996
+    events = make_events(x=[0, 1, 2, 3], y=[0, 0, 0, 0], t=[0, 29, 57, 99], p=[1, 1, 1, 1])
+    frames = np.asarray(ex.events_to_frames(events, 100, width=4, height=1))
+    bins = [int(np.flatnonzero(frames[:, 1, 0, i])[0]) for i in range(4)]
+    assert bins == [0, 29, 57, 99], (
+        f"events at t = 0, 29, 57, 99 in 100 bins of 1 us went to bins {bins}, expected "
+        f"[0, 29, 57, 99]: compute the bin (t - t0) * T // (t1 - t0) in integers (a float "
+        f"division rounds some of them down)")
 
 
 # ------------------------------------------------------------------ Task 6.2: play backwards
@@ -60,6 +76,16 @@ def test_task_6_2_worked_example():
     assert np.array_equal(back, expected), (
         f"got (x, t, p) = {[(int(e['x']), int(e['t']), int(e['p'])) for e in back]}, expected "
         f"[(2, 100, 1), (1, 370, 0), (0, 400, 0)]: t -> 100 + 400 - t, ON <-> OFF, sorted by t")
+
+
+def test_task_6_2_events_of_equal_time_are_reversed_too():
+    events = make_events(x=[0, 1, 2], y=[0, 0, 0], t=[100, 100, 400], p=[1, 1, 1])
+    back = ex.play_backwards(events)
+    order = back["x"].tolist()
+    assert order == [2, 1, 0], (
+        f"events x = 0, 1 (both at t = 100) and 2 (t = 400) played backwards came in the order "
+        f"x = {order}, expected [2, 1, 0]: events of equal time keep their order from the "
+        f"reversed sequence (a stable sort of the reversed events)")
 
 
 @settings(max_examples=30)

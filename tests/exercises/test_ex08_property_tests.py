@@ -38,6 +38,26 @@ class SumsTwoElements(ex.Softmax):
         return (y * (grad - (grad * y)[..., :2].sum(axis=-1, keepdims=True)),)
 
 
+class SumsFourElements(ex.Softmax):
+    """Sums only the first four elements of each row: right for rows of up to 4 values."""
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved
+        return (y * (grad - (grad * y)[..., :4].sum(axis=-1, keepdims=True)),)
+
+
+class SumsPerSample(ex.Softmax):
+    """Sums everything after the first axis (per sample, as for a batch [B, n]): right for
+    inputs of exactly two axes."""
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved
+        per_sample = (grad * y).reshape(len(grad), -1).sum(axis=1)
+        return (y * (grad - per_sample.reshape(len(grad), *[1] * (grad.ndim - 1))),)
+
+
 def test_task_8_1_passes_the_correct_softmax():
     ex.softmax_property(ex.Softmax)
 
@@ -46,10 +66,13 @@ def test_task_8_1_passes_the_correct_softmax():
     (ForgetsTheSum, "any row of length >= 2"),
     (SumsOverTheFirstAxis, "inputs of two axes or more"),
     (SumsTwoElements, "rows of length 3 or more"),
-], ids=["forgets_the_sum", "sums_over_the_first_axis", "sums_two_elements"])
+    (SumsFourElements, "rows of length 5 or more"),
+    (SumsPerSample, "inputs of one axis or of three"),
+], ids=["forgets_the_sum", "sums_over_the_first_axis", "sums_two_elements", "sums_four_elements",
+        "sums_per_sample"])
 def test_task_8_1_catches_a_planted_bug(buggy, hint):
-    x = np.random.default_rng(0).standard_normal((3, 4))
-    assert not check_gradients(buggy.apply, x).ok, f"{buggy.__name__} must be wrong on [3, 4]"
+    x = np.random.default_rng(0).standard_normal((2, 3, 5))
+    assert not check_gradients(buggy.apply, x).ok, f"{buggy.__name__} must be wrong on [2, 3, 5]"
     try:
         ex.softmax_property(buggy)
     except AssertionError:

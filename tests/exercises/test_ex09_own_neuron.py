@@ -156,6 +156,17 @@ class CutAfterThreeSteps(nn.Neuron):
         return super().step(state.detach() if self.steps == 4 else state, x)
 
 
+class SlopeCutFarBelow:
+    """Bug: a surrogate whose slope is cut to 0 far below the threshold (u < -1.5), while its
+    step still rises there: only inputs well below the threshold show it."""
+
+    def primitive(self, u):
+        return Sigmoid(alpha=2.0).primitive(u)
+
+    def derivative(self, u):
+        return np.where(u < -1.5, 0.0, Sigmoid(alpha=2.0).derivative(u))
+
+
 class Leaky(nn.Neuron):
     """A plain leaky neuron (correct), used with a buggy surrogate below."""
 
@@ -170,12 +181,17 @@ BUGGY = {"detached leak": (lambda: DetachedLeak(surrogate=Sigmoid()), "any T >= 
          "doubled slope": (lambda: Leaky(surrogate=DoubledSlope()), "any input",
                            DoubledSlope.__doc__),
          "cut after three steps": (lambda: CutAfterThreeSteps(surrogate=Sigmoid()),
-                                   "sequences of 4 steps or more", CutAfterThreeSteps.__doc__)}
+                                   "sequences of 4 steps or more", CutAfterThreeSteps.__doc__),
+         "slope cut far below": (lambda: Leaky(surrogate=SlopeCutFarBelow()),
+                                 "inputs below -0.5", SlopeCutFarBelow.__doc__)}
 
 
 @pytest.mark.parametrize("name", list(CORRECT))
 def test_task_9_3_passes_correct_neurons(name):
-    ex.neuron_property(CORRECT[name])
+    try:
+        ex.neuron_property(CORRECT[name])
+    except AssertionError as err:
+        raise AssertionError(f"neuron_property fails a correct neuron ({name}): {err}") from None
 
 
 @pytest.mark.parametrize("name", list(BUGGY))

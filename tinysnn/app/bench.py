@@ -298,6 +298,7 @@ def format_results(network, T, batch_size, threads, results, load, torch_results
 
 
 def format_shares(shares):
+    """The shares of a step's time by kind of op (group -> fraction) as lines, largest first."""
     lines = ["share of the step's time:"]
     for group, share in sorted(shares.items(), key=lambda kv: -kv[1]):
         lines.append(f"  {group:<16}{100 * share:5.1f}%")

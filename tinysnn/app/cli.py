@@ -52,8 +52,8 @@ def _add_run_options(p, epochs_default=None):
     p.add_argument("--preset", choices=list(PRESETS), default=None,
                    help="one of the paper's MA-SNNs with its recipe, e.g. paper-gesture: T 60, "
                         "300 epochs, batch 128, Adam 1e-4, plateau scheduler, windows of 15 ms "
-                        "bins, 10 test clips (see the README's 'The paper's other experiments' "
-                        "for paper-gait and paper-cifar10dvs); the options below override it")
+                        "bins, 10 test clips (docs/paper/other-experiments.md has "
+                        "paper-gait and paper-cifar10dvs); the options below override it")
     p.add_argument("--T", type=_option("T"), default=None,
                    help="time steps (default 16; 60 with --preset paper-gesture)")
     p.add_argument("--epochs", type=_option("epochs"), default=epochs_default,
@@ -106,6 +106,7 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def parser():
+    """The argument parser of ``python -m tinysnn`` and its subcommands."""
     root = OneLineParser(prog="python -m tinysnn", description=__doc__.split("\n")[0])
     root.add_argument("--debug", action="store_true",
                       help="show the traceback of any error (also: TINYSNN_DEBUG=1)")
@@ -199,6 +200,7 @@ def _config_from(args, base=None, **extra):
 
 
 def cmd_train(args):
+    """``python -m tinysnn train``: a new run, or a resumed one, then its per-layer table."""
     from .report import print_layers
     from .resume import read_run_checkpoint
     from .train import train
@@ -219,6 +221,7 @@ def cmd_train(args):
 
 
 def cmd_eval(args):
+    """``python -m tinysnn eval``: accuracy, spikes and energy of a checkpoint on its test set."""
     from .report import evaluate_checkpoint, print_layers
 
     metrics = evaluate_checkpoint(args.checkpoint, dataset=args.dataset,
@@ -227,6 +230,7 @@ def cmd_eval(args):
 
 
 def cmd_plot(args):
+    """``python -m tinysnn plot``: the figures of a training run or of an ablation folder."""
     from .analysis import analyse_ablation, analyse_run
     from .report import plot_run
 
@@ -243,6 +247,7 @@ def cmd_plot(args):
 
 
 def cmd_ablation(args):
+    """``python -m tinysnn ablation``: every variant x seed, then the table of means."""
     from .ablation import run_ablation
 
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
@@ -296,6 +301,7 @@ def _bench_network(args, compare):
 
 
 def cmd_bench(args):
+    """``python -m tinysnn bench``: time training steps (optionally against PyTorch)."""
     import numba
 
     from . import bench

@@ -116,6 +116,7 @@ class Text:
 
 @dataclass(frozen=True)
 class Flag:
+    """A boolean setting (True or False, nothing else)."""
     optional: bool = False
 
     def check(self, name, value):

@@ -32,6 +32,7 @@ LEVELS = tuple(SYNTHETIC_LEVELS)
 
 @dataclass
 class RunData:
+    """A run's data: both splits, their loaders, the shape of one frame and the class count."""
     train_set: object
     test_set: object
     train_loader: DataLoader

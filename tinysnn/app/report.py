@@ -60,6 +60,7 @@ def format_layers(metrics):
 
 
 def print_layers(metrics):
+    """Print the per-layer table of spikes, operations and energy of a run's metrics."""
     print(format_layers(metrics))
 
 

@@ -120,6 +120,7 @@ META = {
 
 @dataclass
 class RunCheckpoint:
+    """A checkpoint read and checked: its arrays, its metadata and the run's settings."""
     path: str
     model_state: dict   # name -> array
     optim_state: dict   # name -> array

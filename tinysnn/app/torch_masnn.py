@@ -71,6 +71,7 @@ def _mlp_gate(avg, top, w1, w2):
 
 
 class TemporalAttention(nn.Module):
+    """TA in PyTorch: one sigmoid gate per (t, b) from a bias-free MLP over T."""
     def __init__(self, T, hidden):
         super().__init__()
         self.w1 = nn.Parameter(torch.empty(hidden, T))
@@ -83,6 +84,7 @@ class TemporalAttention(nn.Module):
 
 
 class ChannelAttention(nn.Module):
+    """CA in PyTorch: one sigmoid gate per (b, c) from a bias-free MLP over C."""
     def __init__(self, C, hidden):
         super().__init__()
         self.w1 = nn.Parameter(torch.empty(hidden, C))
@@ -94,6 +96,7 @@ class ChannelAttention(nn.Module):
 
 
 class SpatialAttention(nn.Module):
+    """SA in PyTorch: one sigmoid gate per (b, h, w) from a 2 -> 1 convolution."""
     def __init__(self, kernel_size):
         super().__init__()
         self.weight = nn.Parameter(torch.empty(1, 2, kernel_size, kernel_size))
@@ -105,6 +108,7 @@ class SpatialAttention(nn.Module):
 
 
 class MultiDimensionalAttention(nn.Module):
+    """The branches of a tinysnn MultiDimensionalAttention in PyTorch, in the order T, C, S."""
     def __init__(self, source):
         super().__init__()
         self.ta = self.ca = self.sa = None

@@ -47,8 +47,8 @@ SPLITS = {"train": 0, "test": 1}
 LEVELS = {
     "easy": {"noise_hz": 0.5, "hot_pixels": 0, "hot_pixel_hz": 0.0, "subjects": None,
              "per_class": {True: 64, False: 16}},
-    # calibrated so that the small vanilla network learns it to about 80% in the README's
-    # ablation budget; a test split of 11 x 24 = 264 recordings: one is 0.38% of it
+    # calibrated so that the small vanilla network learns it to about 80% in the ablation's
+    # budget (docs/paper/ablation.md); a test split of 11 x 24 = 264 recordings: one is 0.38% of it
     "hard": {"noise_hz": 1.0, "hot_pixels": 6, "hot_pixel_hz": 100.0,
              "subjects": {"train": 20, "test": 8}, "variation": SubjectVariation(),
              "per_class": {True: 64, False: 24}},

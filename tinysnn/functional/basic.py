@@ -43,6 +43,7 @@ def _binary(name, a, b):
 
 # ------------------------------------------------------------------ elementwise binary
 class Add(Function):
+    """a + b, broadcasting; each gradient summed back to its input's shape."""
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = a.shape, b.shape
@@ -55,6 +56,7 @@ class Add(Function):
 
 
 class Sub(Function):
+    """a - b, broadcasting; each gradient summed back to its input's shape."""
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = a.shape, b.shape
@@ -67,6 +69,7 @@ class Sub(Function):
 
 
 class Mul(Function):
+    """a * b, broadcasting: d/da = b, d/db = a."""
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -81,6 +84,7 @@ class Mul(Function):
 
 
 class Div(Function):
+    """a / b, broadcasting: d/da = 1 / b, d/db = -a / b^2."""
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -143,6 +147,7 @@ class Convert(Function):
 
 # ------------------------------------------------------------------ elementwise unary
 class Neg(Function):
+    """-x."""
     @staticmethod
     def forward(ctx, x):
         return -x
@@ -153,6 +158,7 @@ class Neg(Function):
 
 
 class Exp(Function):
+    """exp(x); its derivative is its output."""
     @staticmethod
     def forward(ctx, x):
         y = xp_of(x).exp(x)
@@ -166,6 +172,7 @@ class Exp(Function):
 
 
 class Log(Function):
+    """The natural logarithm: d/dx = 1 / x."""
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -178,6 +185,7 @@ class Log(Function):
 
 
 class ReLU(Function):
+    """max(x, 0); the gradient passes where x > 0."""
     @staticmethod
     def forward(ctx, x):
         y = xp_of(x).maximum(x, 0)
@@ -198,6 +206,7 @@ def sigmoid_array(x):
 
 
 class Sigmoid(Function):
+    """1 / (1 + exp(-x)): d/dx = y (1 - y)."""
     @staticmethod
     def forward(ctx, x):
         y = sigmoid_array(x)
@@ -211,6 +220,7 @@ class Sigmoid(Function):
 
 
 class Tanh(Function):
+    """tanh(x): d/dx = 1 - y^2."""
     @staticmethod
     def forward(ctx, x):
         y = xp_of(x).tanh(x)
@@ -242,6 +252,7 @@ def _expand_reduced(grad, shape, axes, keepdims):
 
 
 class Sum(Function):
+    """Sum over axes; backward spreads the gradient over the summed axes."""
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim), keepdims
@@ -254,6 +265,7 @@ class Sum(Function):
 
 
 class Mean(Function):
+    """Mean over axes; backward spreads the gradient / count over the averaged axes."""
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim), keepdims

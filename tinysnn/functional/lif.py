@@ -42,6 +42,7 @@ class LIFSequence(Function):
     def backward(ctx, g_spikes, g_v):
         (h,) = ctx.saved
         g_x, g_v_init = kernels.lif_backward(h, g_spikes, g_v, *ctx.params, spike_fn=ctx.spike_fn)
+        ctx.mark_fresh(g_x, g_v_init)  # the kernels' own arrays: a leaf keeps them uncopied
         return g_x, (g_v_init if ctx.needs_input_grad[1] else None)
 
 
@@ -120,7 +121,8 @@ def lif(x, decay=0.5, threshold=1.0, reset="hard", v_reset=0.0, detach_reset=Fal
     surrogate: the slope used for dS/dH in backward (tinysnn.surrogate).
     v_init: [...] (x.shape[1:]) membrane before the first step, default 0; gradients reach it.
     return_membrane: False -> spikes [T, ...]; True -> (spikes, V [T, ...]);
-        "last" -> (spikes, V[T-1] [...]), what a streaming caller carries to its next chunk.
+        "last" -> (spikes, V[T-1] of shape [...]), what a streaming caller carries to its next
+        chunk.
     spike_fn: for gradient checks only: a smooth step (e.g. ``surrogate.primitive``) that
         replaces the Heaviside in forward and backward, run by the plain NumPy reference loop.
     """

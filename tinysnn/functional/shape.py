@@ -13,6 +13,7 @@ from ..tensor import Tensor
 
 
 class Reshape(Function):
+    """x with a new shape; backward reshapes the gradient back."""
     @staticmethod
     def forward(ctx, x, shape):
         ctx.shape = x.shape
@@ -24,6 +25,7 @@ class Reshape(Function):
 
 
 class Permute(Function):
+    """x with its axes reordered; backward applies the inverse order."""
     @staticmethod
     def forward(ctx, x, axes):
         ctx.axes = axes
@@ -35,6 +37,7 @@ class Permute(Function):
 
 
 class GetItem(Function):
+    """x[index]; backward adds the gradient into zeros at the indexed places."""
     @staticmethod
     def forward(ctx, x, index):
         ctx.shape, ctx.dtype, ctx.index = x.shape, x.dtype, index
@@ -58,6 +61,7 @@ def _is_basic(index):
 
 
 class Concatenate(Function):
+    """Arrays joined along an existing axis; backward splits the gradient."""
     @staticmethod
     def forward(ctx, *arrays, axis=0):
         ctx.axis = axis
@@ -70,6 +74,7 @@ class Concatenate(Function):
 
 
 class Stack(Function):
+    """Arrays stacked along a new axis; backward takes each one's slice."""
     @staticmethod
     def forward(ctx, *arrays, axis=0):
         ctx.axis = axis

@@ -80,7 +80,10 @@ class ChannelAttention(Function):
         dL/da[b, c] = sum over (t, h, w) of grad * x;  dL/dlogit = dL/da * a (1 - a);
         then back through the MLP (both branches share w1 and w2; ReLU passes where z > 0)
         to dL/davg and dL/dmax; the average spreads dL/davg evenly over its T*H*W values, the
-        max sends dL/dmax to the one value that was the maximum.
+        max sends dL/dmax to the one value that was the maximum. Where several values tie for
+        the maximum, the first in (t, h, w) order takes all of dL/dmax (what ``argmax`` of the
+        values of one (b, c), flattened in that order, picks; tinysnn's kernels do the same).
+        Every gradient has the dtype of its input (float32 in, float32 out).
         """
         raise NotImplementedError("Task 5.4: ChannelAttention.backward")
 
@@ -98,7 +101,7 @@ class SpatialAttention(Function):
         p = k // 2
         padded = np.pad(maps, ((0, 0), (0, 0), (p, p), (p, p)))
         H, W = maps.shape[2:]
-        logits = np.zeros((x.shape[1], H, W))
+        logits = np.zeros((x.shape[1], H, W), x.dtype)
         for c in range(2):
             for i in range(k):
                 for j in range(k):
@@ -116,6 +119,7 @@ class SpatialAttention(Function):
         window of the padded maps once, so dL/dweight[0, c, i, j] = sum of dL/dlogit * window,
         and dL/dlogit * weight[0, c, i, j] flows back into that window of the padded maps
         (drop the padding afterwards). Then the mean over (T, C) spreads evenly over its T*C
-        values and the max goes to the arg-max only.
+        values and the max goes to the arg-max only: of tied maxima, the first in (t, c) order.
+        Every gradient has the dtype of its input.
         """
         raise NotImplementedError("Task 5.5: SpatialAttention.backward")

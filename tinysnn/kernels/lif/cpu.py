@@ -172,7 +172,7 @@ def lif_backward(h, g_spikes, g_v, decay, threshold, reset, v_reset, detach_rese
     else:
         psi = h2  # in psi's place, not read
     # g_x is an array of its own in h's shape (not a view), so the tape can hand it to a leaf
-    # as its .grad without a copy (autograd._sole_owner)
+    # as its .grad without a copy (LIFSequence declares it fresh: Context.mark_fresh)
     g_x, g_v_init = np.empty(h.shape, h2.dtype), np.empty(h.shape[1:], h2.dtype)
     kind, c0, c1 = fused
     with threads_for(h2.size):

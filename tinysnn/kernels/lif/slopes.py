@@ -42,6 +42,7 @@ GIVEN, SIGMOID, ATAN, RECTANGLE, TRIANGLE, FAST_SIGMOID = range(6)  # GIVEN: psi
 
 
 class FusedSlope(NamedTuple):
+    """A built-in surrogate as the kernels take it: its formula's kind and two constants."""
     kind: int
     c0: float
     c1: float
@@ -134,34 +135,40 @@ def _exp_nonpositive_scalar(x):
 # built-in surrogate the kernels pass the membrane there, a load the compiler then drops).
 @njit(inline="always", error_model="numpy")
 def given_slope(u, c0, c1, one, given):
+    """psi read from the array of slopes a user's surrogate computed."""
     return given
 
 
 @njit(inline="always", error_model="numpy")
 def sigmoid_slope(u, c0, c1, one, given):
+    """Sigmoid: psi = alpha s (1 - s), s = sigmoid(alpha u)."""
     e = exp_nonpositive(-abs(c0 * u))
     return c0 * e / ((one + e) * (one + e))
 
 
 @njit(inline="always", error_model="numpy")
 def atan_slope(u, c0, c1, one, given):
+    """ATan: psi = c0 / (1 + (c1 u)^2)."""
     z = c1 * u
     return c0 / (one + z * z)
 
 
 @njit(inline="always", error_model="numpy")
 def rectangle_slope(u, c0, c1, one, given):
+    """Rectangle: psi = c0 where |u| < c1, else 0."""
     return c0 if abs(u) < c1 else one - one
 
 
 @njit(inline="always", error_model="numpy")
 def triangle_slope(u, c0, c1, one, given):
+    """Triangle: psi = (1 - c0 |u|) c0 where c0 |u| < 1, else 0."""
     distance = abs(u) * c0
     return (one - distance) * c0 if distance < one else one - one
 
 
 @njit(inline="always", error_model="numpy")
 def fast_sigmoid_slope(u, c0, c1, one, given):
+    """FastSigmoid: psi = c0 / (1 + c1 |u|)^2."""
     d = one + c1 * abs(u)
     return c0 / (d * d)
 

@@ -43,6 +43,7 @@ def _pad(a, padding, value):
 
 
 def avg_pool_forward(x, kernel, stride, padding):
+    """x: [B, C, H, W] -> the mean of each window, [B, C, H_out, W_out] (zero padding counted)."""
     xp, out_shape = xp_of(x), _out_shape(x.shape, kernel, stride, padding)
     xpad, total = _pad(x, padding, 0), xp.zeros(out_shape, x.dtype)
     for i in range(kernel[0]):
@@ -52,6 +53,7 @@ def avg_pool_forward(x, kernel, stride, padding):
 
 
 def avg_pool_backward(grad, x_shape, kernel, stride, padding):
+    """grad: [B, C, H_out, W_out] -> dx [B, C, H, W]: each window gets grad / its size."""
     (ph, pw), (_, _, height, width) = padding, x_shape
     xp, share = xp_of(grad), grad / (kernel[0] * kernel[1])
     dpad = xp.zeros((*x_shape[:2], height + 2 * ph, width + 2 * pw), grad.dtype)
@@ -62,6 +64,7 @@ def avg_pool_backward(grad, x_shape, kernel, stride, padding):
 
 
 def max_pool_forward(x, kernel, stride, padding):
+    """x: [B, C, H, W] -> (the max of each window, the flat index of that max in its window)."""
     xp, out_shape = xp_of(x), _out_shape(x.shape, kernel, stride, padding)
     xpad = _pad(x, padding, 0)
     inside = _pad(xp.ones(x.shape[2:], bool)[None, None], padding, False)  # [1, 1, Hp, Wp]
@@ -78,6 +81,7 @@ def max_pool_forward(x, kernel, stride, padding):
 
 
 def max_pool_backward(grad, argmax, x_shape, kernel, stride, padding):
+    """grad: [B, C, H_out, W_out] -> dx [B, C, H, W]: each window's grad goes to its max."""
     (ph, pw), (_, _, height, width) = padding, x_shape
     xp = xp_of(grad)
     dpad = xp.zeros((*x_shape[:2], height + 2 * ph, width + 2 * pw), grad.dtype)
