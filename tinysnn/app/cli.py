@@ -93,7 +93,8 @@ def _add_run_options(p, epochs_default=None):
     p.add_argument("--level", choices=LEVELS, default=None,
                    help="synthetic gestures: 'easy' (train's default) or 'hard' (ablation's "
                         "default): a noisy sensor with hot pixels, subjects of their own speed, "
-                        "size and position")
+                        "size and position; 'distractor': hard plus clutter where the subject "
+                        "is not (docs: attention-selectivity)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace the run already in the output folder")
 
@@ -114,7 +115,8 @@ def parser():
     t = sub.add_parser("train", help="train an MA-SNN and report accuracy, spikes and energy")
     _add_run_options(t)
     t.add_argument("--attention", default=None,
-                   help=f"one of {', '.join(ALL_VARIANTS)} (default TCSA)")
+                   help=f"one of {', '.join(ALL_VARIANTS)} (default TCSA; oracle-gate needs "
+                        f"the synthetic gestures' ground truth)")
     t.add_argument("--out", default=None,
                    help="run folder (default runs/masnn; with --resume, the checkpoint's folder)")
     t.add_argument("--resume", help="checkpoint to continue from; its run's settings are kept "
