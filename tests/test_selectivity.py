@@ -186,3 +186,21 @@ def test_oracle_gate_refuses_data_without_ground_truth(capsys):
     assert main(["train", "--attention", "oracle-gate", "--dataset", "digits", "--epochs",
                  "1", "--out", "/nonexistent/never"]) == 2
     assert "needs ground truth" in capsys.readouterr().err
+
+
+def test_the_ablation_tables_what_the_gates_select(tmp_path):
+    out = tmp_path / "ablation"
+    os.environ.setdefault("TINYSNN_CACHE", str(tmp_path / "cache"))
+    assert main(["ablation", "--level", "distractor", "--variants", "no,const-gate,oracle-gate",
+                 "--T", "4", "--epochs", "1", "--samples-per-class", "1",
+                 "--test-samples-per-class", "1", "--batch-size", "4", "--out", str(out),
+                 "--no-progress"]) == 0
+    table = (out / "ablation.md").read_text()
+    assert "What the gates select" in table
+    rows = {line.split(" | ")[0].strip("| "): line for line in table.splitlines()
+            if line.startswith("| ") and "spatial" not in line and "acc." not in line}
+    assert rows["const-gate"].count("1.00") == 3 and "0.00 | 0.00" in rows["const-gate"]
+    assert rows["oracle-gate"].count("10.00") == 3
+    assert rows["no"].endswith("| - | - | - | - | - |")
+    document = json.loads((out / "ablation.json").read_text())
+    assert [bool(r["attention_selectivity"]) for r in document["runs"]] == [False, True, True]
