@@ -244,3 +244,16 @@ def test_refusals_name_the_node():
         assert "dt" in refusal(g, dt=dt)
     with pytest.raises(NIRError, match="input"):
         from_nir(g, dt=1.0)(np.ones((2, 1, 4)))
+
+
+def test_node_and_edge_order_change_nothing():
+    n = 4
+    graph = recurrent_graph(nir.LIF(**lif_params(n, 2e-3, 0.1, 0.4)), rng.normal(size=(n, 2)),
+                            np.zeros(n), rng.normal(size=(n, n)), np.full(n, 0.2))
+    shuffled = nir.NIRGraph(nodes=dict(reversed(list(graph.nodes.items()))),
+                            edges=list(reversed(graph.edges)), type_check=False)
+    x = rng.uniform(0, 2, (10, 2, 2))
+    a, b = from_nir(graph, dt=1e-3), from_nir(shuffled, dt=1e-3)
+    assert a.structure.back_edges == b.structure.back_edges == {("lif1.w_rec", "lif1.lif")}
+    with no_grad():
+        np.testing.assert_array_equal(a(x).data, b(x).data)

@@ -2,19 +2,10 @@
 
     import tinysnn as ts
     x = ts.Tensor(np.random.rand(8, 4, 2, 32, 32), requires_grad=True)   # [T, B, C, H, W]
+
+Importing tinysnn changes nothing in the process: no environment variable, no allocator
+setting. ``tinysnn.app.process.tune_process()`` sets what the command line sets for itself.
 """
-
-import os
-
-# Numba's OpenMP threads spin while they wait for work by default; on a busy laptop or a
-# shared 2-core machine that spinning steals the cores the next kernel needs (a training step
-# measured 0.68 s spinning vs 0.21 s passive). Set before any kernel starts its threads; an
-# explicit OMP_WAIT_POLICY in the environment wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-from .memory import keep_freed_memory
-
-keep_freed_memory()  # big arrays reuse freed memory instead of page-faulting fresh pages
 
 from . import data, functional, nn, optim, surrogate
 from .autograd import Function, is_grad_enabled, no_grad

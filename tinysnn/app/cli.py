@@ -30,6 +30,7 @@ from .ablation import DEFAULT_VARIANTS
 from .applicability import APPLIES_TO, check_applicable
 from .config import DATASET_OPTIONS, RULES, Number, TrainConfig
 from .datasets import DATASETS, FRAMINGS, LEVELS, file_datasets
+from .process import tune_process
 from .sweep_cli import add_sweep_options, add_where_options
 
 
@@ -382,6 +383,7 @@ def bug_report(command, err):
 
 def main(argv=None):
     """Run one command; returns the exit status (0 done, 2 bad input, 1 a bug, 130 Ctrl-C)."""
+    tune_process()  # this process is the command line's own (process.py)
     args = parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)  # quoted in what a command writes
     debug = args.debug or bool(os.environ.get("TINYSNN_DEBUG"))

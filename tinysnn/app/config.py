@@ -262,4 +262,5 @@ class TrainConfig:
         return cls(**{k: v for k, v in d.items() if k in names})
 
     def to_dict(self):
+        """The settings as a plain dict (what a sweep sends to a worker and writes down)."""
         return asdict(self)

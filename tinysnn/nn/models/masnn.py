@@ -91,6 +91,8 @@ class SpikingConv(Module):
         self.pool = AvgPool2d(pool) if pool > 1 else None
         self.attention = make_attention(variant, T, out_channels, False, reduction_t,
                                         reduction_c)
+        # any neuron layer (an LIF by default); named "lif" because saved state dicts key a
+        # neuron's parameters by it ("features.0.lif.a")
         self.lif = make_neuron(neuron)
 
     def forward(self, x):
@@ -118,7 +120,7 @@ class SpikingLinear(Module):
         self.fc = Linear(in_features, out_features)
         self.bn = BatchNorm1d(out_features)
         self.attention = make_attention(variant, T, out_features, True, reduction_t, None)
-        self.lif = make_neuron(neuron)
+        self.lif = make_neuron(neuron)  # any neuron layer: named "lif" as in SpikingConv
 
     def forward(self, x):
         if self.dropout is not None:
