@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from tinysnn import Tensor, no_grad
-from tinysnn.monitor import E_AC_PJ, E_MAC_PJ, Monitor
 from tinysnn.nn import LIF, Conv2d, Flatten, Linear, Module
+from tinysnn.nn.monitor import E_AC_PJ, E_MAC_PJ, Monitor
 
 
 class Tiny(Module):

@@ -202,10 +202,9 @@ def record_batch(model, x):
     x: [T, B, C, H, W]. Returns {"spikes": {name: [T, B, ...]}, "current": {name: [T, B, ...]},
     "neuron": {name: the nn.Neuron module}, "gates": {name: {"temporal": [B, T],
     "channel": [B, C], "spatial": [B, H, W]}}}, for every spiking layer (any ``nn.Neuron``)
-    and attention block.
+    and every module that draws its gates (``gate_maps(x)``, as MultiDimensionalAttention).
     """
     from ..autograd import no_grad
-    from ..nn.attention import MultiDimensionalAttention
     from ..nn.neuron import Neuron
     from ..tensor import Tensor
 
@@ -221,20 +220,13 @@ def record_batch(model, x):
 
     def on_attention(name):
         def hook(module, inputs, output):
-            x, gates = inputs[0], {}
-            # each branch sees the previous branch's output, as in forward (T, then C, then S)
-            for key, branch in (("temporal", module.ta), ("channel", module.ca),
-                                ("spatial", module.sa)):
-                if branch is not None:
-                    gates[key] = np.asarray(branch.gate(x))
-                    x = branch(x)
-            record["gates"][name] = gates
+            record["gates"][name] = module.gate_maps(inputs[0])
         return hook
 
     for name, module in model.named_modules():
         if isinstance(module, Neuron):
             handles.append(module.register_forward_hook(on_neuron(name)))
-        elif isinstance(module, MultiDimensionalAttention):
+        elif callable(getattr(module, "gate_maps", None)):
             handles.append(module.register_forward_hook(on_attention(name)))
     try:
         model.eval()

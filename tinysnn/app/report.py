@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 
 from .. import bounded_json, random_state
-from ..monitor import Monitor
+from ..nn.monitor import Monitor
 from . import plot
 from .checkpoint import CheckpointError
 from .config import ConfigError
@@ -24,7 +24,7 @@ def format_layers(metrics):
     """The per-layer table: firing rate, spikes, synaptic operations and energy per sample.
 
     Each layer with attention is followed by its attention row: the module's own operations
-    (multiplies as MACs, adds and compares as ACs; tinysnn.monitor) and their energy.
+    (multiplies as MACs, adds and compares as ACs; tinysnn.nn.monitor) and their energy.
     """
     lines = [f"{'layer':<22}{'firing rate':>12}{'spikes/sample':>15}{'SynOps/sample':>15}"
              f"{'energy uJ':>11}"]

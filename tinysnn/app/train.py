@@ -34,8 +34,8 @@ from ..autograd import no_grad
 from ..backend import to_device, xp_of
 from ..data.paper_frames import vote
 from ..errors import TinysnnError
-from ..monitor import Monitor
 from ..nn.models import MASNN, AttResSNN
+from ..nn.monitor import Monitor
 from ..tensor import Tensor
 from .checkpoint import save_checkpoint
 from .config import ConfigError, TrainConfig  # noqa: F401 (TrainConfig is imported from here)
