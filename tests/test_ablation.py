@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from tinysnn.app import ablation as ablation_module
+from tinysnn.app import train as train_module
 from tinysnn.app.ablation import run_ablation
 from tinysnn.app.analysis import analyse_ablation
 from tinysnn.app.report import format_ablation, mean_std
@@ -61,14 +61,14 @@ def test_finished_runs_are_read_and_stopped_runs_resumed(tmp_path, monkeypatch):
     config = tiny(tmp_path, epochs=2)
     first = run_ablation(config, ["SA"], seeds=1)
     # the same ablation again: nothing is trained
-    monkeypatch.setattr(ablation_module, "train", lambda run: pytest.fail("trained again"))
+    monkeypatch.setattr(train_module, "train", lambda run: pytest.fail("trained again"))
     assert run_ablation(config, ["SA"], seeds=1) == first
     # a run stopped after its checkpoint (no metrics.json) is resumed from it
     metrics_path = tmp_path / "ablation" / "SA" / "seed0" / "metrics.json"
     metrics = json.loads(metrics_path.read_text())
     metrics_path.unlink()
     resumed = []
-    monkeypatch.setattr(ablation_module, "train",
+    monkeypatch.setattr(train_module, "train",
                         lambda run: resumed.append(run.resume) or metrics)
     run_ablation(config, ["SA"], seeds=1)
     assert resumed == [str(tmp_path / "ablation" / "SA" / "seed0" / "checkpoint.npz")]

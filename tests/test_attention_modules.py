@@ -142,7 +142,7 @@ def test_float32_by_default_and_float64_after_to():
     [
         (lambda: nn.TemporalAttention(4, reduction=5), r"reduction 5 is larger than T = 4"),
         (lambda: nn.ChannelAttention(8, reduction=9), r"reduction 9 is larger than C = 8"),
-        (lambda: nn.ChannelAttention(8, reduction=0), r"reduction must be a positive integer"),
+        (lambda: nn.ChannelAttention(8, reduction=0), r"reduction must be an integer >= 1"),
         (lambda: nn.SpatialAttention(kernel_size=4), r"kernel_size must be a positive odd"),
         (lambda: nn.MultiDimensionalAttention(4, 8, dims="TX"), r"dims must be .* got 'TX'"),
         (lambda: nn.MultiDimensionalAttention(4, 8, dims="TT"), r"without repeats"),

@@ -95,7 +95,7 @@ def test_ablation_writes_the_table(tmp_path, run_dir):
     (["train", "--dataset", "dvs128", "--data-dir", "/no/such/folder"], "no such folder"),
     (["train", "--resume", "/no/such/checkpoint.npz"], "no such file"),
     (["ablation", "--variants", "no,XX"], "unknown"),
-    (["plot", "/no/such/run"], "no metrics.json or ablation.json"),
+    (["plot", "/no/such/run"], "no metrics.json, ablation.json or sweep.json"),
 ])
 def test_bad_arguments_give_one_line(argv, message, capsys):
     assert exit_code(argv) == 2

@@ -110,10 +110,10 @@ def test_bad_arguments_say_what_is_wrong(kwargs, message):
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
-    ({"T": 2.7}, TypeError, "T must be an integer, got float 2.7"),
-    ({"T": "4"}, TypeError, "T must be an integer, got str '4'"),
-    ({"T": True}, TypeError, "T must be an integer, got bool True"),
-    ({"T": 2, "downsample": 2.9}, TypeError, "downsample must be an integer, got float 2.9"),
+    ({"T": 2.7}, TypeError, "T must be an integer >= 1, got float 2.7"),
+    ({"T": "4"}, TypeError, "T must be an integer >= 1, got str '4'"),
+    ({"T": True}, TypeError, "T must be an integer >= 1, got bool True"),
+    ({"T": 2, "downsample": 2.9}, TypeError, "downsample must be an integer >= 1, got float 2.9"),
     ({"T": 2, "bin_us": 0}, ValueError, "bin_us must be an integer >= 1, got 0"),
     ({"T": 2, "sensor_size": 0}, ValueError, "sensor_size must be an integer >= 1, got 0"),
     ({"T": 2, "sensor_size": (8, 0)}, ValueError, r"sensor_size\[1\] \(H\) must be an integer"),

@@ -125,7 +125,7 @@ def test_end_to_end_numba_gradients_equal_the_reference_loop():
     (np.zeros((0, 3)), {}, ValueError, r"T >= 1 .* got shape \(0, 3\)"),
     (np.zeros((2, 3), np.int64), {}, TypeError, "float32 or float64, got dtype int64"),
     (np.zeros((2, 3)), {"reset": "zero"}, ValueError, "reset must be 'hard' or 'soft', got 'zero'"),
-    (np.zeros((2, 3)), {"decay": 1.5}, ValueError, r"decay must be a finite number in \[0.0, 1.0"),
+    (np.zeros((2, 3)), {"decay": 1.5}, ValueError, r"decay must be a finite number in \[0, 1\]"),
     (np.zeros((2, 3)), {"threshold": np.nan}, ValueError, "threshold must be a finite number"),
     (np.zeros((2, 3)), {"surrogate": "sigmoid"}, TypeError,
      r"surrogate must have a derivative\(u\)"),

@@ -153,7 +153,7 @@ def test_repr_shows_the_settings():
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"tau": 0.5}, "tau must be a finite number >= 1"),
-    ({"decay": 1.0}, r"decay must be a number in \[0, 1\)"),
+    ({"decay": 1.0}, r"decay must be a finite number in \[0, 1\)"),
     ({"step_mode": "all"}, "step_mode must be 'multi' or 'single', got 'all'"),
 ])
 def test_bad_settings_raise_naming_them(kwargs, message):

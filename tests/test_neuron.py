@@ -92,16 +92,14 @@ class LeakyNeuron(nn.Neuron):
 def neuron_settings(draw):
     threshold = draw(st.floats(0.1, 2.0))
     return {"decay": draw(st.floats(0.0, 0.95)), "threshold": threshold,
-            "v_reset": draw(st.one_of(st.none(), st.floats(-0.5, min(0.5, threshold)))),
+            "reset": draw(st.sampled_from(["hard", "soft"])),
+            "v_reset": draw(st.floats(-0.5, min(0.5, threshold))),
             "detach_reset": draw(st.booleans()), "surrogate": draw(surrogates())}
 
 
 def lif_like(settings):
-    """The nn.LIF with these settings (v_reset None: soft reset)."""
-    soft = settings["v_reset"] is None
-    return nn.LIF(decay=settings["decay"], threshold=settings["threshold"],
-                  reset="soft" if soft else "hard", v_reset=0.0 if soft else settings["v_reset"],
-                  detach_reset=settings["detach_reset"], surrogate=settings["surrogate"])
+    """The nn.LIF with these settings."""
+    return nn.LIF(**settings)
 
 
 def spikes_and_gradient(neuron, x, probe):
@@ -155,7 +153,7 @@ def test_detach_reset_changes_only_the_reset_path():
             return 2 * super().derivative(u)
 
     x = RNG.normal(1.0, 0.5, (5, 4))
-    grads = [spikes_and_gradient(LeakyNeuron(0.6, v_reset=None, detach_reset=True,
+    grads = [spikes_and_gradient(LeakyNeuron(0.6, reset="soft", detach_reset=True,
                                              surrogate=s), x, 1.0)[1]
              for s in (Logistic(), Doubled())]
     np.testing.assert_allclose(grads[1], 2 * grads[0], rtol=1e-12)
@@ -180,8 +178,8 @@ def test_a_neuron_firing_on_greater_than_differs_only_where_h_equals_the_thresho
 # ------------------------------------------------------------------------- streaming
 def test_chunks_of_a_stateful_neuron_equal_the_whole_sequence():
     x, probe = RNG.normal(0.6, 1.0, (7, 2, 3)), RNG.normal(size=(7, 2, 3))
-    whole = LeakyNeuron(0.7, v_reset=None)
-    streaming = LeakyNeuron(0.7, v_reset=None, stateful=True)
+    whole = LeakyNeuron(0.7, reset="soft")
+    streaming = LeakyNeuron(0.7, reset="soft", stateful=True)
 
     def in_chunks(t):
         return F.concatenate([streaming(t[:3]), streaming(t[3:4]), streaming(t[4:])])
@@ -194,7 +192,7 @@ def test_chunks_of_a_stateful_neuron_equal_the_whole_sequence():
         streaming(x)
     streaming.detach()
     assert not streaming.v.requires_grad
-    stepper = LeakyNeuron(0.7, v_reset=None, step_mode="single")
+    stepper = LeakyNeuron(0.7, reset="soft", step_mode="single")
     with no_grad():
         steps = np.stack([stepper(x[t]).data for t in range(len(x))])
     np.testing.assert_array_equal(steps, s_whole)
@@ -209,7 +207,7 @@ def test_a_neuron_without_charge_says_what_to_define():
 
 @pytest.mark.parametrize("kwargs, error, message", [
     ({"threshold": float("nan")}, ValueError, "threshold must be a finite number, got nan"),
-    ({"v_reset": "0"}, ValueError, "v_reset must be a finite number, got '0'"),
+    ({"v_reset": "0"}, ValueError, "v_reset must be a finite number, got str '0'"),
     ({"surrogate": "sigmoid"}, TypeError, "surrogate must have a derivative"),
     ({"step_mode": "all"}, ValueError, "step_mode must be 'multi' or 'single', got 'all'"),
 ])
@@ -219,8 +217,8 @@ def test_bad_settings_raise_naming_them(kwargs, error, message):
 
 
 def test_repr_shows_the_settings():
-    assert repr(LeakyNeuron(0.5, v_reset=None)) == (
-        "LeakyNeuron(threshold=1.0, v_reset=None (soft), surrogate=Sigmoid(alpha=4.0), "
+    assert repr(LeakyNeuron(0.5, reset="soft")) == (
+        "LeakyNeuron(threshold=1.0, reset='soft', surrogate=Sigmoid(alpha=4.0), "
         "detach_reset=False)")
 
 
@@ -232,3 +230,18 @@ def test_smooth_spike_makes_a_neuron_checkable_by_central_differences():
     x = RNG.normal(0.8, 1.0, (6, 2, 3))
     neuron = SmoothLeaky(0.6, threshold=0.9, v_reset=0.1, surrogate=ATan())
     assert_grad_close(neuron, x)
+
+
+@pytest.mark.parametrize("make", [lambda **kw: LeakyNeuron(0.5, **kw), nn.LIF, nn.IF,
+                                  nn.ParametricLIF, nn.AdaptiveLIF])
+def test_reset_soft_is_the_one_way_and_v_reset_none_a_deprecated_alias(make):
+    x = RNG.normal(0.6, 1.0, (7, 2, 3)).astype(np.float32)
+    soft = make(reset="soft")
+    assert soft.reset_mode == "soft"
+    with pytest.warns(DeprecationWarning, match="v_reset=None for a soft reset is deprecated; "
+                                                "use reset='soft'"):
+        alias = make(v_reset=None)
+    assert alias.reset_mode == "soft"
+    np.testing.assert_array_equal(alias(x).data, soft(x).data)
+    with pytest.raises(ValueError, match="reset must be 'hard' or 'soft', got 'sof'"):
+        make(reset="sof")

@@ -67,7 +67,8 @@ def test_layers_are_the_authors(preset):
         assert isinstance(block.pool, AvgPool2d)
         pools.append(block.pool.kernel_size)
         assert block.attention.dims == "TCS"
-        assert block.attention.ta.w1.shape == (PRESETS[preset]["T"] // 2, PRESETS[preset]["T"])
+        T = PRESETS[preset].masnn["T"]
+        assert block.attention.ta.w1.shape == (T // 2, T)
         assert block.attention.ca.w1.shape == (c_out // 8, c_out)
     assert pools == [2, 2, 2, 2, 4]
     for fc in model.classifier:
@@ -96,7 +97,7 @@ def test_cells_are_the_authors(preset, width):
 def test_preset_networks_run_forward_and_backward_on_one_recording(preset):
     manual_seed(0)
     model = MASNN(attention="TCSA", preset=preset)
-    T, classes = PRESETS[preset]["T"], PRESETS[preset]["num_classes"]
+    T, classes = PRESETS[preset].masnn["T"], PRESETS[preset].masnn["num_classes"]
     rng = np.random.default_rng(0)
     x = (rng.random((T, 1, 2, 128, 128)) < 0.05).astype(np.float32) * 3   # sparse event counts
     rates = model(Tensor(x))

@@ -16,7 +16,7 @@ from tinysnn.nn.models import MASNN
     ({"input_size": 4}, r"input_size 4 shrinks to 0 pixels after the pools \(2, 2, 2\); it "
                         r"must be at least 8"),
     ({"num_classes": 0}, "num_classes must be an integer >= 1, got 0"),
-    ({"T": 2.5}, "T must be an integer >= 1, got 2.5"),
+    ({"T": 2.5}, "T must be an integer >= 1, got float 2.5"),
     ({"in_channels": 0}, "in_channels must be an integer >= 1"),
     ({"hidden": (0,)}, r"hidden\[0\] must be an integer >= 1"),
     ({"pools": (0, 2, 2)}, r"pools\[0\] must be an integer >= 1"),
@@ -29,7 +29,7 @@ def test_masnn_sizes_are_checked_by_name(options, message):
 @pytest.mark.parametrize("options, message", [
     ({"tau": math.inf}, "tau must be a finite number >= 1"),
     ({"tau": "2"}, "tau must be a finite number >= 1"),
-    ({"decay": math.nan}, r"decay must be a number in \[0, 1\)"),
+    ({"decay": math.nan}, r"decay must be a finite number in \[0, 1\)"),
     ({"reset": "bogus"}, "reset must be 'hard' or 'soft', got 'bogus'"),
 ])
 def test_lif_settings_are_checked_when_the_layer_is_made(options, message):
@@ -53,7 +53,7 @@ def params(n=2):
 
 
 @pytest.mark.parametrize("make, error, message", [
-    (lambda: optim.SGD(params(), lr="0.1"), TypeError, "SGD: lr must be a number, got str"),
+    (lambda: optim.SGD(params(), lr="0.1"), TypeError, "SGD: lr must be a finite number >= 0"),
     (lambda: optim.SGD(params(), lr=math.nan), ValueError, "SGD: lr must be a finite number"),
     (lambda: optim.Adam(params(), lr=math.inf), ValueError, "Adam: lr must be a finite"),
     (lambda: optim.Adam(params(), betas=(0.9, 1.0)), ValueError, "betas must be two numbers"),

@@ -11,8 +11,8 @@ import pytest
 from tinysnn import Tensor, nn, optim
 from tinysnn import functional as F
 from tinysnn.app.plot import membrane_of, record_sample
-from tinysnn.monitor import Monitor
 from tinysnn.nn.models import MASNN
+from tinysnn.nn.monitor import Monitor
 
 
 class SoftPlusSlope:
@@ -31,7 +31,7 @@ class GatedLeak(nn.Neuron):
 
     def __init__(self):
         # a low threshold: the untrained attention gates scale the current down
-        super().__init__(threshold=0.1, v_reset=None, surrogate=SoftPlusSlope())
+        super().__init__(threshold=0.1, reset="soft", surrogate=SoftPlusSlope())
         self.a = nn.Parameter(np.zeros(1, np.float32))
         self.gain = nn.Parameter(np.ones(1, np.float32))
 

@@ -12,25 +12,19 @@ import numpy as np
 
 from .backend import to_device, xp_of
 from .tensor import Tensor
+from .validate import check_integer, check_real
 
 
 def check_number(who, name, value, low=0.0, high=math.inf, low_open=False):
     """``value`` as a float if it is a finite real number in [low, high] (or (low, high]);
     otherwise a ValueError (TypeError for a non-number) that names it."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{who}: {name} must be a number, got {type(value).__name__} {value!r}")
-    inside = low < value if low_open else low <= value
-    if not (math.isfinite(value) and inside and value <= high):
-        bounds = f"{'(' if low_open else '['}{low:g}, {high:g}{']' if high < math.inf else ')'}"
-        raise ValueError(f"{who}: {name} must be a finite number in {bounds}, got {value!r}")
-    return float(value)
+    return check_real(who, name, value, low, None if high == math.inf else high,
+                      low_open=low_open)
 
 
 def check_count(who, name, value, low=1):
     """``value`` if it is an int >= low (not a bool), else an error that names it."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{who}: {name} must be an integer >= {low}, got {value!r}")
-    return int(value)
+    return check_integer(who, name, value, low)
 
 
 class Optimizer:

@@ -2,6 +2,7 @@
 
     python -m tinysnn plot runs/masnn          # a run
     python -m tinysnn plot runs/ablation       # an ablation (a folder with ablation.json)
+    python -m tinysnn plot runs/sweep          # a sweep (sweep.json): the same, per grid point
 
 * Membrane potentials with and without attention (the paper: "attention refines the membrane
   potential"): the distribution of H, the potential before reset, of every spiking layer over
@@ -14,13 +15,13 @@
 """
 
 import contextlib
-import json
 import os
 
 import numpy as np
 
 from . import plot
 from .report import load_run, mean_std
+from .sweep_file import SweepFileError, finished_runs, read_sweep_file, run_checkpoint
 
 VALUES_PER_BATCH = 20_000   # membrane values kept per layer and batch (a seeded sample)
 
@@ -117,15 +118,19 @@ def analyse_run(run_dir):
 
 
 def analyse_ablation(folder):
-    """The analysis figures of an ablation folder: firing rates of every variant, membranes of
-    every variant, attention maps per class of its TCSA runs. Returns the paths written."""
-    with open(os.path.join(folder, "ablation.json")) as f:
-        document = json.load(f)
-    runs = document["runs"]
-    order = [v for v in document["variants"] if any(r["variant"] == v for r in runs)]
+    """The analysis figures of an ablation or sweep folder (ablation.json or sweep.json, checked
+    by sweep_file): firing rates of every variant (grid point), membranes of every variant,
+    attention maps per class of its TCSA runs. Returns the paths written."""
+    path, document = read_sweep_file(folder)
+    runs = finished_runs(document)
+    key = "variant" if os.path.basename(path) == "ablation.json" else "label"
+    listed = document.get("variants") or [r[key] for r in document["runs"]]
+    order = [v for v in dict.fromkeys(listed) if any(r[key] == v for r in runs)]
+    if not order:
+        raise SweepFileError(f"{path}: no finished run to draw yet")
     rates = {}
     for variant in order:
-        layers = [r["layers"] for r in runs if r["variant"] == variant]
+        layers = [r["layers"] for r in runs if r[key] == variant]
         names = [row["name"] for row in layers[0]]
         stats = [mean_std([rows[i]["firing_rate"] for rows in layers]) for i in range(len(names))]
         rates[variant] = (names, [m for m, _ in stats], [s for _, s in stats])
@@ -133,13 +138,13 @@ def analyse_ablation(folder):
                                     title="firing rate per layer (mean +- std over seeds)")]
     first = {}
     for r in runs:
-        first.setdefault(r["variant"], r["out"])
+        first.setdefault(r[key], r)
     potentials, threshold = {}, None
     for variant in order:
-        model, data, _, _ = load_run(os.path.join(first[variant], "checkpoint.npz"))
+        model, data, config, _ = load_run(run_checkpoint(path, first[variant]))
         potentials[variant] = membrane_potentials(model, data)
         threshold = _threshold(model)
-        if variant == "TCSA":
+        if config.attention == "TCSA" and key == "variant":
             paths += _class_attention_plots(model, data, folder, prefix="TCSA_")
     paths.append(plot.plot_membrane_distributions(
         potentials, threshold, os.path.join(folder, "membrane_distribution.png"),

@@ -36,16 +36,16 @@ import time
 import numpy as np
 
 from .. import functional as F
-from .. import optim, random_state
+from .. import optim, random_state, settings
 from ..data import DataLoader
-from ..monitor import Monitor
 from ..nn.models import MASNN
+from ..nn.monitor import Monitor
 from ..tensor import Tensor
 
 #: the networks ``bench --preset`` knows, with the step they are timed at by default
 NETWORKS = {
-    "default": dict(options={}, T=16, batch_size=16, optimizer="adam", variants=("TCSA",)),
-    "paper-gesture": dict(options={"preset": "paper-gesture"}, T=16, batch_size=8,
+    "default": dict(options={}, T=settings.T, batch_size=16, optimizer="adam", variants=("TCSA",)),
+    "paper-gesture": dict(options={"preset": "paper-gesture"}, T=settings.T, batch_size=8,
                           optimizer="adam", variants=("TCSA",)),
     # a plain convolutional SNN: conv 2-32-64 (BN, avg pool 2, LIF each), FC 4096-128-11
     "plain-conv": dict(options={"channels": (32, 64), "pools": (2, 2), "hidden": (128,)}, T=8,

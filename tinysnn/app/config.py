@@ -13,28 +13,19 @@ field has one). ``Number``, ``Choice``, ``Text``, ``Flag`` and ``Options`` cover
 """
 
 import argparse
-import math
 import numbers
 from dataclasses import asdict, dataclass, field, fields
 
 from ..errors import TinysnnError
-from ..nn.models import ALL_VARIANTS, MODELS, NEURONS, PRESETS, VARIANTS
+from ..nn.models import ALL_VARIANTS, MODELS, NEURONS, VARIANTS
+from ..settings import PRESETS, RUN
+from ..validate import interval, is_finite, is_number, within
 from . import recipes
-from .datasets import BUILDERS, FILE_DATASETS, FRAMINGS, LEVELS
+from .datasets import DATASETS, FRAMINGS, LEVELS, file_datasets
 
 
 class ConfigError(TinysnnError, ValueError):
     """Settings that cannot make a run (bad values, a resume with another model)."""
-
-
-def _interval(low, high, low_open, high_open):
-    if low is not None and high is not None:
-        return f" in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-    if low is not None:
-        return f" {'>' if low_open else '>='} {low:g}"
-    if high is not None:
-        return f" {'<' if high_open else '<='} {high:g}"
-    return ""
 
 
 @dataclass(frozen=True)
@@ -51,7 +42,7 @@ class Number:
 
     def describe(self):
         what = "an integer" if self.kind is int else "a finite number"
-        return what + _interval(self.low, self.high, self.low_open, self.high_open)
+        return what + interval(self.low, self.high, self.low_open, self.high_open)
 
     def check(self, name, value):
         if value is None and self.optional:
@@ -61,19 +52,13 @@ class Number:
         return self.kind(value)
 
     def _fits(self, value):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        if not is_number(value):
             return False
         if self.kind is int and not isinstance(value, numbers.Integral):
             return False
-        if self.kind is float:
-            try:
-                if not math.isfinite(float(value)):
-                    return False
-            except OverflowError:                   # an int too large for a float
-                return False
-        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+        if self.kind is float and not is_finite(value):
             return False
-        return self.high is None or (value < self.high if self.high_open else value <= self.high)
+        return within(value, self.low, self.high, self.low_open, self.high_open)
 
     def option(self, text):
         """argparse ``type=``: the text of a command-line option -> a checked value."""
@@ -81,7 +66,9 @@ class Number:
             value = int(text) if self.kind is int else float(text)
             return self.check("value", value)
         except (ValueError, ConfigError):
-            raise argparse.ArgumentTypeError(f"must be {self.describe()}, got {text!r}") from None
+            shown = text if len(text) <= 40 else f"{text[:20]}...({len(text)} characters)"
+            raise argparse.ArgumentTypeError(f"must be {self.describe()}, got {shown!r}") \
+                from None
 
 
 @dataclass(frozen=True)
@@ -158,16 +145,22 @@ DATASET_OPTIONS = {
     "size": Number(int, low=8, optional=True),
 }
 
+#: more epochs than anyone trains: bounds the schedules' arithmetic (a 400-digit --epochs)
+MAX_EPOCHS = 1_000_000
+#: Adam moves each weight by about lr per step: above this a run only overflows, so it is
+#: refused before any arithmetic instead of after a screen of NumPy overflow warnings
+MAX_LR = 10.0
+
 RULES = {
-    "dataset": Choice(BUILDERS),
+    "dataset": Choice(DATASETS),
     "data_dir": Text(optional=True),
     "model": Choice(MODELS),
     "attention": Choice(ALL_VARIANTS),
     "preset": Choice(PRESETS, optional=True),
     "T": Number(int, low=1),
-    "epochs": Number(int, low=1),
+    "epochs": Number(int, low=1, high=MAX_EPOCHS),
     "batch_size": Number(int, low=1),
-    "lr": Number(float, low=0, low_open=True),
+    "lr": Number(float, low=0, high=MAX_LR, low_open=True),
     "weight_decay": Number(float, low=0),
     "loss": Choice(("mse", "ce")),
     "scheduler": Choice(("cosine", "plateau", "none")),
@@ -181,11 +174,14 @@ RULES = {
     "resume": Text(optional=True),
     "overwrite": Flag(),
     "progress": Flag(),
+    "loader_workers": Number(int, low=0, high=256),
     "dataset_options": Options(DATASET_OPTIONS),
+    "nir": Text(optional=True),                       # a NIR graph as the network (nir_model.py)
+    "dt": Number(float, low=0, low_open=True, optional=True),   # its time step
 }
 
 #: how this run is invoked, not what it is: not carried over when a run is resumed
-INVOCATION_FIELDS = ("out", "resume", "overwrite", "progress")
+INVOCATION_FIELDS = ("out", "resume", "overwrite", "progress", "loader_workers")
 
 
 @dataclass
@@ -193,8 +189,9 @@ class TrainConfig:
     """Everything that defines a run; saved in checkpoints and metrics.json.
 
     Fields left at None take the value of the recipes of the preset, the model and the data set,
-    else tinysnn's default (tinysnn.app.recipes): ``TrainConfig(preset="paper-gesture")`` trains
-    as the paper did, ``TrainConfig(preset="paper-gesture", epochs=20)`` too, for 20 epochs;
+    else tinysnn's default (tinysnn.settings; resolved by tinysnn.app.recipes):
+    ``TrainConfig(preset="paper-gesture")`` trains as the paper did,
+    ``TrainConfig(preset="paper-gesture", epochs=20)`` too, for 20 epochs;
     ``TrainConfig(dataset="cifar10dvs")`` frames CIFAR10-DVS as the authors (T 20, 10 ms bins).
     """
 
@@ -220,12 +217,15 @@ class TrainConfig:
     resume: str = None
     overwrite: bool = False       # a fresh run may replace a run already in ``out``
     progress: bool = True
+    loader_workers: int = 0       # processes that prepare batches ahead (same batches as 0)
     dataset_options: dict = field(default_factory=dict)
+    nir: str = None               # a .nir graph to train instead of a built-in model
+    dt: float = None              # the time step the graph is discretised at (with nir)
 
     def __post_init__(self):
         for name in ("dataset", "model", "preset", "dataset_options"):   # what recipes follow
             RULES[name].check(name, getattr(self, name))
-        given = {name: getattr(self, name) for name in recipes.DEFAULTS}
+        given = {name: getattr(self, name) for name in RUN}
         values, self.dataset_options = recipes.resolve(self.preset, given, self.dataset_options,
                                                        self.dataset, self.model)
         for name, value in values.items():
@@ -235,15 +235,19 @@ class TrainConfig:
         """Check every value against its rule and the values against each other; returns self."""
         for f in fields(self):
             setattr(self, f.name, RULES[f.name].check(f.name, getattr(self, f.name)))
-        if self.dataset in FILE_DATASETS and not self.data_dir:
+        if self.dataset in file_datasets() and not self.data_dir:
             raise ConfigError(f"dataset {self.dataset} needs data_dir (--data-dir), the folder "
                               f"of its files")
-        if self.data_dir and self.dataset not in FILE_DATASETS:
-            raise ConfigError(f"data_dir ({self.data_dir}) is read only by the data sets "
-                              f"{', '.join(FILE_DATASETS)}, not by {self.dataset}")
+        if self.data_dir:                   # the rule of applicability.APPLIES_TO
+            from .applicability import check_applicable
+
+            check_applicable(self, ["data_dir"])
         if self.model != "masnn" and self.attention not in VARIANTS:
             raise ConfigError(f"attention must be one of {', '.join(VARIANTS)} for {self.model} "
                               f"(the controls are MASNN's), got {self.attention!r}")
+        if (self.nir is None) != (self.dt is None):
+            raise ConfigError("nir and dt go together: a NIR graph stores no time step "
+                              "(--nir graph.nir --dt 1e-3)")
         if self.T * self.batch_size < 2:
             raise ConfigError(f"T x batch_size must be >= 2 (batch norm needs two values per "
                               f"feature), got T={self.T}, batch_size={self.batch_size}")
@@ -258,4 +262,5 @@ class TrainConfig:
         return cls(**{k: v for k, v in d.items() if k in names})
 
     def to_dict(self):
+        """The settings as a plain dict (what a sweep sends to a worker and writes down)."""
         return asdict(self)

@@ -4,15 +4,14 @@ Layer tables, checkpoint evaluation, the ablation table, the plots of a run fold
 """
 
 import contextlib
-import json
 import os
 import time
 from dataclasses import replace
 
 import numpy as np
 
-from .. import random_state
-from ..monitor import Monitor
+from .. import bounded_json, random_state
+from ..nn.monitor import Monitor
 from . import plot
 from .checkpoint import CheckpointError
 from .config import ConfigError
@@ -28,7 +27,7 @@ def format_layers(metrics):
     """The per-layer table: firing rate, spikes, synaptic operations and energy per sample.
 
     Each layer with attention is followed by its attention row: the module's own operations
-    (multiplies as MACs, adds and compares as ACs; tinysnn.monitor) and their energy.
+    (multiplies as MACs, adds and compares as ACs; tinysnn.nn.monitor) and their energy.
     """
     lines = [f"{'layer':<22}{'firing rate':>12}{'spikes/sample':>15}{'SynOps/sample':>15}"
              f"{'energy uJ':>11}"]
@@ -78,7 +77,7 @@ def load_run(path, dataset=None, data_dir=None):
     random_state.manual_seed(config.seed)
     data = make_datasets(config)
     try:
-        model = build_model(config, data).to(config.device)
+        model = build_model(config, data, checkpoint.meta["nir_graph"]).to(config.device)
         load_weights(checkpoint, model)
     except (ValueError, CheckpointError) as err:
         if config.dataset == checkpoint.config.dataset:
@@ -123,24 +122,25 @@ def mean_std(values):
     return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
 
 
-def format_ablation(rows, order=None):
+def format_ablation(rows, order=None, key="variant", title="variant"):
     """The ablation table as Markdown: one line per variant, mean +- std over its runs.
 
-    rows: one dict per run with "variant" and the ABLATION_COLUMNS keys (several runs of a
-    variant, e.g. seeds, are averaged). order: the variants in table order (default: as met).
+    rows: one dict per run with ``key`` ("variant"; a sweep's "label") and the ABLATION_COLUMNS
+    keys (several runs of a variant, e.g. seeds, are averaged). order: the variants in table
+    order (default: as met). title: the first column's title.
     """
     by_variant = {}
     for r in rows:
-        by_variant.setdefault(r["variant"], []).append(r)
+        by_variant.setdefault(r[key], []).append(r)
     order = [v for v in (order or by_variant) if v in by_variant]
-    header = ["variant", "runs", *[title for title, _, _ in _TABLE], "parameters",
+    header = [title, "runs", *[name for name, _, _ in _TABLE], "parameters",
               "train time (s)"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for variant in order:
         runs = by_variant[variant]
         cells = [variant, str(len(runs))]
-        for _, key, fmt in _TABLE:
-            mean, std = mean_std([r[key] for r in runs if key in r])
+        for _, column, fmt in _TABLE:
+            mean, std = mean_std([r[column] for r in runs if column in r])
             cells.append(fmt(mean) + (f" ± {fmt(std)}" if len(runs) > 1 else ""))
         cells += [f"{runs[0]['params']:,}", f"{mean_std([r['seconds'] for r in runs])[0]:.0f}"]
         lines.append("| " + " | ".join(cells) + " |")
@@ -150,16 +150,24 @@ def format_ablation(rows, order=None):
 METRIC_KEYS = ("epochs", "test_accuracy", "layers")
 
 
+def missing_metrics(run_dir):
+    """What to say about a run folder without metrics.json: how to get it, if it can be had."""
+    checkpoint = os.path.join(run_dir, "checkpoint.npz")
+    if os.path.isfile(checkpoint):
+        return (f"{run_dir}: no metrics.json beside its checkpoint.npz (the run was stopped "
+                f"before its last epoch, or metrics.json could not be written): python -m "
+                f"tinysnn train --resume {checkpoint} finishes the run or writes it again")
+    return f"{run_dir}: no metrics.json (is it a training run folder?)"
+
+
 def load_metrics(run_dir):
     """metrics.json of a run folder; RunFolderError if it is missing, not JSON or incomplete."""
     path = os.path.join(run_dir, "metrics.json")
     try:
-        with open(path, encoding="utf-8") as f:
-            metrics = json.load(f)
+        metrics = bounded_json.load_file(path)
     except FileNotFoundError:
-        raise RunFolderError(f"{run_dir}: no metrics.json (is it a training run folder?)") \
-            from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise RunFolderError(missing_metrics(run_dir)) from None
+    except ValueError as err:       # not UTF-8, not JSON, too deep or too long
         raise RunFolderError(f"{path}: not valid JSON ({err})") from None
     missing = [k for k in METRIC_KEYS if not isinstance(metrics, dict) or k not in metrics]
     if missing:

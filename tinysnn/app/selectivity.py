@@ -251,13 +251,14 @@ def format_selectivity(selectivity):
     return "\n".join(lines)
 
 
-def format_selectivity_table(rows, order=None):
+def format_selectivity_table(rows, order=None, key="variant"):
     """The ablation's selectivity as Markdown: per variant, mean +- std over its runs of the
     spatial ratio of each layer and of the temporal correlation and the channel eta^2
-    averaged over the layers. rows: runs with "variant" and "attention_selectivity"."""
+    averaged over the layers. rows: runs with ``key`` (the variant, or a sweep's label) and
+    "attention_selectivity"."""
     by_variant = {}
     for r in rows:
-        by_variant.setdefault(r["variant"], []).append(r.get("attention_selectivity") or {})
+        by_variant.setdefault(r[key], []).append(r.get("attention_selectivity") or {})
     order = [v for v in (order or by_variant) if v in by_variant]
     spatial_layers = sorted({layer for runs in by_variant.values() for s in runs
                              for layer in s.get("spatial", {})})

@@ -10,6 +10,7 @@
 from .aedat import read_aedat31, write_aedat31
 from .aedat2 import read_aedat2, write_aedat2
 from .cifar10dvs import CIFAR10_CLASSES, CIFAR10DVS
+from .dataset import Dataset
 from .digits import Digits
 from .dvs128 import GESTURE_CLASSES, DVS128Gesture
 from .dvs128_gait import DVS128Gait
@@ -22,7 +23,7 @@ from .paper_frames import PaperFrames
 from .synthetic import SyntheticGestures, simulate_gesture
 
 __all__ = [
-    "CIFAR10DVS", "CIFAR10_CLASSES", "EVENT_DTYPE", "GESTURE_CLASSES", "DVS128Gait",
+    "CIFAR10DVS", "CIFAR10_CLASSES", "Dataset", "EVENT_DTYPE", "GESTURE_CLASSES", "DVS128Gait",
     "DVS128Gesture", "DataError", "DataLoader", "Digits", "EventCamera", "PaperFrames",
     "SyntheticGestures", "ToFrames", "events_to_frames", "make_events", "random_time_window",
     "read_aedat2", "read_aedat31", "read_event_text", "simulate_gesture", "write_aedat2",

@@ -11,7 +11,7 @@ Labels follow the class names in CIFAR-10's order (airplane 0, automobile 1, ...
 The split is the MA-SNN authors': in each class, the recordings sorted by their number, the
 first 90% (0..899) for training and the last 10% (900..999) for testing, 9000 and 1000 in all.
 Recordings are read when asked for (np.frombuffer on 8-byte events: milliseconds each), so
-there is no cache.
+there is no cache. A recording without events (only its header) is refused, naming the file.
 """
 
 import os
@@ -20,6 +20,8 @@ import re
 import numpy as np
 
 from .aedat2 import read_aedat2
+from .dataset import Dataset
+from .errors import DataError
 
 CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
                    "ship", "truck"]
@@ -46,7 +48,16 @@ def split_of_class(folder, train):
     return [os.path.join(folder, n) for n in chosen]
 
 
-class CIFAR10DVS:
+def _read_recording(path):
+    """The events of one recording; DataError naming it when it holds none."""
+    events = read_aedat2(path)
+    if not len(events):
+        raise DataError(f"CIFAR10DVS: {path} holds no events, only its header (an empty "
+                        f"recording would train on empty frames)")
+    return events
+
+
+class CIFAR10DVS(Dataset):
     """CIFAR10-DVS from its AEDAT 2.0 files: ``dataset[i] -> (events, label)``.
 
     root: the folder holding the ten class folders. train: the authors' split (first 90% of
@@ -72,15 +83,8 @@ class CIFAR10DVS:
             labels += [label] * len(paths)
         self.labels = np.array(labels, dtype=np.int64)
 
-    def __len__(self):
-        return len(self.files)
-
-    def __getitem__(self, index):
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"CIFAR10DVS: index {index} out of range for {len(self)} items")
-        events = read_aedat2(self.files[index])
-        label = int(self.labels[index])
-        return (events if self.transform is None else self.transform(events)), label
+    def sample(self, index):
+        return _read_recording(self.files[index])
 
     def __repr__(self):
         split = "train" if self.train else "test"

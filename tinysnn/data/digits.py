@@ -14,6 +14,10 @@ The 1797 images are split once and for all: a fixed permutation, the first 80% f
 
 import numpy as np
 
+from .. import settings
+from ..validate import check_integer, check_real
+from .dataset import Dataset
+
 TRAIN_FRACTION = 0.8
 SPLIT_SEED = 20240501          # fixed, so train and test never overlap whatever `seed` is
 DIGIT_CLASSES = [str(d) for d in range(10)]
@@ -28,7 +32,7 @@ def _load_digits():
     return load_digits(return_X_y=True)
 
 
-class Digits:
+class Digits(Dataset):
     """8x8 digits, rate-coded: ``dataset[i] -> (frames [T, 1, 8, 8] float32, label)``.
 
     T: time steps. max_rate: spike probability per step of a full-ink pixel (0 < max_rate <= 1).
@@ -39,11 +43,10 @@ class Digits:
 
     classes = DIGIT_CLASSES
 
-    def __init__(self, train=True, T=16, max_rate=0.8, seed=0, transform=None, encoding="rate",
-                 size=8):
-        if T < 1 or not 0.0 < max_rate <= 1.0:
-            raise ValueError(f"Digits: need T >= 1 and 0 < max_rate <= 1, got T={T}, "
-                             f"max_rate={max_rate}")
+    def __init__(self, train=True, T=settings.T, max_rate=0.8, seed=0, transform=None,
+                 encoding="rate", size=8):
+        T = check_integer("Digits", "T", T, low=1)
+        check_real("Digits", "max_rate", max_rate, low=0, high=1, low_open=True)
         if encoding not in ("rate", "image"):
             raise ValueError(f"Digits: encoding must be 'rate' or 'image', got {encoding!r}")
         if isinstance(size, bool) or not isinstance(size, int) or size < 8 or size % 8:
@@ -60,13 +63,7 @@ class Digits:
         self.encoding, self.size = encoding, size
         self.sensor_size = (size, size)
 
-    def __len__(self):
-        return len(self.labels)
-
-    def __getitem__(self, index):
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"Digits: index {index} out of range for {len(self)} items")
-        index %= len(self)
+    def sample(self, index):
         shape = (self.T, *self.rates.shape[1:])
         if self.encoding == "image":
             frames = np.broadcast_to(self.rates[index], shape).astype(np.float32)
@@ -74,8 +71,7 @@ class Digits:
             rng = np.random.default_rng([self.seed, int(self.train), index])
             # spike[t] = 1 with probability rate, independently at every step and pixel
             frames = (rng.random(shape) < self.rates[index]).astype(np.float32)
-        frames = frames if self.transform is None else self.transform(frames)
-        return frames, int(self.labels[index])
+        return frames
 
     def __repr__(self):
         return (f"Digits({'train' if self.train else 'test'}, {len(self)} images, T={self.T}, "

@@ -14,6 +14,7 @@ import numbers
 import numpy as np
 
 from ..random_state import check_state
+from ..validate import check_integer
 from .errors import DataError
 
 EVENT_DTYPE = np.dtype([("x", "<i2"), ("y", "<i2"), ("t", "<i8"), ("p", "<i1")])
@@ -79,12 +80,7 @@ INT64 = np.iinfo(np.int64)
 
 def check_count(who, name, value, low=1):
     """``value`` as an int if it is an integer (Python or NumPy, not a bool) >= low."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{who}: {name} must be an integer, got {type(value).__name__} "
-                        f"{value!r}")
-    if value < low:
-        raise ValueError(f"{who}: {name} must be an integer >= {low}, got {value}")
-    return int(value)
+    return check_integer(who, name, value, low)
 
 
 def _width_height(sensor_size, who="events_to_frames"):
@@ -210,6 +206,7 @@ class ToFrames:
         if random_crop is not None and not 0.0 < random_crop <= 1.0:
             raise ValueError(f"ToFrames: random_crop must be a fraction in (0, 1], "
                              f"got {random_crop}")
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
 
     def frame_shape(self):
@@ -224,6 +221,13 @@ class ToFrames:
             t_start, t_end = random_time_window(events, self.random_crop, self.rng)
         return events_to_frames(events, self.T, self.sensor_size, bin_us=self.bin_us,
                                 downsample=self.downsample, t_start=t_start, t_end=t_end)
+
+    def reseed(self, epoch, index):
+        """Draw the next call's window from (seed, epoch, index) alone: the DataLoader calls it
+        before each item, so a sample's window does not depend on which process framed it or
+        which samples it framed before."""
+        if self.seed is not None:                    # None: unseeded, nothing to repeat
+            self.rng = np.random.default_rng([self.seed, epoch, index])
 
     def state_dict(self):
         """The crop generator's state: a checkpoint keeps it so a resumed run crops the same."""

@@ -56,6 +56,8 @@ class WithSubjectChannel:
         return np.concatenate([frames, subject], axis=1), label
 
     def __getattr__(self, name):
+        if name == "dataset":          # not set yet (unpickling in a loader worker)
+            raise AttributeError(name)
         return getattr(self.dataset, name)
 
     def __repr__(self):

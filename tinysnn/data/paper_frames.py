@@ -22,13 +22,13 @@ A gesture is classified from its clips by ``vote``: correct when more than half 
 
 import numpy as np
 
+from ..settings import GESTURE
+from ..validate import check_integer
 from .events import _width_height, check_events, events_to_frames
 
 
 def _positive_int(name, value):
-    if isinstance(value, bool) or int(value) != value or value < 1:
-        raise ValueError(f"PaperFrames: {name} must be an integer >= 1, got {value!r}")
-    return int(value)
+    return check_integer("PaperFrames", name, value, low=1)
 
 
 def clip_starts(duration, window, clips):
@@ -75,14 +75,15 @@ class PaperFrames:
     before its last timestamp gives empty clips (their loader fails there).
     """
 
-    def __init__(self, train, T=60, bin_us=15000, clips=10, downsample=4, sensor_size=(128, 128),
-                 seed=0, random_start=True):
+    def __init__(self, train, T=GESTURE.T, bin_us=GESTURE.bin_us, clips=GESTURE.clips,
+                 downsample=4, sensor_size=(128, 128), seed=0, random_start=True):
         self.train, self.random_start = bool(train), bool(random_start)
         self.T = _positive_int("T", T)
         self.bin_us = _positive_int("bin_us", bin_us)
         self.clips = _positive_int("clips", clips)
         self.downsample = _positive_int("downsample", downsample)
         self.sensor_size = tuple(_width_height(sensor_size))
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
 
     @property
@@ -130,6 +131,13 @@ class PaperFrames:
             return np.zeros((self.T, *self.frame_shape()), np.float32)
         return events_to_frames(events[first:stop], self.T, self.sensor_size, bin_us=self.bin_us,
                                 downsample=self.downsample, t_start=int(events["t"][first]))
+
+    def reseed(self, epoch, index):
+        """Draw the next call's window from (seed, epoch, index) alone: the DataLoader calls it
+        before each item, so a sample's window does not depend on which process framed it or
+        which samples it framed before."""
+        if self.seed is not None:                    # None: unseeded, nothing to repeat
+            self.rng = np.random.default_rng([self.seed, epoch, index])
 
     def state_dict(self):
         """The window generator's state: a checkpoint keeps it so a resumed run draws the same."""

@@ -33,6 +33,7 @@ from dataclasses import asdict
 import numpy as np
 
 from .cache import cache_key, ensure_cache_root, load_or_build
+from .dataset import Dataset
 from .distractors import Clutter, record_cluttered
 from .dvs128 import GESTURE_CLASSES
 from .event_camera import EventCamera
@@ -114,7 +115,7 @@ def generate_gestures(n_per_class, split, seed=0, camera=None, duration_us=1_000
             "subject": subject}
 
 
-class SyntheticGestures:
+class SyntheticGestures(Dataset):
     """Synthetic DVS gestures: ``dataset[i] -> (events, label)`` or ``(transform(events), label)``.
 
     root: cache folder (default $TINYSNN_CACHE or ~/.cache/tinysnn). train: which split (the
@@ -174,19 +175,14 @@ class SyntheticGestures:
         self.events, self.offsets, self.labels = data["events"], data["offsets"], data["labels"]
         self.from_subject = data.get("subject")
 
-    def __len__(self):
-        return len(self.labels)
+    def sample(self, index):
+        return self.events[self.offsets[index]:self.offsets[index + 1]].copy()
 
     def __getitem__(self, index):
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"SyntheticGestures: index {index} out of range for {len(self)} items")
-        index %= len(self)
-        events = self.events[self.offsets[index]:self.offsets[index + 1]].copy()
-        label = int(self.labels[index])
-        sample = events if self.transform is None else self.transform(events)
+        item = super().__getitem__(index)               # checks the index
         if not self.ground_truth:
-            return sample, label
-        return sample, label, self.truth(index)
+            return item
+        return (*item, self.truth(int(index) % len(self)))
 
     def load_ground_truth(self):
         """Read the ground truth so that ``truth(i)`` works, the items staying as they are;

@@ -10,6 +10,7 @@ from ..autograd import Function
 from ..kernels.lif.reference import heaviside  # 1 where u >= 0, NaN where u is, else 0
 from ..surrogate import Sigmoid
 from ..tensor import Tensor
+from ..validate import check_surrogate
 
 
 class Spike(Function):
@@ -44,7 +45,5 @@ def spike(u, surrogate=Sigmoid(alpha=4.0)):  # noqa: B008 (surrogates are frozen
     u = u if isinstance(u, Tensor) else Tensor(u)
     if u.dtype.kind != "f":
         raise TypeError(f"spike: u must be float32 or float64, got dtype {u.dtype}")
-    if not callable(getattr(surrogate, "derivative", None)):
-        raise TypeError(f"spike: surrogate must have a derivative(u) method (array in, array "
-                        f"out), got {surrogate!r}")
+    check_surrogate("spike", surrogate)
     return Spike.apply(u, surrogate=surrogate)

@@ -20,15 +20,21 @@ import numpy as np
 from ..autograd import no_grad
 from ..backend import device_of, to_device, xp_of
 from ..functional.basic import relu
-from .attention import MultiDimensionalAttention
+from .attention import MultiDimensionalAttention, elements_per_sample
 from .module import Module
 
 
 class ReLUOnly(Module):
     """max(x, 0), the last step of MultiDimensionalAttention.  x: any shape -> same shape."""
 
+    branch = "relu"
+
     def forward(self, x):
         return relu(x)
+
+    def ops(self, x_shape):
+        """Nothing by tinysnn.nn.monitor's rule (a ReLU is not counted): (0, 0)."""
+        return 0, 0
 
 
 class ConstantGate(Module):
@@ -41,6 +47,8 @@ class ConstantGate(Module):
     branch seeing the previous one's output; the means go into the buffer ``gates`` [n] (saved
     in checkpoints) and the branches are dropped. Nothing here trains.
     """
+
+    branch = "const"
 
     def __init__(self, T, C, dims="TCS", reduction_t=5, reduction_c=8, kernel_size=3,
                  dtype=np.float32):
@@ -78,6 +86,10 @@ class ConstantGate(Module):
                                    "initial branches are gone; load a measured state")
             self.measure(x)
         return relu(x * self.scale)
+
+    def ops(self, x_shape):
+        """(MACs, ACs) per sample on x_shape [T, B, ...]: one multiply per element, E MACs."""
+        return elements_per_sample(x_shape), 0
 
     def extra_repr(self):
         return f"dims={self.dims!r}, gates={np.round(self._gate_values(), 4).tolist()}"
@@ -119,6 +131,8 @@ class OracleGate(Module):
     forward the ground truth of the batch goes into ``subject`` (``set_ground_truth``).
     """
 
+    branch = "oracle"
+
     def __init__(self, T, C, dims="TCS", reduction_t=5, reduction_c=8, kernel_size=3,
                  dtype=np.float32, floor=ORACLE_FLOOR):
         super().__init__()
@@ -155,6 +169,11 @@ class OracleGate(Module):
         if g_s is not None:
             g = g * g_s[None, :, None]
         return relu(x * g)
+
+    def ops(self, x_shape):
+        """(MACs, ACs) per sample on x_shape [T, B, ...]: the gate multiply, E MACs (the gates
+        come from the ground truth, computed by nothing in the network)."""
+        return elements_per_sample(x_shape), 0
 
     def extra_repr(self):
         return f"dims={self.dims!r}, floor={self.floor}"

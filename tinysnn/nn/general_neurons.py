@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from ..surrogate import Sigmoid
+from ..validate import check_real
 from .module import Parameter
 from .neuron import Neuron
 
@@ -24,18 +25,17 @@ class ParametricLIF(Neuron):
 
     init_tau: tau at the start (w = -log(init_tau - 1)); at init_tau = 2, k = 0.5 exactly and the
     neuron equals ``nn.LIF(tau=2.0, decay_input=...)``. The membrane leaks toward 0, as nn.LIF's.
-    threshold, v_reset (None: soft), surrogate, detach_reset, step_mode, stateful: as in
-    ``nn.Neuron``.
+    threshold, v_reset, surrogate, detach_reset, reset ("hard" | "soft"), step_mode, stateful:
+    as in ``nn.Neuron``.
     """
 
     def __init__(self, init_tau=2.0, decay_input=False, threshold=1.0, v_reset=0.0,
                  surrogate=Sigmoid(alpha=4.0), detach_reset=False, *,  # noqa: B008
-                 step_mode="multi", stateful=False):
-        super().__init__(threshold, v_reset, surrogate, detach_reset, step_mode=step_mode,
-                         stateful=stateful)
-        if not (isinstance(init_tau, (int, float)) and 1 < init_tau < math.inf):
-            raise ValueError(f"ParametricLIF: init_tau must be a number > 1 "
-                             f"(k = 1/tau = sigmoid(w) < 1), got {init_tau!r}")
+                 reset="hard", step_mode="multi", stateful=False):
+        super().__init__(threshold, v_reset, surrogate, detach_reset, reset=reset,
+                         step_mode=step_mode, stateful=stateful)
+        check_real("ParametricLIF", "init_tau", init_tau, low=1, low_open=True,
+                   why=" (k = 1/tau = sigmoid(w) < 1)")
         self.decay_input = decay_input
         self.w = Parameter(np.array(-math.log(init_tau - 1), np.float32))  # sigmoid(w) = 1/tau
 
@@ -62,7 +62,7 @@ class AdaptiveLIF(Neuron):
         S[t]     = Heaviside(H[t] - theta[t])
         A[t]     = adapt_decay A[t-1] + S[t]                 adapt_decay = 1 - 1/tau_adapt
         V[t]     = H[t] (1 - S[t]) + v_reset S[t]            hard reset
-                   H[t] - theta[t] S[t]                      soft reset (v_reset=None)
+                   H[t] - theta[t] S[t]                      soft reset (reset="soft")
 
     with V[-1] = A[-1] = 0. Gradients flow through A as well: a spike raises the thresholds
     after it. ``detach_reset`` cuts only the reset's path. ``potential`` returns
@@ -71,14 +71,12 @@ class AdaptiveLIF(Neuron):
 
     def __init__(self, tau=2.0, tau_adapt=20.0, beta=0.2, threshold=1.0, v_reset=0.0,
                  surrogate=Sigmoid(alpha=4.0), detach_reset=False, *,  # noqa: B008
-                 step_mode="multi", stateful=False):
-        super().__init__(threshold, v_reset, surrogate, detach_reset, step_mode=step_mode,
-                         stateful=stateful)
-        for name, value in (("tau", tau), ("tau_adapt", tau_adapt)):
-            if not (isinstance(value, (int, float)) and 1 <= value < math.inf):
-                raise ValueError(f"AdaptiveLIF: {name} must be a number >= 1, got {value!r}")
-        if not (isinstance(beta, (int, float)) and beta >= 0 and math.isfinite(beta)):
-            raise ValueError(f"AdaptiveLIF: beta must be a finite number >= 0, got {beta!r}")
+                 reset="hard", step_mode="multi", stateful=False):
+        super().__init__(threshold, v_reset, surrogate, detach_reset, reset=reset,
+                         step_mode=step_mode, stateful=stateful)
+        check_real("AdaptiveLIF", "tau", tau, low=1)
+        check_real("AdaptiveLIF", "tau_adapt", tau_adapt, low=1)
+        check_real("AdaptiveLIF", "beta", beta, low=0)
         self.tau, self.tau_adapt, self.beta = tau, tau_adapt, beta
         self.decay, self.adapt_decay = 1 - 1 / tau, 1 - 1 / tau_adapt
 
@@ -93,7 +91,7 @@ class AdaptiveLIF(Neuron):
         h = self.charge(v, x)
         potential = h - self.beta * a  # H measured against the resting threshold
         s = self.fire(potential)  # S = Heaviside(H - theta), theta = threshold + beta A[t-1]
-        if self.v_reset is None:  # soft: subtract the threshold that was crossed
+        if self.reset_mode == "soft":  # subtract the threshold that was crossed
             theta = self.threshold + self.beta * a
             v = h - theta * (s.detach() if self.detach_reset else s)
         else:

@@ -11,17 +11,13 @@ per step. Everything else is Neuron's: fire, hard or soft reset, streaming with
 """
 
 import math
-import numbers
 
 from .. import functional as F
 from ..autograd import no_grad
 from ..surrogate import Rectangle, Sigmoid
 from ..tensor import Tensor
+from ..validate import check_real
 from .neuron import Neuron
-
-
-def _is_real(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 class LIF(Neuron):
@@ -29,26 +25,21 @@ class LIF(Neuron):
 
     tau: membrane time constant, decay = 1 - 1/tau (or give ``decay`` directly, then
     tau = 1 / (1 - decay)). decay_input: feed X / tau instead of X (SpikingJelly's option).
-    threshold, reset ("hard" | "soft"), v_reset, detach_reset, surrogate: as in ``F.lif``
-    (``v_reset=None`` also means a soft reset, as in ``nn.Neuron``).
+    threshold, reset ("hard" | "soft"), v_reset, detach_reset, surrogate: as in ``F.lif`` and
+    ``nn.Neuron``.
     step_mode, stateful: streaming, as in ``nn.Neuron``.
     """
 
     def __init__(self, tau=2.0, decay_input=False, threshold=1.0, reset="hard", v_reset=0.0,
                  detach_reset=False, surrogate=Sigmoid(alpha=4.0), *, decay=None,  # noqa: B008
                  step_mode="multi", stateful=False):
-        if reset not in ("hard", "soft"):
-            raise ValueError(f"LIF: reset must be 'hard' or 'soft', got {reset!r}")
-        soft = reset == "soft" or v_reset is None
-        super().__init__(threshold, None if soft else v_reset, surrogate, detach_reset,
+        super().__init__(threshold, v_reset, surrogate, detach_reset, reset=reset,
                          step_mode=step_mode, stateful=stateful)
         if decay is None:
-            if not (_is_real(tau) and math.isfinite(tau) and tau >= 1):
-                raise ValueError(f"LIF: tau must be a finite number >= 1 (decay = 1 - 1/tau in "
-                                 f"[0, 1)), got {tau!r}")
+            tau = check_real("LIF", "tau", tau, low=1, why=" (decay = 1 - 1/tau in [0, 1))")
             decay = 1 - 1 / tau
-        elif not (_is_real(decay) and 0 <= decay < 1):
-            raise ValueError(f"LIF: decay must be a number in [0, 1), got {decay!r}")
+        else:
+            check_real("LIF", "decay", decay, low=0, high=1, high_open=True)
         self.tau = 1 / (1 - decay)
         self.decay = decay
         self.decay_input = decay_input
@@ -62,21 +53,17 @@ class LIF(Neuron):
                   "detach_reset": False, "surrogate": Rectangle(width=0.5)}
         return cls(**{**config, **overrides})
 
-    @property
-    def reset_mode(self):
-        """"hard" or "soft", the ``reset`` argument of F.lif."""
-        return "soft" if self.v_reset is None else "hard"
-
     def _input(self, x):
         return x * (1 / self.tau) if self.decay_input else x  # decay_input: X / tau
 
     def charge(self, v, x):
-        """H = decay V + X (X / tau with decay_input): what the fused kernel computes."""
+        """H = decay V + X (X / tau with decay_input), for Neuron's step-by-step path (``step``,
+        ``Neuron.run(lif, x)``); ``run`` computes the same inside the fused kernel."""
         return self.decay * v + self._input(x)
 
     def _options(self):
         return {"decay": self.decay, "threshold": self.threshold, "reset": self.reset_mode,
-                "v_reset": 0.0 if self.v_reset is None else self.v_reset,
+                "v_reset": self.v_reset,
                 "detach_reset": self.detach_reset, "surrogate": self.surrogate}
 
     def run(self, x, state=None):
@@ -96,7 +83,7 @@ class LIF(Neuron):
         parts = [f"decay={self.decay:.6g}", f"threshold={self.threshold}",
                  f"reset={self.reset_mode!r}", f"detach_reset={self.detach_reset}",
                  f"surrogate={self.surrogate!r}"]
-        if self.v_reset is not None:
+        if self.reset_mode == "hard":
             parts.insert(3, f"v_reset={self.v_reset}")
         if self.decay_input:
             parts.insert(1, "decay_input=True")
@@ -108,19 +95,19 @@ class LIF(Neuron):
 class IF(LIF):
     """Integrate-and-fire neurons: H = V + X, no leak (an LIF with decay 1, same fused kernels).
 
-    threshold, v_reset (None: soft reset), surrogate, detach_reset, step_mode, stateful: as in
+    threshold, v_reset, surrogate, detach_reset, reset, step_mode, stateful: as in
     ``nn.Neuron``.
     """
 
     def __init__(self, threshold=1.0, v_reset=0.0, surrogate=Sigmoid(alpha=4.0),  # noqa: B008
-                 detach_reset=False, *, step_mode="multi", stateful=False):
+                 detach_reset=False, *, reset="hard", step_mode="multi", stateful=False):
         # Neuron's settings only: LIF's constructor would insist on a leak (tau >= 1, decay < 1)
-        Neuron.__init__(self, threshold, v_reset, surrogate, detach_reset, step_mode=step_mode,
-                        stateful=stateful)
+        Neuron.__init__(self, threshold, v_reset, surrogate, detach_reset, reset=reset,
+                        step_mode=step_mode, stateful=stateful)
         self.decay, self.tau, self.decay_input = 1.0, math.inf, False
 
     def charge(self, v, x):
-        """H = V + X."""
+        """H = V + X, for Neuron's step-by-step path (LIF.charge)."""
         return v + x
 
     def extra_repr(self):

@@ -4,7 +4,7 @@ A neuron of your own is a subclass that says how the membrane charges:
 
     class LeakyNeuron(nn.Neuron):
         def __init__(self, decay=0.5, **options):
-            super().__init__(**options)            # threshold, v_reset, surrogate, detach_reset
+            super().__init__(**options)            # threshold, reset, v_reset, surrogate, ...
             self.decay = decay
 
         def charge(self, v, x):                    # v, x: [B, ...] -> H: [B, ...]
@@ -18,8 +18,8 @@ V[-1] = 0 (or the carried membrane, see below):
 
     charge: H[t] = charge(V[t-1], X[t])
     fire:   S[t] = fire(H[t])                 = Heaviside(H[t] - threshold)  (F.spike)
-    reset:  V[t] = reset_membrane(H[t], S[t]) = H[t] (1 - S[t]) + v_reset S[t]       hard
-                                              = H[t] - threshold S[t]   soft (v_reset=None)
+    reset:  V[t] = reset_membrane(H[t], S[t]) = H[t] (1 - S[t]) + v_reset S[t]  reset="hard"
+                                              = H[t] - threshold S[t]            reset="soft"
 
 ``fire`` and ``reset_membrane`` can be overridden too, and ``step`` for a neuron with more state
 than a membrane (``nn.AdaptiveLIF``). A cell that fires on ``>`` instead of ``>=``:
@@ -42,20 +42,27 @@ value and cuts its history (truncated BPTT). (This is why the reset step is call
 ``reset_membrane``: ``reset()`` is the streaming call that nn.LIF has always had.)
 """
 
-import math
-import numbers
+import warnings
 
 from .. import functional as F
 from ..autograd import no_grad
 from ..backend import xp_of
 from ..surrogate import Sigmoid
 from ..tensor import Tensor
+from ..validate import check_real, check_surrogate
 from .module import Module
 
 
-def _check_real(owner, name, value):
-    if not (isinstance(value, numbers.Real) and math.isfinite(value)):
-        raise ValueError(f"{owner}: {name} must be a finite number, got {value!r}")
+def reset_mode(owner, reset, v_reset):
+    """"hard" or "soft" from a neuron's ``reset``; ``v_reset=None``, the old way to ask for a
+    soft reset, is still read as one, with a DeprecationWarning."""
+    if reset not in ("hard", "soft"):
+        raise ValueError(f"{owner}: reset must be 'hard' or 'soft', got {reset!r}")
+    if v_reset is None:
+        warnings.warn(f"{owner}: v_reset=None for a soft reset is deprecated; use reset='soft'",
+                      DeprecationWarning, stacklevel=4)
+        return "soft"
+    return reset
 
 
 def _tensors(state):
@@ -66,24 +73,25 @@ def _tensors(state):
 class Neuron(Module):
     """Base class of spiking neurons; subclasses define ``charge(v, x) -> h``.
 
-    threshold: fire where H >= threshold. v_reset: the membrane after a spike (hard reset), or
-    None for a soft reset that subtracts the threshold. surrogate: any object with
-    ``derivative(u)``, the slope backward uses for dS/dH (``tinysnn.surrogate`` or your own).
+    threshold: fire where H >= threshold. reset: "hard" (the membrane after a spike is
+    ``v_reset``) or "soft" (a spike subtracts the threshold); the one way to ask for a soft
+    reset in every neuron, nn.LIF and F.lif (``v_reset=None`` still works: deprecated).
+    surrogate: any object with ``derivative(u)``, the slope backward uses for dS/dH
+    (``tinysnn.surrogate`` or your own).
     detach_reset: the reset passes no surrogate gradient (S is a constant in the reset).
     step_mode: "multi" (x: [T, B, ...]) or "single" (x: [B, ...], one step; implies stateful).
     stateful: carry the state between calls (see the module docstring); default False.
     """
 
     def __init__(self, threshold=1.0, v_reset=0.0, surrogate=Sigmoid(alpha=4.0),  # noqa: B008
-                 detach_reset=False, *, step_mode="multi", stateful=False):
+                 detach_reset=False, *, reset="hard", step_mode="multi", stateful=False):
         super().__init__()
         owner = type(self).__name__
-        _check_real(owner, "threshold", threshold)
-        if v_reset is not None:
-            _check_real(owner, "v_reset", v_reset)
-        if not callable(getattr(surrogate, "derivative", None)):
-            raise TypeError(f"{owner}: surrogate must have a derivative(u) method (array in, "
-                            f"array out), got {surrogate!r}")
+        self.reset_mode = reset_mode(owner, reset, v_reset)
+        v_reset = 0.0 if v_reset is None else v_reset
+        check_real(owner, "threshold", threshold)
+        check_real(owner, "v_reset", v_reset)
+        check_surrogate(owner, surrogate)
         if step_mode not in ("multi", "single"):
             raise ValueError(f"{owner}: step_mode must be 'multi' or 'single', got {step_mode!r}")
         self.threshold, self.v_reset = threshold, v_reset
@@ -108,7 +116,7 @@ class Neuron(Module):
         gives NaN here (inf x 0), where nn.LIF's fused kernel lands on v_reset."""
         if self.detach_reset:
             s = s.detach()  # the reset sees S as a constant: no surrogate path through it
-        if self.v_reset is None:
+        if self.reset_mode == "soft":
             return h - self.threshold * s
         return h * (1 - s) + self.v_reset * s
 
@@ -198,7 +206,7 @@ class Neuron(Module):
         return self.v
 
     def extra_repr(self):
-        reset = "v_reset=None (soft)" if self.v_reset is None else f"v_reset={self.v_reset}"
+        reset = "reset='soft'" if self.reset_mode == "soft" else f"v_reset={self.v_reset}"
         parts = [f"threshold={self.threshold}", reset, f"surrogate={self.surrogate!r}",
                  f"detach_reset={self.detach_reset}"]
         if self.step_mode != "multi" or self.stateful:

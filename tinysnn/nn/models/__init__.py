@@ -10,7 +10,6 @@ from .attres import DEPTHS, AttResNeuron, AttResSNN
 from .masnn import (
     ALL_VARIANTS,
     CONTROLS,
-    DEFAULTS,
     MASNN,
     NEURONS,
     PRESETS,
@@ -22,5 +21,5 @@ from .masnn import (
 #: the models ``python -m tinysnn train --model`` builds: the MA-SNN, Att-Res-SNN at each depth
 MODELS = ("masnn", *(f"attres{depth}" for depth in DEPTHS))
 
-__all__ = ["ALL_VARIANTS", "CONTROLS", "DEFAULTS", "DEPTHS", "MASNN", "MODELS", "NEURONS",
+__all__ = ["ALL_VARIANTS", "CONTROLS", "DEPTHS", "MASNN", "MODELS", "NEURONS",
            "PRESETS", "VARIANTS", "AttResNeuron", "AttResSNN", "make_attention", "make_neuron"]

@@ -20,10 +20,9 @@ block begins close to its shortcut. CSA (channel then spatial attention, c_ratio
 scales the residual branch before the addition. An image is fed unchanged at every time step.
 """
 
-import numpy as np
-
 from ... import functional as F
 from ...surrogate import Rectangle
+from ...validate import check_integer
 from ..attention import MultiDimensionalAttention
 from ..layers import AvgPool2d, BatchNorm2d, Conv2d, Dropout, Linear
 from ..module import Module, Sequential
@@ -118,8 +117,7 @@ class AttResSNN(Module):
         if attention not in VARIANTS:
             raise ValueError(f"AttResSNN: attention must be one of {list(VARIANTS)}, "
                              f"got {attention!r}")
-        if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
-            raise ValueError(f"AttResSNN: T must be an integer >= 1, got {T!r}")
+        check_integer("AttResSNN", "T", T, low=1)
         self.config = dict(depth=depth, num_classes=num_classes, attention=attention, T=int(T),
                            in_channels=in_channels, reduction_c=reduction_c, dropout=dropout)
         self.stem = Sequential(Conv2d(in_channels, STEM_CHANNELS, 7, stride=2, padding=3,
@@ -145,6 +143,9 @@ class AttResSNN(Module):
         if x.ndim != 5 or x.shape[2] != c or x.shape[0] != T:
             raise ValueError(f"AttResSNN: expected x of shape [T={T}, B, {c}, H, W] or an image "
                              f"[B, {c}, H, W], got {tuple(x.shape)}")
+        if x.shape[1] == 0:
+            raise ValueError(f"AttResSNN: x of shape {tuple(x.shape)} is an empty batch (B = 0); "
+                             f"give at least one sample")
         if x.shape[3] % 32 or x.shape[4] % 32:
             raise ValueError(f"AttResSNN: H and W must be multiples of 32 (the stem and each of "
                              f"the four stages halve them), got {x.shape[3]} x {x.shape[4]}")

@@ -12,10 +12,11 @@ layer's spikes, ``[B, classes]``, one firing rate per class.
 """
 
 import math
-import numbers
 from functools import partial
 
+from ...settings import NETWORK, PRESETS
 from ...surrogate import Rectangle
+from ...validate import check_integer
 from ..attention import MultiDimensionalAttention
 from ..controls import ConstantGate, OracleGate, ReLUOnly, set_ground_truth
 from ..layers import AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear
@@ -35,28 +36,6 @@ CONTROLS = {"no+relu": "TCS", "const-gate": "TCS", "oracle-gate": "TCS"}
 #: every value MASNN(attention=...) takes
 ALL_VARIANTS = (*VARIANTS, *CONTROLS)
 
-#: the small default network: 3 conv layers of 16-32-32 channels, FC 128, 11 classes, T = 16
-DEFAULTS = {"T": 16, "in_channels": 2, "input_size": 32, "num_classes": 11,
-            "channels": (16, 32, 32), "pools": (2, 2, 2), "hidden": (128,), "reduction_t": 4,
-            "reduction_c": 4, "neuron": "paper", "dropout": 0.0}
-
-# The authors' DVS128 Gait and CIFAR10-DVS networks (their CNN/Networks/Att_SNN.py) are one
-# network: 3x3 convs 2-32-64-128-256-512 on 128x128 frames, each followed by an average pool
-# (2, 2, 2, 2, then 4: 512 x 2 x 2 = 2048 features), FC 256, and 21 or 10 output neurons.
-_DVS128_NETWORK = dict(in_channels=2, input_size=128, channels=(32, 64, 128, 256, 512),
-                       pools=(2, 2, 2, 2, 4), hidden=(256,), reduction_t=2, reduction_c=8)
-
-PRESETS = {
-    # Yao et al., DVS128 Gesture: convs 2-64-128-128 (pools after the 2nd and 3rd), FC 256, T=60
-    "paper-gesture": dict(T=60, in_channels=2, input_size=32, num_classes=11,
-                          channels=(64, 128, 128), pools=(1, 2, 2), hidden=(256,),
-                          reduction_t=5, reduction_c=8, neuron="paper"),
-    # DVS128 Gait: 21 outputs (one per folder 0..20 of the authors' loader), T = 8 bins of 500 ms
-    "paper-gait": dict(_DVS128_NETWORK, T=8, num_classes=21, neuron="paper"),
-    # CIFAR10-DVS: 10 classes, T = 20 bins of 10 ms; the cell's surrogate window is twice as wide
-    "paper-cifar10dvs": dict(_DVS128_NETWORK, T=20, num_classes=10, neuron="paper-cifar10dvs"),
-}
-
 #: the neurons a MASNN can be built with, by name
 NEURONS = {
     # the MA-SNN cell: decay 0.3, threshold 0.3, hard reset to 0.3, Rectangle(width=0.5)
@@ -71,8 +50,17 @@ NEURONS = {
 def make_attention(variant, T, C, fc, reduction_t, reduction_c):
     """The module between a layer's current and its neurons, or None (the vanilla layer).
 
-    fc: the layer is fully connected ([T, B, L]), where only temporal attention applies.
+    variant: a name in VARIANTS or CONTROLS, or a callable ``(T, C, fc) -> Module or None``
+    (an attention module of your own, built once per layer: T time steps, C channels, or
+    features when fc). fc: the layer is fully connected ([T, B, L]), where only temporal
+    attention applies to the named variants.
     """
+    if callable(variant):
+        module = variant(T, C, fc)
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"MASNN: attention(T, C, fc) must return an nn.Module or None, got "
+                            f"{type(module).__name__} from {variant!r}")
+        return module
     dims = {**VARIANTS, **CONTROLS}[variant]
     dims = "T" if fc and "T" in dims else ("" if fc else dims)
     if not dims:
@@ -114,6 +102,8 @@ class SpikingConv(Module):
         self.pool = AvgPool2d(pool) if pool > 1 else None
         self.attention = make_attention(variant, T, out_channels, False, reduction_t,
                                         reduction_c)
+        # any neuron layer (an LIF by default); named "lif" because saved state dicts key a
+        # neuron's parameters by it ("features.0.lif.a")
         self.lif = make_neuron(neuron)
 
     def forward(self, x):
@@ -141,7 +131,7 @@ class SpikingLinear(Module):
         self.fc = Linear(in_features, out_features)
         self.bn = BatchNorm1d(out_features)
         self.attention = make_attention(variant, T, out_features, True, reduction_t, None)
-        self.lif = make_neuron(neuron)
+        self.lif = make_neuron(neuron)  # any neuron layer: named "lif" as in SpikingConv
 
     def forward(self, x):
         if self.dropout is not None:
@@ -156,8 +146,7 @@ def _check_sizes(config):
     """Every size of the network is a positive integer, and the pools leave at least one pixel:
     a ValueError naming the option otherwise (not a ZeroDivisionError deep inside)."""
     def positive(name, value):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ValueError(f"MASNN: {name} must be an integer >= 1, got {value!r}")
+        check_integer("MASNN", name, value, low=1)
 
     for name in ("T", "in_channels", "input_size", "num_classes", "reduction_t", "reduction_c"):
         positive(name, config[name])
@@ -178,10 +167,13 @@ class MASNN(Module):
 
     x: [T, B, in_channels, input_size, input_size] -> firing rates [B, num_classes].
 
-    attention: one of VARIANTS ("no", "TA", "CA", "SA", "TCA", "TSA", "CSA", "TCSA"), or one
-    of the ablation's CONTROLS ("no+relu", "const-gate", "oracle-gate"; see nn/controls.py).
-    An "oracle-gate" network reads one more input channel than in_channels, the subject's
-    event counts (tinysnn.data.ground_truth.WithSubjectChannel), and gates by it.
+    attention: one of VARIANTS ("no", "TA", "CA", "SA", "TCA", "TSA", "CSA", "TCSA"), one of
+    the ablation's CONTROLS ("no+relu", "const-gate", "oracle-gate"; see nn/controls.py), or a
+    callable ``(T, C, fc) -> nn.Module or None`` that builds an attention module of your own for
+    each layer (x [T, B, C, H, W], or [T, B, C] when fc -> the same shape;
+    examples/my_attention.py). An "oracle-gate" network reads one more input channel than
+    in_channels, the subject's event counts (tinysnn.data.ground_truth.WithSubjectChannel), and
+    gates by it.
     channels/pools: one 3x3 conv layer per entry, each followed by an average pool of that size.
     hidden: sizes of the fully connected spiking layers before the output layer.
     reduction_t, reduction_c: the attention MLPs' reductions (hidden size max(1, n // r));
@@ -189,27 +181,31 @@ class MASNN(Module):
     neuron: a name in NEURONS, or a callable that returns an nn.Neuron (``make_neuron``).
     preset: a name in PRESETS ("paper-gesture", "paper-gait", "paper-cifar10dvs") fills in one
     of the paper's networks; explicit arguments override it.
-    The options and their defaults are in DEFAULTS.
+    The options and their defaults are in ``tinysnn.settings.NETWORK``, the presets in
+    ``tinysnn.settings.PRESETS``.
     """
 
     def __init__(self, attention="TCSA", preset=None, **options):
         super().__init__()
-        if attention not in ALL_VARIANTS:
-            raise ValueError(f"attention must be one of {list(ALL_VARIANTS)}, got {attention!r}")
+        if not callable(attention) and attention not in ALL_VARIANTS:
+            raise ValueError(f"attention must be one of {list(ALL_VARIANTS)} or a callable "
+                             f"(T, C, fc) -> nn.Module, got {attention!r}")
         if preset is not None and preset not in PRESETS:
             raise ValueError(f"preset must be one of {list(PRESETS)}, got {preset!r}")
-        unknown = set(options) - set(DEFAULTS)
+        unknown = set(options) - set(NETWORK)
         if unknown:
             raise TypeError(f"MASNN: unknown arguments {sorted(unknown)}; "
-                            f"the options are {sorted(DEFAULTS)}")
+                            f"the options are {sorted(NETWORK)}")
         # defaults, then the preset, then what the caller gave
-        config = {**DEFAULTS, **PRESETS.get(preset, {}), **options}
+        config = {**NETWORK, **(PRESETS[preset].masnn if preset else {}), **options}
         for key in ("channels", "pools", "hidden"):
             config[key] = tuple(config[key])
         _check_sizes(config)
         # the small default's r_t = 4 would not fit a sequence shorter than 4 steps
         config["reduction_t"] = min(config["reduction_t"], config["T"])
-        self.config = dict(config, attention=attention, preset=preset)
+        name = getattr(attention, "__name__", type(attention).__name__)  # a callable's name
+        self.config = dict(config, attention=attention if isinstance(attention, str) else name,
+                           preset=preset)
         T, size, c_in = config["T"], config["input_size"], config["in_channels"]
 
         convs = []
@@ -236,6 +232,9 @@ class MASNN(Module):
         if x.shape[0] != self.config["T"]:
             raise ValueError(f"MASNN: built for T={self.config['T']} time steps, "
                              f"x has {x.shape[0]}")
+        if x.shape[1] == 0:
+            raise ValueError(f"MASNN: x of shape {tuple(x.shape)} is an empty batch (B = 0); "
+                             f"give at least one sample")
         if self.config["attention"] == "oracle-gate":
             set_ground_truth(self, x.data[:, :, -1])
             x = x[:, :, :-1]
