@@ -203,4 +203,4 @@ def test_the_ablation_tables_what_the_gates_select(tmp_path):
     assert rows["oracle-gate"].count("10.00") == 3
     assert rows["no"].endswith("| - | - | - | - | - |")
     document = json.loads((out / "ablation.json").read_text())
-    assert [bool(r["attention_selectivity"]) for r in document["runs"]] == [False, True, True]
+    assert [bool(r.get("attention_selectivity")) for r in document["runs"]] == [False, True, True]
