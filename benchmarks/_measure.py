@@ -11,6 +11,10 @@ import time
 
 import numpy as np
 
+from tinysnn.app.process import tune_process
+
+tune_process()  # as the command line does for its own process
+
 
 def median_ms(fn, repeats=20, warmup=3, clock=time.perf_counter):
     """Median time of ``fn()`` in milliseconds, after ``warmup`` untimed calls.

@@ -46,9 +46,8 @@ from _measure import copy_bandwidth_gbs, median_ms, table, torch_or_none
 
 from tinysnn import Tensor
 from tinysnn import functional as F
-from tinysnn.kernels.lif import cpu as lif_numba
+from tinysnn.kernels.lif import cpu as lif_cpu
 from tinysnn.kernels.lif import reference as lif_reference
-from tinysnn.kernels.lif import slopes
 from tinysnn.surrogate import Rectangle, Sigmoid
 
 DECAY, THRESHOLD = 0.5, 1.0
@@ -107,11 +106,11 @@ def kernels_fresh_outputs(x, g_spikes, surrogate):
     v_init, g_v = np.zeros(x.shape[1], x.dtype), np.zeros(x.shape[1], x.dtype)
 
     def forward():
-        return lif_numba.lif_forward(x, v_init, DECAY, THRESHOLD)
+        return lif_cpu.lif_forward(x, v_init, DECAY, THRESHOLD)
 
     def forward_backward():
         _, h, _ = forward()
-        lif_numba.lif_backward(h, g_spikes, g_v, DECAY, THRESHOLD, "hard", 0.0, False, surrogate)
+        lif_cpu.lif_backward(h, g_spikes, g_v, DECAY, THRESHOLD, "hard", 0.0, False, surrogate)
 
     return forward, forward_backward
 
@@ -121,16 +120,17 @@ def kernels_preallocated(x, g_spikes, surrogate):
     spikes, h, g_x = np.empty_like(x), np.empty_like(x), np.empty_like(x)
     v_init, v_last = np.zeros(x.shape[1], x.dtype), np.empty((1, x.shape[1]), x.dtype)
     g_v, g_v_init = np.zeros((1, x.shape[1]), x.dtype), np.empty(x.shape[1], x.dtype)
-    kind, c0, c1 = slopes.encode(surrogate)
+    fused = surrogate.fused_slope()
+    backward_kernel = lif_cpu._backward_kernel(fused.numba)  # BPTT with this slope compiled in
 
     def forward():
-        lif_numba._forward_kernel(x, v_init, dt(DECAY), dt(THRESHOLD), True, dt(0), spikes, h,
-                                  v_last)
+        lif_cpu._forward_kernel(x, v_init, dt(DECAY), dt(THRESHOLD), True, dt(0), spikes, h,
+                                v_last)
 
     def forward_backward():
         forward()
-        lif_numba._backward_kernel(h, g_spikes, g_v, dt(DECAY), dt(THRESHOLD), True, dt(0), False,
-                                   kind, dt(c0), dt(c1), h, g_x, g_v_init)  # h: psi_given, unread
+        backward_kernel(h, g_spikes, g_v, dt(DECAY), dt(THRESHOLD), True, dt(0), False,
+                        dt(fused.c0), dt(fused.c1), h, g_x, g_v_init)  # h: psi_given, unread
 
     return forward, forward_backward
 

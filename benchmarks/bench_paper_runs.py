@@ -21,7 +21,7 @@ on a quiet machine with n cores a step takes between CPU time / n (every thread 
 CPU time, so the CPU column projects the run from CPU time / n .. CPU time.
 
 The GPU column is arithmetic, not a measurement: the forward multiply-accumulates per sample
-(counted by tinysnn.monitor), 2 FLOP each, times 3 for a training step (forward and a backward of
+(counted by tinysnn.nn.monitor), 2 FLOP each, times 3 for a training step (forward and a backward of
 about twice its work), at an assumed 5-15 TFLOP/s of useful float32 work on one data-centre GPU.
 It leaves out making the frames or decoding the images on the CPU; the last lines time the
 frames of one recording of 200,000 random events (the authors' framing of each data set).
@@ -37,8 +37,8 @@ import numpy as np
 from tinysnn import Tensor, manual_seed, no_grad, optim
 from tinysnn import functional as F
 from tinysnn.data import PaperFrames, make_events
-from tinysnn.monitor import Monitor
 from tinysnn.nn.models import MASNN, AttResSNN
+from tinysnn.nn.monitor import Monitor
 
 GPU_FLOPS = (5e12, 15e12)  # assumed useful float32 FLOP/s of one GPU: low, high
 

@@ -111,7 +111,9 @@ def test_an_image_is_fed_at_every_time_step():
 
 @pytest.mark.parametrize("shape, message", [((2, 1, 3, 32, 32), r"\[T=1, B, 3, H, W\]"),
                                             ((1, 2, 1, 32, 32), r"\[T=1, B, 3, H, W\]"),
-                                            ((2, 3, 48, 40), "multiples of 32")])
+                                            ((2, 3, 48, 40), "multiples of 32"),
+                                            ((0, 3, 32, 32), r"\(1, 0, 3, 32, 32\) is an empty "
+                                                             r"batch \(B = 0\)")])
 def test_bad_inputs_are_named(shape, message):
     with pytest.raises(ValueError, match=message):
         AttResSNN(depth=18)(Tensor(np.zeros(shape, np.float32)))
@@ -218,3 +220,19 @@ def test_digits_as_images_repeat_the_grey_levels_in_blocks():
     assert set(np.unique(spikes[5][0])) <= {0.0, 1.0}
     with pytest.raises(ValueError, match="size must be a multiple of 8"):
         Digits(size=12)
+
+
+class _Silence(nn.Module):
+    """An attention that zeroes what it is given: shows where a block applies it."""
+
+    def forward(self, x):
+        return x * 0.0
+
+
+def test_attention_scales_the_residual_branch_before_the_shortcut_is_added():
+    manual_seed(0)
+    block = AttResSNN(depth=18, attention="CSA").stages[0][1]       # identity shortcut
+    assert block.shortcut is None and block.attention is not None
+    block.attention = _Silence()
+    x = Tensor(np.random.default_rng(0).standard_normal((1, 2, 64, 8, 8)).astype(np.float32))
+    np.testing.assert_array_equal(block(x).numpy(), x.numpy())     # residual silenced only

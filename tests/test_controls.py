@@ -84,3 +84,13 @@ def test_const_gate_network_trains():
 def test_unknown_variant_names_the_choices():
     with pytest.raises(ValueError, match="const-gate"):
         MASNN(attention="const")
+
+
+def test_gates_loaded_unmeasured_into_a_measured_gate_are_refused_not_measured_again():
+    gate = ConstantGate(4, 6, dims="TCS", reduction_t=2, reduction_c=2)
+    x = Tensor(np.random.default_rng(0).standard_normal((4, 2, 6, 3, 3)).astype(np.float32))
+    with no_grad():
+        gate(x)                                                 # measured: branches dropped
+    gate.load_state_dict({"gates": np.full(3, np.nan, np.float32)})
+    with pytest.raises(RuntimeError, match="gates were loaded unmeasured"), no_grad():
+        gate(x)

@@ -1,5 +1,6 @@
 """AEDAT 2.0 on files written here byte for byte, and the CIFAR10-DVS reader and split."""
 
+import os
 import struct
 
 import numpy as np
@@ -15,7 +16,8 @@ from tinysnn.data import (
     read_aedat2,
     write_aedat2,
 )
-from tinysnn.data.aedat2 import aedat2_header
+from tinysnn.data.aedat2 import aedat2_header, unwrap_timestamps
+from tinysnn.data.cifar10dvs import recording_number, split_of_class
 
 
 def random_events(rng, n, t_min=0, t_span=2_000_000):
@@ -134,3 +136,21 @@ def test_a_truncated_recording_is_named_when_read(cifar_root, tmp_path):
     test = CIFAR10DVS(root, train=False)
     with pytest.raises(DataError, match="cifar10_bird_9.aedat: truncated file"):
         test[2]
+
+
+def test_a_backward_step_in_time_is_not_a_counter_wrap():
+    assert unwrap_timestamps(np.array([100, 105, 103], np.uint32)).tolist() == [100, 105, 103]
+    wrapped = unwrap_timestamps(np.array([2**32 - 10, 5, 3], np.uint32)).tolist()
+    assert wrapped == [2**32 - 10, 2**32 + 5, 2**32 + 3]
+
+
+def test_recordings_are_numbered_by_their_last_integer_beyond_ten(tmp_path):
+    assert recording_number("cifar10_cat_12.aedat")[0] == 12      # the docstring's example
+    folder = tmp_path / "cat"
+    folder.mkdir()
+    for i in range(20):                                         # text order != number order
+        write_aedat2(folder / f"cifar10_cat_{i}.aedat", make_events([1], [1], [i], [1]))
+    numbers = [recording_number(os.path.basename(p))[0] for p in split_of_class(folder, True)]
+    assert numbers == list(range(18))
+    assert [recording_number(os.path.basename(p))[0]
+            for p in split_of_class(folder, False)] == [18, 19]

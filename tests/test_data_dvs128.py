@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from test_data_aedat import LABELS, write_gesture_folder
 
+from tinysnn.app.cli import main
 from tinysnn.data import DataError, DVS128Gesture, make_events
 from tinysnn.data.aedat import write_aedat31
 from tinysnn.data.dvs128 import read_gesture_labels
@@ -91,6 +92,50 @@ def test_edited_labels_are_cut_anew_despite_the_cache(tmp_path):
     np.testing.assert_array_equal(after, before[before["t"] < (end - start) // 2])
 
 
+def test_another_copy_with_a_recording_of_the_same_size_and_time_is_parsed_anew(tmp_path):
+    streams = write_gesture_folder(tmp_path / "first")
+    write_gesture_folder(tmp_path / "second")
+    cache = tmp_path / "cache"
+    name = "user03_natural"
+    DVS128Gesture(tmp_path / "first", train=False, cache_dir=cache)[0]
+    swapped = streams[name].copy()
+    swapped["x"], swapped["y"] = streams[name]["y"], streams[name]["x"]
+    recording = tmp_path / "second" / f"{name}.aedat"
+    info = (tmp_path / "first" / f"{name}.aedat").stat()
+    write_aedat31(recording, swapped, events_per_packet=512)
+    os.utime(recording, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert recording.stat().st_size == info.st_size
+    second = DVS128Gesture(tmp_path / "second", train=False, cache_dir=cache)
+    c, start, end = LABELS[name][0]
+    expected = swapped[(swapped["t"] >= start) & (swapped["t"] < end)].copy()
+    expected["t"] -= start
+    np.testing.assert_array_equal(second[0][0], expected)
+
+
+def test_a_cached_recording_is_not_served_for_an_empty_one_in_another_copy(tmp_path, capsys,
+                                                                            monkeypatch):
+    """Through the command line: the second copy's recording has no events in its gestures
+    (same size and time as the first copy's); it is refused, not trained on the first's."""
+    monkeypatch.setenv("TINYSNN_CACHE", str(tmp_path / "cache"))
+    streams = write_gesture_folder(tmp_path / "first")
+    write_gesture_folder(tmp_path / "second")
+    quick = ["--epochs", "1", "--T", "2", "--batch-size", "256", "--no-progress",
+             "--attention", "no"]
+    assert main(["train", "--dataset", "dvs128", "--data-dir", str(tmp_path / "first"),
+                 "--out", str(tmp_path / "run1"), *quick]) == 0
+    name = "user03_natural"
+    late = streams[name].copy()
+    late["t"] += 3_000_000                           # every event after every gesture
+    recording = tmp_path / "second" / f"{name}.aedat"
+    info = (tmp_path / "first" / f"{name}.aedat").stat()
+    write_aedat31(recording, late, events_per_packet=512)
+    os.utime(recording, ns=(info.st_atime_ns, info.st_mtime_ns))
+    capsys.readouterr()
+    assert main(["train", "--dataset", "dvs128", "--data-dir", str(tmp_path / "second"),
+                 "--out", str(tmp_path / "run2"), *quick]) == 2
+    assert f"{recording}: gesture 1 of" in capsys.readouterr().err
+
+
 def _parse_all(root, cache, barrier):
     barrier.wait(timeout=60)        # all processes start parsing at the same moment
     data = DVS128Gesture(root, train=True, cache_dir=cache)
@@ -110,4 +155,6 @@ def test_concurrent_first_time_parsing_is_safe(tmp_path):
             results = runs.get(timeout=120)
     assert results == [expected] * processes
     folders = sorted(os.listdir(cache / "dvs128"))
-    assert len(folders) == 2 and not any(name.startswith(".tmp") for name in folders)
+    digests = os.listdir(cache / "dvs128" / "digests")       # cache.file_digest's memos
+    assert len(folders) == 3 and "digests" in folders and len(digests) == 2
+    assert not any(name.startswith(".tmp") for name in folders + digests)

@@ -1,10 +1,14 @@
 """Text event files ('t x y p' lines) and the DVS128 Gait reader, on files written here."""
 
+import os
+import shutil
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tinysnn.app.cli import main
 from tinysnn.data import DataError, DVS128Gait, make_events, read_event_text, write_event_text
 
 
@@ -81,14 +85,50 @@ def test_labels_are_the_class_folders_and_the_split_is_the_folders(gait_root, tm
 def test_parsed_recordings_are_cached_and_refreshed_when_the_file_changes(gait_root, tmp_path):
     cache = tmp_path / "cache"
     first = DVS128Gait(gait_root, train=False, cache_dir=cache)[0][0]
-    cached = list((cache / "dvs128_gait").iterdir())
-    assert len(cached) == 1 and cached[0].suffix == ".npy"
+    cached = list((cache / "dvs128_gait").glob("*.npy"))
+    assert len(cached) == 1
     np.testing.assert_array_equal(DVS128Gait(gait_root, train=False, cache_dir=cache)[0][0],
                                   first)
     cached[0].write_bytes(b"garbage")                     # a corrupt cache file is parsed again
     with pytest.warns(RuntimeWarning, match="unreadable cache"):
         again = DVS128Gait(gait_root, train=False, cache_dir=cache)[0][0]
     np.testing.assert_array_equal(again, first)
+
+
+def test_another_copy_or_a_changed_recording_of_the_same_size_and_time_is_parsed_anew(
+        gait_root, tmp_path):
+    cache = tmp_path / "cache"
+    root, other = tmp_path / "copy", tmp_path / "other"
+    shutil.copytree(gait_root, root)
+    shutil.copytree(gait_root, other)
+    first = DVS128Gait(root, train=False, cache_dir=cache)[0][0]
+    flipped = first.copy()
+    flipped["x"], flipped["y"] = first["y"], first["x"]   # the same digits: the same size
+    info = (root / "test" / "0" / "0.txt").stat()
+    for folder in (other, root):    # a second copy of the data set, then the first one itself
+        recording = folder / "test" / "0" / "0.txt"
+        write_event_text(recording, flipped)
+        os.utime(recording, ns=(info.st_atime_ns, info.st_mtime_ns))
+        assert recording.stat().st_size == info.st_size
+        np.testing.assert_array_equal(DVS128Gait(folder, train=False, cache_dir=cache)[0][0],
+                                      flipped)
+
+
+@pytest.mark.parametrize("name", ["21", "\u00b2", "\u0663"])
+def test_a_class_folder_that_is_not_a_label_0_to_20_is_named(tmp_path, name):
+    (tmp_path / "train" / name).mkdir(parents=True)
+    with pytest.raises(DataError, match=f"{name}: a class folder's name must be its label, an "
+                                        f"integer 0..20"):
+        DVS128Gait(tmp_path)
+
+
+def test_a_class_folder_named_superscript_two_is_one_line_in_train(tmp_path, capsys):
+    (tmp_path / "train" / "\u00b2").mkdir(parents=True)
+    (tmp_path / "test").mkdir()
+    assert main(["train", "--dataset", "dvs128-gait", "--data-dir", str(tmp_path),
+                 "--out", str(tmp_path / "run"), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "\u00b2: a class folder's name must be its label" in err
 
 
 def test_bad_layouts_are_named(tmp_path):

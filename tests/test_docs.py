@@ -57,7 +57,7 @@ def shown_commands(text):
     """The arguments of every `python -m tinysnn ...` in the text's code blocks and code spans;
     a span with a <placeholder> or with no arguments names the program, it is not a command."""
     for block in FENCE.findall(text):
-        for line in block.splitlines():
+        for line in block.replace("\\\n", " ").splitlines():  # a line ending in \ goes on
             match = COMMAND.search(line)
             if match:
                 yield match.group(1)
@@ -93,6 +93,8 @@ def test_the_docs_show_many_commands():
 def test_a_wrong_command_is_caught(capsys):
     assert list(shown_commands("```bash\npython -m tinysnn train --no-such-option 3\n```")) == [
         " train --no-such-option 3"]
+    assert list(shown_commands("```\npython -m tinysnn train --epochs 2 \\\n  --lr 1e-3\n```")) == [
+        " train --epochs 2    --lr 1e-3"]
     assert parse_error(" train --no-such-option 3") is not None
     assert parse_error(" train --epochs 2 --out runs/x   # a comment --bad") is None
 

@@ -5,6 +5,7 @@ import importlib
 import json
 import math
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -80,3 +81,67 @@ def test_my_dataset_trains_from_the_command_line(tmp_path, capsys):
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["config"]["dataset"] == "moving-bars" and len(metrics["epochs"]) == 1
     assert metrics["layers"][-1]["dense_ops_per_step"] == 128 * 4   # FC 128 -> the 4 classes
+
+
+def _example(name):
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(EXAMPLES))
+
+
+def tiny_masnn(attention):
+    return ts.models.MASNN(attention=attention, T=4, input_size=8, channels=(4, 4),
+                           pools=(2, 2), hidden=(8,))
+
+
+def test_my_attention_plugs_into_masnn_the_monitor_and_the_plots():
+    from tinysnn.app.plot import record_batch
+
+    my_attention = _example("my_attention")
+    model = tiny_masnn(my_attention.channel_gates)
+    assert model.config["attention"] == "channel_gates"
+    x = ts.Tensor(np.random.default_rng(0).random((4, 3, 2, 8, 8)).astype(np.float32) * 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")              # the monitor knows what it costs
+        with ts.Monitor(model) as monitor:
+            loss = F.mse_loss(model(x), ts.Tensor(np.eye(11, dtype=np.float32)[[0, 5, 9]]))
+    loss.backward()
+    assert np.abs(model.features[0].attention.w.grad).sum() > 0   # the gates learn
+    rows = {r["name"]: r for r in monitor.attention_layers()}
+    # one multiply per element of a sample: T x C x H x W after conv 0 + pool 2, T x L after FC
+    assert rows["features.0.attention"]["macs"] == 4 * 4 * 4 * 4
+    assert rows["classifier.1.attention"]["macs"] == 4 * 11
+    assert {tuple(r["branches"]) for r in rows.values()} == {("gate",)} and len(rows) == 4
+    gates = record_batch(model, x.numpy())["gates"]
+    assert gates["features.1.attention"]["channel"].shape == (3, 4)
+
+
+class SilentGate(ts.nn.Module):
+    """An attention module that does not say what it costs."""
+
+    def forward(self, x):
+        return x * 0.5
+
+
+def test_an_attention_module_without_ops_is_warned_about_never_counted_as_free():
+    model = tiny_masnn(lambda T, C, fc: None if fc else SilentGate())
+    x = ts.Tensor(np.ones((4, 2, 2, 8, 8), np.float32))
+    with pytest.warns(RuntimeWarning) as caught:
+        monitor = ts.Monitor(model).attach()
+    assert [str(w.message)[:76] for w in caught] == [
+        f"Monitor: the attention module features.{i}.attention (SilentGate) does not say"
+        for i in (0, 1)]
+    with ts.no_grad():
+        model(x)
+    rows = monitor.attention_layers()
+    assert [r["name"] for r in rows] == ["features.0.attention", "features.1.attention"]
+    assert all(math.isnan(r["energy_uj"]) for r in rows)
+    assert math.isnan(monitor.summary()["attention_energy_uj_per_sample"])
+
+
+def test_masnn_refuses_an_attention_callable_that_builds_no_module():
+    with pytest.raises(TypeError, match="attention\\(T, C, fc\\) must return an nn.Module or "
+                                        "None, got int"):
+        tiny_masnn(lambda T, C, fc: 3)

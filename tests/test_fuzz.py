@@ -1,4 +1,5 @@
-"""Fuzzing what tinysnn reads from outside: checkpoints, AEDAT files, label files, event arrays.
+"""Fuzzing what tinysnn reads from outside: checkpoints, AEDAT files, label files, event arrays,
+run folders with planted links, nested JSON, recordings without events, options that do not apply.
 
 Hypothesis crafts the input (metadata and arrays changed at random, files truncated or with
 flipped bytes, headers and lines mangled, event values at the ends of their ranges). Every
@@ -8,6 +9,7 @@ never a traceback from inside, never a silently wrong value.
 """
 
 import json
+import os
 import types
 
 import numpy as np
@@ -15,10 +17,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tinysnn import optim
+from tinysnn import bounded_json, optim
+from tinysnn.app import cli
+from tinysnn.app.report import load_metrics
 from tinysnn.app.resume import read_run_checkpoint, restore
-from tinysnn.app.train import TrainConfig, build_model, train
-from tinysnn.data import EVENT_DTYPE, ToFrames, events_to_frames, make_events, read_aedat31
+from tinysnn.app.run_folder import RUN_FILES, claim_run_folder
+from tinysnn.app.train import TrainConfig, build_model, train, write_json
+from tinysnn.data import (
+    EVENT_DTYPE,
+    DVS128Gait,
+    ToFrames,
+    events_to_frames,
+    make_events,
+    read_aedat31,
+    write_event_text,
+)
 from tinysnn.data.aedat import write_aedat31
 from tinysnn.data.dvs128 import GESTURE_CLASSES, read_gesture_labels
 from tinysnn.data.events import MAX_FRAME_VALUES
@@ -305,3 +318,111 @@ def test_make_events_keeps_or_refuses_never_wraps(values, field):
         assert any(not limits.min <= v <= limits.max for v in values)
         return
     assert [int(v) for v in events[field]] == values
+
+
+# ------------------------------------------------------- run folders with planted links
+@FUZZ
+@given(plants=st.dictionaries(st.sampled_from([".tinysnn-lock", *RUN_FILES]),
+                              st.sampled_from(["link", "dangling", "hard link", "folder link"]),
+                              max_size=3))
+def test_links_planted_in_a_run_folder_are_never_written_through(tmp_path_factory, plants):
+    root = tmp_path_factory.mktemp("links")
+    folder, outside = root / "run", root / "outside"
+    folder.mkdir(), outside.mkdir()
+    for name, kind in plants.items():
+        target = outside / name
+        if kind in ("link", "hard link"):
+            target.write_text("precious")
+        elif kind == "folder link":
+            target.mkdir()
+        (os.link if kind == "hard link" else os.symlink)(target, folder / name)
+    before = sorted((p.name, p.read_text() if p.is_file() else None) for p in outside.iterdir())
+    try:
+        with claim_run_folder(str(folder), overwrite=True):      # what a run writes
+            np.savez(folder / "new.npz", a=np.ones(1))
+            os.replace(folder / "new.npz", folder / "checkpoint.npz")
+            write_json(str(folder / "metrics.json"), {"done": True})
+    except TinysnnError as err:
+        assert ".tinysnn-lock" in plants and ".tinysnn-lock" in str(err)
+    after = sorted((p.name, p.read_text() if p.is_file() else None) for p in outside.iterdir())
+    assert after == before
+
+
+# ------------------------------------------------------------------------- nested JSON
+@FUZZ
+@given(opens=st.lists(st.sampled_from(["[", "{\"k\": ", "[\"]]\", "]), min_size=0, max_size=120),
+       closed=st.booleans())
+def test_nested_json_loads_as_json_does_or_is_refused_by_its_depth(tmp_path_factory, opens,
+                                                                  closed):
+    closers = "".join("]" if o.startswith("[") else "}" for o in reversed(opens))
+    text = "".join(opens) + "1" + (closers if closed else closers[:len(closers) // 2])
+    depth = len(opens)
+    try:
+        loaded = bounded_json.loads(text)
+    except ValueError as err:
+        assert (depth > bounded_json.MAX_DEPTH and f"nested {depth} levels" in str(err)) \
+            or not closed or isinstance(err, json.JSONDecodeError)
+        return
+    assert loaded == json.loads(text) and depth <= bounded_json.MAX_DEPTH
+    folder = tmp_path_factory.mktemp("metrics")
+    (folder / "metrics.json").write_text(text)
+    with pytest.raises(TinysnnError, match="metrics.json"):     # a number is not a run's metrics
+        load_metrics(str(folder))
+
+
+# ------------------------------------------------------------- recordings without events
+@FUZZ
+@given(lines=st.lists(st.sampled_from(["", "   ", "\r", "1 2 3 1", "0 0 0 0"]), max_size=6))
+def test_a_gait_recording_gives_its_events_or_is_refused_when_it_has_none(tmp_path_factory,
+                                                                          lines):
+    root = tmp_path_factory.mktemp("gait")
+    (root / "train" / "3").mkdir(parents=True)
+    (root / "train" / "3" / "a.txt").write_text("\n".join(lines))
+    expected = sum(1 for line in lines if line.strip())
+    try:
+        events, label = DVS128Gait(root, cache_dir=False)[0]
+    except TinysnnError as err:
+        assert expected == 0 and "a.txt holds no events" in str(err)
+        return
+    assert label == 3 and len(events) == expected > 0
+    write_event_text(root / "copy.txt", events)                 # and it round-trips
+
+
+# --------------------------------------------------------------- options that do not apply
+OPTION_VALUES = {"--framing": "whole", "--bin-us": "500", "--clips": "2",
+                 "--samples-per-class": "2", "--test-samples-per-class": "2", "--level": "hard",
+                 "--plateau-factor": "0.5", "--plateau-patience": "2"}
+
+
+def reads_option(option, dataset, scheduler, framing):
+    """Whether a run reads ``option``, written out by hand (not from the table under test)."""
+    if option in ("--plateau-factor", "--plateau-patience"):
+        return scheduler == "plateau"
+    if option in ("--samples-per-class", "--test-samples-per-class", "--level"):
+        return dataset == "synthetic-gestures"
+    events = dataset in ("dvs128", "dvs128-gait", "cifar10dvs")
+    return events and (option == "--framing" or framing == "paper")
+
+
+@FUZZ
+@given(dataset=st.sampled_from(["synthetic-gestures", "digits", "dvs128", "dvs128-gait",
+                                "cifar10dvs"]),
+       scheduler=st.sampled_from([None, "cosine", "plateau", "none"]),
+       preset=st.sampled_from([None, "paper-gesture"]),
+       options=st.lists(st.sampled_from(sorted(OPTION_VALUES)), unique=True, max_size=3))
+def test_options_are_refused_exactly_when_the_run_would_not_read_them(tmp_path, dataset,
+                                                                      scheduler, preset, options):
+    argv = ["train", "--dataset", dataset, *sum(([o, OPTION_VALUES[o]] for o in options), [])]
+    argv += ["--scheduler", scheduler] if scheduler else []
+    argv += ["--preset", preset] if preset else []
+    argv += ["--data-dir", str(tmp_path)] if dataset not in ("synthetic-gestures", "digits") \
+        else []
+    effective = scheduler or ("plateau" if preset else "cosine")
+    framing = "whole" if "--framing" in options else "paper"
+    unread = [o for o in options if not reads_option(o, dataset, effective, framing)]
+    try:
+        cli._config_from(cli.parser().parse_args(argv))
+    except TinysnnError as err:
+        assert unread and str(err).split(" ")[0] in unread, (argv, err)
+        return
+    assert not unread, argv

@@ -2,7 +2,8 @@
 
 BPTT reads dL/dS only as dL/dS psi, so with a compact surrogate (Rectangle, Triangle) the next
 convolution may leave its input gradient at 0 wherever psi = 0. These tests check where that is
-(``gradient_support``), that every gradient BPTT produces stays the same, and the dispatch."""
+(``grad_support``: what ``LIFSequence.output_grad_support`` tells the tape), that every
+gradient BPTT produces stays the same, and the dispatch."""
 
 import contextlib
 
@@ -11,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tinysnn import Tensor, no_grad, random_state
+from tinysnn.autograd import grad_support
 from tinysnn.functional import conv2d, lif, reshape
-from tinysnn.functional.lif import gradient_support
 from tinysnn.kernels import sparsity
 from tinysnn.kernels.lif import reference as lif_reference
 from tinysnn.nn.models import MASNN
@@ -41,7 +42,7 @@ def test_gradient_support_is_where_the_surrogate_slope_is_nonzero(config, data):
     x = Tensor(data.draw(arrays((T, B, C, H, W), min_value=-1, max_value=2)),
                requires_grad=True)
     spikes = lif(x, **config)
-    support = gradient_support(reshape(spikes, (T * B, C, H, W)))()
+    support = grad_support(reshape(spikes, (T * B, C, H, W)))
     options = {k: v for k, v in config.items() if k != "surrogate"}
     _, h, _ = lif_reference.lif_forward(x.data, np.zeros(x.shape[1:]), options["decay"],
                                         options["threshold"], options["reset"],
@@ -53,15 +54,15 @@ def test_gradient_support_is_where_the_surrogate_slope_is_nonzero(config, data):
 
 def test_gradient_support_is_unknown_where_the_gradient_may_be_read_anywhere():
     x = Tensor(np.random.default_rng(0).standard_normal((3, 2, 4)), requires_grad=True)
-    assert gradient_support(x) is None  # a leaf
-    assert gradient_support(lif(x, surrogate=Sigmoid())) is None  # never exactly 0
+    assert grad_support(x) is None  # a leaf
+    assert grad_support(lif(x, surrogate=Sigmoid())) is None  # never exactly 0
     spikes, membrane = lif(x, surrogate=Rectangle(), return_membrane=True)
-    assert gradient_support(membrane) is None  # the membrane's gradient is read everywhere
-    assert gradient_support(spikes * 2) is None  # the product reads its own gradient
-    assert gradient_support(lif(x, surrogate=Triangle(), spike_fn=Triangle().primitive)) is None
+    assert grad_support(membrane) is None  # the membrane's gradient is read everywhere
+    assert grad_support(spikes * 2) is None  # the product reads its own gradient
+    assert grad_support(lif(x, surrogate=Triangle(), spike_fn=Triangle().primitive)) is None
     with no_grad():
-        assert gradient_support(lif(x, surrogate=Rectangle())) is None  # no graph
-    assert gradient_support(reshape(spikes, (6, 4))) is not None
+        assert grad_support(lif(x, surrogate=Rectangle())) is None  # no graph
+    assert grad_support(reshape(spikes, (6, 4))) is not None
 
 
 @st.composite

@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_lif_edges import grid_problems, non_finite_problems, scalar_spikes
 
-from tinysnn.kernels.lif import gpu as lif_cupy
+from tinysnn.kernels.lif import gpu as lif_gpu
 from tinysnn.kernels.lif import reference as lif_reference
 from tinysnn.surrogate import Sigmoid
 from tinysnn.testing import arrays, lif_configs, shapes, time_major
@@ -86,15 +86,15 @@ def compiled(source, directory):
 
 @pytest.fixture(scope="module")
 def cpu_cupy(tmp_path_factory):
-    """lif_cupy with the stand-in cupy: NumPy arrays, C++ elementwise kernels."""
+    """lif_gpu with the stand-in cupy: NumPy arrays, C++ elementwise kernels."""
     kernel = functools.partial(CpuElementwiseKernel, directory=tmp_path_factory.mktemp("cuda"))
     fake = types.SimpleNamespace(ascontiguousarray=np.ascontiguousarray, empty=np.empty,
                                  empty_like=np.empty_like, ElementwiseKernel=kernel)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(lif_cupy, "_cupy", lambda: fake)
-        lif_cupy._kernels.cache_clear()
-        yield lif_cupy
-    lif_cupy._kernels.cache_clear()
+        patch.setattr(lif_gpu, "_cupy", lambda: fake)
+        lif_gpu._kernels.cache_clear()
+        yield lif_gpu
+    lif_gpu._kernels.cache_clear()
 
 
 @given(data=st.data(), config=lif_configs(), keep_membrane=st.booleans(),

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tinysnn import functional as F
-from tinysnn.kernels.lif import cpu as lif_numba
+from tinysnn.kernels.lif import cpu as lif_cpu
 from tinysnn.kernels.lif import reference as lif_reference
 from tinysnn.nn import LIF
 from tinysnn.surrogate import Rectangle
@@ -52,14 +52,14 @@ def test_a_membrane_exactly_at_the_threshold_fires_in_every_implementation(probl
     x, v_init, config = problem
     forward = {k: config[k] for k in ("decay", "threshold", "reset", "v_reset")}
     expected = scalar_spikes(x, v_init, **forward)
-    for kernels in (lif_numba, lif_reference):
+    for kernels in (lif_cpu, lif_reference):
         spikes, _, _ = kernels.lif_forward(x.astype(dtype), v_init.astype(dtype), **forward)
         np.testing.assert_array_equal(spikes, expected)
 
 
 def test_the_grid_does_reach_the_threshold_exactly():
     x = np.array([[0.5], [0.25], [0.5]])       # H = 0.5, 0.5 (0.25 + 0.5 * 0.5), ...
-    spikes, h, _ = lif_numba.lif_forward(x, np.zeros(1), 0.5, 0.5, "hard", 0.0)
+    spikes, h, _ = lif_cpu.lif_forward(x, np.zeros(1), 0.5, 0.5, "hard", 0.0)
     assert h[0, 0] == 0.5 and h[1, 0] == 0.25 and spikes[:, 0].tolist() == [1.0, 0.0, 1.0]
 
 
@@ -81,7 +81,7 @@ def test_numba_matches_reference_on_non_finite_input(problem):
     forward = {k: config[k] for k in ("decay", "threshold", "reset", "v_reset")}
     results = []
     with np.errstate(invalid="ignore", over="ignore"):
-        for kernels in (lif_numba, lif_reference):
+        for kernels in (lif_cpu, lif_reference):
             spikes, h, v = kernels.lif_forward(x, v_init, **forward)
             results.append((spikes, h, v, *kernels.lif_backward(h, g_spikes, g_v, **config)))
     for got, want in zip(*results, strict=True):

@@ -15,10 +15,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from numba import njit
 
-from tinysnn.kernels.lif import cpu as lif_numba
+from tinysnn.kernels.exp import EXP_CONSTANTS, exp_nonpositive
+from tinysnn.kernels.lif import cpu as lif_cpu
 from tinysnn.kernels.lif import reference as lif_reference
-from tinysnn.kernels.lif import slopes
-from tinysnn.surrogate import EXP_CONSTANTS, Sigmoid, exp_nonpositive
+from tinysnn.surrogate import Sigmoid
 from tinysnn.testing import arrays, lif_configs, shapes, surrogates, time_major
 
 JIT_DISABLED = os.environ.get("NUMBA_DISABLE_JIT", "0") == "1"
@@ -34,7 +34,7 @@ def run_both(x, v_init, g_spikes, g_v, config, keep_membrane):
     """Forward and backward through the Numba kernels and through the reference."""
     fwd = {k: config[k] for k in ("decay", "threshold", "reset", "v_reset")}
     results = []
-    for kernels in (lif_numba, lif_reference):
+    for kernels in (lif_cpu, lif_reference):
         spikes, h, v = kernels.lif_forward(x, v_init, keep_membrane=keep_membrane, **fwd)
         g_x, g_v_init = kernels.lif_backward(h, g_spikes, g_v, **config)
         results.append((spikes, h, v, g_x, g_v_init))
@@ -72,7 +72,7 @@ def test_numba_matches_reference_exactly_float32(problem):
 def test_numba_matches_reference_across_several_chunks(keep_membrane):
     """Two full chunks and a partial one, in a [T, B, C] layout that is not chunk-aligned."""
     rng = np.random.default_rng(3)
-    n = 2 * lif_numba.CHUNK + 37
+    n = 2 * lif_cpu.CHUNK + 37
     x = rng.normal(0.4, 1.0, (2, 1, n))
     g_v = rng.normal(size=x.shape if keep_membrane else x.shape[1:])
     config = {"decay": 0.8, "threshold": 0.7, "reset": "hard", "v_reset": 0.1,
@@ -87,9 +87,11 @@ def test_numba_matches_reference_across_several_chunks(keep_membrane):
 def test_kernel_slopes_matches_surrogate_derivative_bitwise(surrogate, dtype, h):
     h = h.astype(dtype)
     threshold = dtype(0.5)
-    kind, c0, c1 = slopes.encode(surrogate)
+    fused = surrogate.fused_slope()
     psi = np.empty_like(h)
-    kernel_slopes(kind, dtype(c0), dtype(c1), h, threshold, psi)
+    slope = njit(error_model="numpy")(fused.numba)
+    fill_slopes(slope, h.reshape(-1), threshold, dtype(fused.c0), dtype(fused.c1),
+                psi.reshape(-1))
     np.testing.assert_array_equal(psi, surrogate.derivative(h - threshold), strict=True)
 
 
@@ -97,16 +99,9 @@ def test_kernel_slopes_matches_surrogate_derivative_bitwise(surrogate, dtype, h)
 # function would keep testing a stale copy of the slope functions.
 @njit(error_model="numpy")
 def fill_slopes(slope, h, threshold, c0, c1, psi):
-    """psi = slope(h - threshold) with one of the kernels' inline-only slope functions."""
+    """psi = slope(h - threshold) with a surrogate class's numba_slope."""
     for i in range(h.size):
-        psi[i] = slope(h[i] - threshold, c0, c1, h.dtype.type(1), h[i])
-
-
-def kernel_slopes(kind, c0, c1, h, threshold, psi):
-    slope = {slopes.SIGMOID: slopes.sigmoid_slope, slopes.ATAN: slopes.atan_slope,
-             slopes.RECTANGLE: slopes.rectangle_slope, slopes.TRIANGLE: slopes.triangle_slope,
-             slopes.FAST_SIGMOID: slopes.fast_sigmoid_slope}[kind]
-    fill_slopes(slope, h.reshape(-1), threshold, c0, c1, psi.reshape(-1))
+        psi[i] = slope(h[i] - threshold, c0, c1, h.dtype.type(1))
 
 
 @njit
@@ -125,7 +120,7 @@ def test_numba_exp_matches_numpy_exp_nonpositive_bitwise(dtype):
 
 
 def test_jit_mode_matches_environment():
-    kernel_is_python = isinstance(lif_numba._forward_kernel, types.FunctionType)
+    kernel_is_python = isinstance(lif_cpu._forward_kernel, types.FunctionType)
     assert kernel_is_python == JIT_DISABLED
 
 

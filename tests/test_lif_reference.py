@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 
 from tinysnn import functional as F
 from tinysnn.autograd import Function
-from tinysnn.kernels.lif import cpu as lif_numba
+from tinysnn.kernels.lif import cpu as lif_cpu
 from tinysnn.kernels.lif import reference as lif_reference
 from tinysnn.testing import arrays, assert_grad_close, lif_configs, shapes, time_major
 
-KERNELS = [lif_reference, lif_numba]
+KERNELS = [lif_reference, lif_cpu]
 FORWARD_KEYS = ("decay", "threshold", "reset", "v_reset")
 
 

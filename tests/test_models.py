@@ -58,3 +58,11 @@ def test_bad_configuration_or_input_is_named(kwargs, x_shape, message):
     with pytest.raises(ValueError, match=message):
         model = MASNN(**kwargs)
         model(Tensor(np.zeros(x_shape, np.float32)))
+
+
+@pytest.mark.parametrize("mode", ["train", "eval"])
+def test_an_empty_batch_is_refused_at_the_models_entry(mode):
+    model = getattr(MASNN(T=2), mode)()
+    with pytest.raises(ValueError, match=r"MASNN: x of shape \(2, 0, 2, 32, 32\) is an empty "
+                                         r"batch \(B = 0\)"):
+        model(Tensor(np.zeros((2, 0, 2, 32, 32), np.float32)))

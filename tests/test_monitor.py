@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from tinysnn import Tensor, no_grad
-from tinysnn.monitor import E_AC_PJ, E_MAC_PJ, Monitor
 from tinysnn.nn import LIF, Conv2d, Flatten, Linear, Module
+from tinysnn.nn.monitor import E_AC_PJ, E_MAC_PJ, Monitor
 
 
 class Tiny(Module):
@@ -166,3 +166,17 @@ def test_controls_cost_what_they_compute():
 
 def test_energy_constants_are_the_papers():
     assert (E_MAC_PJ, E_AC_PJ) == (4.6, 0.9)
+
+
+def test_attention_operations_are_per_sample_over_several_batches():
+    net = tiny_masnn("TCSA")
+    rng = np.random.default_rng(2)
+    with Monitor(net) as monitor, no_grad():
+        for batch in (5, 3):                                    # two batches, 8 samples
+            net(Tensor(rng.random((2, batch, 2, 4, 4)).astype(np.float32)))
+    rows = {r["name"]: r for r in monitor.attention_layers()}
+    assert (rows["features.0.attention"]["macs"], rows["features.0.attention"]["acs"]) == \
+        (152, 96)                                               # the hand count above
+    assert (rows["classifier.0.attention"]["macs"], rows["classifier.0.attention"]["acs"]) == \
+        (22, 12)
+    assert all(stats.samples == 8 for stats in monitor.attention)

@@ -6,9 +6,9 @@ import pytest
 from tinysnn import Tensor, optim
 from tinysnn import functional as F
 from tinysnn.app.plot import membrane_of
-from tinysnn.monitor import Monitor
 from tinysnn.nn import LIF, BatchNorm2d, Flatten, Linear, Parameter, Sequential
 from tinysnn.nn.models import MASNN
+from tinysnn.nn.monitor import Monitor
 
 
 def test_explicit_arguments_override_a_preset():

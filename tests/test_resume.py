@@ -8,6 +8,7 @@ import os
 import numpy as np
 import pytest
 
+from tinysnn import optim
 from tinysnn.app.checkpoint import FORMAT, load_checkpoint
 from tinysnn.app.cli import main
 from tinysnn.app.train import TrainConfig, TrainingDiverged, train
@@ -88,9 +89,17 @@ def test_a_non_finite_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp
     assert not (tmp_path / "run" / "metrics.json").exists()
 
 
-def test_an_exploding_lr_stops_the_run_instead_of_training_on_nan(tmp_path):
+def test_a_weight_that_overflows_stops_the_run_instead_of_training_on_nan(tmp_path,
+                                                                          monkeypatch):
+    step = optim.Adam.step
+
+    def overflowing_step(self):             # as a step far too large would (lr is bounded)
+        step(self)
+        self.params[0].data[...] = np.inf
+
+    monkeypatch.setattr(optim.Adam, "step", overflowing_step)
     with pytest.raises(TrainingDiverged, match=r"epoch 1.*(the loss is nan|became NaN)"):
-        train(tiny(tmp_path, "run", lr=1e38, epochs=1))
+        train(tiny(tmp_path, "run", epochs=1))
 
 
 # ------------------------------------------------------------------ crafted checkpoints
@@ -126,7 +135,7 @@ CRAFTED = {
     "meta a list": (lambda m: [m], "metadata is a list, expected a JSON object"),
     "T a string": (with_config(T="4"), "config: T must be an integer >= 1, got '4'"),
     "T missing": (lambda m: {**m, "config": without("T")(m["config"])}, "config lacks ['T']"),
-    "lr nan": (with_config(lr=float("nan")), "config: lr must be a finite number > 0"),
+    "lr nan": (with_config(lr=float("nan")), "config: lr must be a finite number in (0, 10]"),
     "epoch a string": (lambda m: {**m, "epoch": "2"}, "epoch must be an integer >= 1"),
     "short history": (lambda m: {**m, "history": m["history"][:1]}, "a history of 1 epochs"),
     "bad rng": (lambda m: {**m, "rng": {"bit_generator": "PCG64", "state": 3}},
@@ -208,7 +217,24 @@ def test_a_resume_into_another_run_needs_overwrite(finished, tmp_path, capsys):
     (other / "metrics.json").write_text("{}")
     ckpt = str(finished / "run" / "checkpoint.npz")
     assert main(["train", "--resume", ckpt, "--epochs", "3", "--out", str(other)]) == 2
-    assert "already holds a run" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "holds a run of its own" in err and "--out" in err and "--overwrite" in err
+
+
+#: every setting that shapes the network, written out here (not read from MODEL_FIELDS, so that
+#: a field dropped from it is caught), with another value for it on the command line
+OTHER_MODEL = {"dataset": ["--dataset", "digits"], "model": ["--model", "attres18"],
+               "attention": ["--attention", "TA"], "preset": ["--preset", "paper-gesture"],
+               "T": ["--T", "8"], "neuron": ["--neuron", "lif"]}
+
+
+@pytest.mark.parametrize("field", sorted(OTHER_MODEL))
+def test_a_resume_with_another_model_setting_is_refused_naming_it(finished, capsys, field):
+    ckpt = str(finished / "run" / "checkpoint.npz")
+    assert main(["train", "--resume", ckpt, "--epochs", "3", *OTHER_MODEL[field]]) == 2
+    err = capsys.readouterr().err.strip()
+    assert f"cannot resume {ckpt} with other model settings (" in err
+    assert f"{field}: " in err and "\n" not in err
 
 
 def test_the_format_is_checked_first(finished, tmp_path, capsys):

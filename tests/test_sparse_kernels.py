@@ -209,3 +209,36 @@ def test_dispatch_takes_the_sparse_path_only_below_the_density_limit(monkeypatch
     assert sparsity.takes_sparse_path(np.zeros((3, 4), np.float32))
     assert not sparsity.takes_sparse_path(np.ones((3, 4), np.float32))
     assert sparsity.density(np.array([0.0, -0.0, 2.0, 0.0])) == 0.25
+
+
+def test_the_sparse_path_is_taken_up_to_the_limit_inclusive(monkeypatch):
+    """The decision itself (both paths give the same values, so only this catches a wrong
+    comparison): at the limit exactly it is sparse, one non-zero more it is not; 1 = always,
+    0 = never."""
+    for name, is_linear in (("SPARSE_MAX_DENSITY", False), ("LINEAR_SPARSE_MAX_DENSITY", True)):
+        monkeypatch.setattr(sparsity, name, 0.25)
+        x = np.zeros(16, np.float32)
+        x[:4] = 1.0                                             # density 0.25, the limit
+        assert sparsity.takes_sparse_path(x, is_linear)
+        x[4] = 1.0
+        assert not sparsity.takes_sparse_path(x, is_linear)
+        monkeypatch.setattr(sparsity, name, 1.0)
+        assert sparsity.takes_sparse_path(np.ones(16, np.float32), is_linear)
+        monkeypatch.setattr(sparsity, name, 0.0)
+        assert not sparsity.takes_sparse_path(np.zeros(16, np.float32), is_linear)
+
+
+def test_the_masked_path_reads_the_gradient_support_limit_not_the_inputs(monkeypatch):
+    support = np.zeros(16, bool)
+    support[:4] = True                                          # density 0.25
+    monkeypatch.setattr(sparsity, "SPARSE_MAX_DENSITY", 0.0)
+    monkeypatch.setattr(sparsity, "GRAD_SUPPORT_MAX_DENSITY", 0.25)
+    assert sparsity.takes_masked_path(support)                 # at the limit
+    support[4] = True
+    assert not sparsity.takes_masked_path(support)
+    monkeypatch.setattr(sparsity, "GRAD_SUPPORT_MAX_DENSITY", 1.0)
+    assert sparsity.takes_masked_path(np.ones(16, bool))       # 1 = always
+    monkeypatch.setattr(sparsity, "SPARSE_MAX_DENSITY", 1.0)
+    monkeypatch.setattr(sparsity, "GRAD_SUPPORT_MAX_DENSITY", 0.0)
+    assert not sparsity.takes_masked_path(np.zeros(16, bool))  # 0 = never
+    assert not sparsity.takes_masked_path(None)

@@ -92,7 +92,7 @@ def test_running_it_again_trains_nothing(serial, monkeypatch, capsys):
     (["ablation", "--variants", "no,SA", "--seeds", "3", "--max-runs", "5"], "6 runs"),
     (["ablation", "--seed", str(2**63 - 1), "--seeds", "2"], "last seed is 9223372036854775808"),
     (["sweep", "--seed", str(2**63 - 2), "--seeds", "3", "--set", "T=2,3"], "the last seed"),
-    (["sweep", "--set", "lr=1e-3,-1"], "--set lr: '-1': must be a finite number > 0"),
+    (["sweep", "--set", "lr=1e-3,-1"], "--set lr: '-1': must be a finite number in (0, 10]"),
     (["sweep", "--set", "nope=1,2"], "--set nope: not an option of train"),
     (["sweep", "--set", "seed=1,2"], "cannot vary seed"),
     (["sweep", "--set", "out=a,b"], "cannot vary out"),

@@ -11,8 +11,8 @@ import pytest
 from tinysnn import Tensor, nn, optim
 from tinysnn import functional as F
 from tinysnn.app.plot import membrane_of, record_sample
-from tinysnn.monitor import Monitor
 from tinysnn.nn.models import MASNN
+from tinysnn.nn.monitor import Monitor
 
 
 class SoftPlusSlope:

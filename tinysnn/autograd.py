@@ -1,4 +1,4 @@
-"""A minimal reverse-mode autograd: Tensor, Function, Context, no_grad.
+"""The tape: a minimal reverse-mode autograd of Function, Context, no_grad and backward.
 
 A ``Function`` computes on raw arrays (NumPy or CuPy) in ``forward`` and maps the
 output gradient(s) back to input gradients in ``backward``, side by side:
@@ -18,12 +18,18 @@ output gradient(s) back to input gradients in ``backward``, side by side:
 a ``Node`` that links the output to its inputs. ``loss.backward()`` visits the
 nodes once in reverse topological order and accumulates (+=) into ``.grad`` of
 the leaves, so a tensor used twice gets the sum of both paths.
+
+The tape checks each gradient a backward returns (one per input, of the input's shape and
+dtype) and owns the graph; a Function talks to it only through its context and two hooks:
+``ctx.mark_fresh(g)`` (a leaf may keep g as its .grad uncopied) and ``output_grad_support``,
+which a Function's consumer reads as ``ctx.input_grad_support(i)`` (where a gradient is read).
 """
 
 import contextlib
 import threading
 
 from .backend import xp_of
+from .tensor import Tensor, as_array
 
 _state = threading.local()
 
@@ -51,9 +57,17 @@ class Context:
         self.needs_input_grad = needs_input_grad
         self.saved = ()
         self.fresh = ()
+        self.inputs = ()  # the input tensors, while backward runs (for input_grad_support)
 
     def save_for_backward(self, *arrays):
         self.saved = arrays
+
+    def input_grad_support(self, index):
+        """In backward: where the Function that produced input ``index`` will read the gradient
+        this backward returns for it (``Function.output_grad_support``): a boolean array of
+        that input's shape, or None for everywhere (or unknown). Elsewhere this backward may
+        leave the gradient at 0. None too when backward is called outside the tape."""
+        return grad_support(self.inputs[index]) if self.inputs else None
 
     def mark_fresh(self, *arrays):
         """Declare, in backward, that these gradient arrays were made by this call and are held
@@ -89,6 +103,18 @@ class Function:
     @staticmethod
     def backward(ctx, *grads):
         raise NotImplementedError
+
+    @staticmethod
+    def output_grad_support(ctx, index, input_grad_support):
+        """Where this Function's backward will read the gradient of its output ``index``: a
+        boolean array of that output's shape, or None for everywhere (or unknown).
+
+        The tape asks it for the Function that consumes that output (``ctx.input_grad_support``
+        in its backward), before this Function's backward has run, so ``ctx.saved`` is still
+        there. input_grad_support(i) asks the same of this Function's input i (what a reshape
+        passes on). Default: None, the gradient is read everywhere.
+        """
+        return None
 
     @classmethod
     def apply(cls, *inputs, **params):
@@ -176,7 +202,9 @@ def _run_backward(node):
             xp = xp or xp_of(node.inputs[0].data)
             shape, dtype = node.out_shapes[i]
             grads[i] = xp.zeros(shape, dtype)
+    node.ctx.inputs = node.inputs
     in_grads = node.fn.backward(node.ctx, *grads)
+    node.ctx.inputs = ()
     if not isinstance(in_grads, tuple):
         in_grads = (in_grads,)
     if len(in_grads) != len(node.inputs):
@@ -197,6 +225,17 @@ def _run_backward(node):
                 t.grad = g if _may_keep(g, fresh, in_grads) else g.copy()
         else:
             t._node.accumulate(t._index, g)
+
+
+def grad_support(tensor):
+    """Where the Function that produced ``tensor`` will read its gradient in backward: a boolean
+    array of tensor's shape, or None for everywhere (a leaf, a freed graph, a Function that does
+    not say: ``Function.output_grad_support``)."""
+    node = tensor._node
+    if node is None or node.ctx is None:
+        return None
+    return node.fn.output_grad_support(node.ctx, tensor._index,
+                                       lambda i: grad_support(node.inputs[i]))
 
 
 def _check_gradient(fn, index, g, t):
@@ -221,4 +260,12 @@ def _may_keep(g, fresh, in_grads):
             and sum(x is g for x in in_grads) == 1)
 
 
-from .tensor import Tensor, as_array  # noqa: E402  (Tensor.backward calls back into this module)
+def _tensor_backward(self, grad=None, retain_graph=False):
+    """Accumulate d(self)/d(leaf) * grad into every leaf that requires a gradient.
+
+    grad defaults to 1 for a scalar; the graph is freed afterwards unless retain_graph.
+    """
+    backward(self, grad, retain_graph)
+
+
+Tensor.backward = _tensor_backward  # tensor.py sits below the tape, so the tape attaches it

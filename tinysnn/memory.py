@@ -3,13 +3,15 @@
 Every op returns a fresh array, and a training step allocates and frees the same large
 arrays over and over. glibc's malloc serves each allocation above its mmap threshold
 (at most 32 MB, often far less) with fresh pages from the kernel, and the first write to every
-page then costs a page fault: allocating and filling a new 32 MB array took 10.8 ms here,
-against 1.8 ms when the memory is reused. Raising the mmap and trim thresholds keeps freed
+page then costs a page fault: allocating and filling a new 32 MB array took about six times as
+long as refilling memory that is reused. Raising the mmap and trim thresholds keeps freed
 memory in the heap, where the next array of that size finds it already mapped (the idea of
 PyTorch's caching allocator, done by malloc itself).
 
-The cost: the process keeps its peak memory instead of returning it to the system. Set
-TINYSNN_MALLOC_TUNING=0 before importing tinysnn to leave malloc as it is.
+The cost: the process keeps its peak memory instead of returning it to the system. It changes
+the allocator of the whole process, so ``import tinysnn`` does not do it: the command line does
+(``app/process.py``), and a program of yours may call ``keep_freed_memory()`` itself.
+TINYSNN_MALLOC_TUNING=0 makes it do nothing.
 """
 
 import ctypes

@@ -18,21 +18,34 @@ Sharpness convention: a larger alpha / slope, or a smaller width, is closer to t
 
 Surrogates are frozen dataclasses: hashable, comparable, with a readable repr for configs.
 Any object with a ``derivative(u)`` method works as a surrogate in ``F.lif``, ``F.spike`` and
-the neurons (``primitive(u)`` is optional: gradient checks use it). The LIF kernels compute the
-five built-in slopes inside their loops (``kernels/lif/slopes.py`` holds that encoding and the
-formulas' Numba and CUDA twins); for any other surrogate they call its ``derivative`` once on
-the whole [T, N] array of membranes and read the slopes from the result. A surrogate of yours may
-also offer ``numba_derivative``, a function of one number compiled with ``numba.njit``; the CPU
-kernels then apply it in one parallel pass instead (docs/extending/surrogate-and-neuron.md).
+the neurons (``primitive(u)`` is optional: gradient checks use it).
+
+Fused slopes. A class here also carries its slope in the forms the LIF kernels compute inside
+their BPTT loop, so no array of slopes is ever written: ``numba_slope(u, c0, c1, one)``, the
+formula for one number as plain Python that Numba compiles into the CPU kernel;
+``cuda_slope``, the same formula as the body of a CUDA function of ``T u, c0, c1``; and
+``slope_constants()``, the two numbers (c0, c1) those formulas read, from the class's fields.
+``compact = True`` says the slope is 0 outside a window around the threshold (the convolution
+before the neuron then computes its input gradient only inside it). Adding a fused surrogate is
+one such class; the kernels take everything from it (``fused_slope``). Any other surrogate has
+its ``derivative`` called once on the whole [T, N] array of membranes, and the kernels read the
+slopes from the result (or from ``numba_derivative``, a Numba-compiled function of one number,
+applied in one parallel pass: docs/extending/surrogate-and-neuron.md).
+
+    class        c0          c1            numba_slope / cuda_slope
+    Sigmoid      alpha       (unused)      c0 e / (1 + e)^2, e = exp(-|c0 u|)
+    ATan         alpha / 2   pi alpha / 2  c0 / (1 + (c1 u)^2)
+    Rectangle    1 / width   width / 2     c0 where |u| < c1, else 0
+    Triangle     2 / width   (unused)      (1 - c0 |u|) c0 where c0 |u| < 1, else 0
+    FastSigmoid  slope / 2   slope         c0 / (1 + c1 |u|)^2
 """
 
 import math
 from dataclasses import dataclass
-from typing import NamedTuple
-
-import numpy as np
 
 from .backend import xp_of
+from .kernels.exp import exp_nonpositive
+from .kernels.lif.slopes import FusedSlope
 from .validate import check_real
 
 
@@ -45,9 +58,35 @@ def _check_positive(owner, name, value):
     check_real(owner, name, value, low=0, low_open=True)
 
 
+def _defined_by(cls, name):
+    """The class of cls's method resolution order whose body defines ``name``."""
+    return next(c for c in cls.__mro__ if name in vars(c))
+
+
 @dataclass(frozen=True)
 class Surrogate:
-    """Base class of the built-in surrogates: each defines derivative and primitive."""
+    """Base class of the built-in surrogates: each defines derivative and primitive, and its
+    fused slope (numba_slope, cuda_slope, slope_constants, compact: the module's docstring)."""
+
+    numba_slope = None  # psi(u, c0, c1, one) for one number, plain Python compiled by Numba
+    cuda_slope = None  # the body of a CUDA function T psi(T u, T c0, T c1)
+    compact = False  # psi is 0 outside a window around the threshold
+
+    def slope_constants(self):
+        """(c0, c1): the numbers numba_slope and cuda_slope read (floats)."""
+        return (0.0, 0.0)
+
+    def fused_slope(self):
+        """What the LIF kernels compute psi with (``kernels.lif.slopes.FusedSlope``), or None
+        when this class has no fused slope of its own: a subclass that redefines
+        ``derivative`` without redefining ``numba_slope`` may have changed the slope, so its
+        ``derivative`` is called instead."""
+        cls = type(self)
+        if cls.numba_slope is None or _defined_by(cls, "numba_slope") is not _defined_by(
+                cls, "derivative"):
+            return None
+        c0, c1 = self.slope_constants()
+        return FusedSlope(cls.numba_slope, cls.cuda_slope, float(c0), float(c1), cls.compact)
 
     def derivative(self, u):
         """psi(u), the surrogate slope. u: any shape (NumPy or CuPy) -> same shape and dtype."""
@@ -58,7 +97,6 @@ class Surrogate:
         raise NotImplementedError
 
 
-
 @dataclass(frozen=True)
 class Sigmoid(Surrogate):
     """psi(u) = alpha * s * (1 - s) with s = sigmoid(alpha * u); primitive s. Peak alpha / 4."""
@@ -67,6 +105,16 @@ class Sigmoid(Surrogate):
 
     def __post_init__(self):
         _check_positive("Sigmoid", "alpha", self.alpha)
+
+    def slope_constants(self):
+        return (self.alpha, 0.0)
+
+    @staticmethod
+    def numba_slope(u, c0, c1, one):
+        e = exp_nonpositive(-abs(c0 * u))
+        return c0 * e / ((one + e) * (one + e))
+
+    cuda_slope = "T e = exp(-fabs(c0 * u)); return c0 * e / ((1 + e) * (1 + e));"
 
     def derivative(self, u):
         # s (1 - s) = e / (1 + e)^2 with e = exp(-|alpha u|) <= 1: no overflow for any u
@@ -80,7 +128,6 @@ class Sigmoid(Surrogate):
         return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))  # sigmoid(x), stable for both signs
 
 
-
 @dataclass(frozen=True)
 class ATan(Surrogate):
     """psi(u) = (alpha/2) / (1 + (pi/2 alpha u)^2); primitive atan(pi/2 alpha u) / pi + 1/2."""
@@ -90,6 +137,16 @@ class ATan(Surrogate):
     def __post_init__(self):
         _check_positive("ATan", "alpha", self.alpha)
 
+    def slope_constants(self):
+        return (self.alpha / 2, math.pi / 2 * self.alpha)
+
+    @staticmethod
+    def numba_slope(u, c0, c1, one):
+        z = c1 * u
+        return c0 / (one + z * z)
+
+    cuda_slope = "T z = c1 * u; return c0 / (1 + z * z);"
+
     def derivative(self, u):
         z = _typed(math.pi / 2 * self.alpha, u) * u
         return _typed(self.alpha / 2, u) / (1 + z * z)  # z*z may overflow to inf: psi -> 0
@@ -97,7 +154,6 @@ class ATan(Surrogate):
     def primitive(self, u):
         z = _typed(math.pi / 2 * self.alpha, u) * u
         return xp_of(u).arctan(z) / _typed(math.pi, u) + _typed(0.5, u)
-
 
 
 @dataclass(frozen=True)
@@ -112,13 +168,23 @@ class Rectangle(Surrogate):
     def __post_init__(self):
         _check_positive("Rectangle", "width", self.width)
 
+    compact = True
+
+    def slope_constants(self):
+        return (1 / self.width, self.width / 2)
+
+    @staticmethod
+    def numba_slope(u, c0, c1, one):
+        return c0 if abs(u) < c1 else one - one
+
+    cuda_slope = "return fabs(u) < c1 ? c0 : (T)0;"
+
     def derivative(self, u):
         inside = xp_of(u).abs(u) < _typed(self.width / 2, u)
         return xp_of(u).where(inside, _typed(1 / self.width, u), _typed(0, u))
 
     def primitive(self, u):
         return xp_of(u).clip(u * _typed(1 / self.width, u) + _typed(0.5, u), 0, 1)
-
 
 
 @dataclass(frozen=True)
@@ -133,6 +199,18 @@ class Triangle(Surrogate):
     def __post_init__(self):
         _check_positive("Triangle", "width", self.width)
 
+    compact = True
+
+    def slope_constants(self):
+        return (2 / self.width, 0.0)
+
+    @staticmethod
+    def numba_slope(u, c0, c1, one):
+        distance = abs(u) * c0
+        return (one - distance) * c0 if distance < one else one - one
+
+    cuda_slope = "T distance = fabs(u) * c0; return distance < 1 ? (1 - distance) * c0 : (T)0;"
+
     def derivative(self, u):
         xp = xp_of(u)
         inv_h = _typed(2 / self.width, u)
@@ -143,7 +221,6 @@ class Triangle(Surrogate):
         xp = xp_of(u)
         v = xp.clip(u * _typed(2 / self.width, u), -1, 1)  # u / h, clipped to the support
         return xp.where(v < 0, (1 + v) * (1 + v) / 2, 1 - (1 - v) * (1 - v) / 2)
-
 
 
 @dataclass(frozen=True)
@@ -159,6 +236,16 @@ class FastSigmoid(Surrogate):
     def __post_init__(self):
         _check_positive("FastSigmoid", "slope", self.slope)
 
+    def slope_constants(self):
+        return (self.slope / 2, self.slope)
+
+    @staticmethod
+    def numba_slope(u, c0, c1, one):
+        d = one + c1 * abs(u)
+        return c0 / (d * d)
+
+    cuda_slope = "T d = 1 + c1 * fabs(u); return c0 / (d * d);"
+
     def derivative(self, u):
         d = 1 + _typed(self.slope, u) * xp_of(u).abs(u)
         return _typed(self.slope / 2, u) / (d * d)
@@ -166,53 +253,3 @@ class FastSigmoid(Surrogate):
     def primitive(self, u):
         k = _typed(self.slope, u)
         return (1 + k * u / (1 + k * xp_of(u).abs(u))) / 2
-
-
-
-# ---------------------------------------------------------------------------- e**x for x <= 0
-# Why not np.exp? NumPy's SIMD exp and the C library's exp (which Numba calls) differ in the last
-# bit for a few percent of inputs, and Numba cannot vectorise the C library's. The LIF kernels
-# must equal the NumPy reference bit for bit and run at memory speed, so the Sigmoid surrogate
-# uses this exp, made of + - * floor and the float's exponent bits only. It is written once for
-# arrays (here) and once for scalars (kernels/lif/slopes.py, from the same constants).
-
-
-class ExpConstants(NamedTuple):
-    """The constants of ``exp_nonpositive`` for one float type."""
-    lowest: float  # e**lowest is the smallest normal float: below it the result is flushed to 0
-    ln2_hi: float  # ln 2 = ln2_hi + ln2_lo, ln2_hi with trailing zero bits so k * ln2_hi is exact
-    ln2_lo: float
-    taylor: tuple  # 1/n! for n = 0..degree, enough terms for |r| <= ln2/2 at this precision
-    int_type: type  # the integer of the float's size, whose bits build 2**k
-    bias: int  # exponent bias
-    mantissa_bits: int
-
-
-EXP_CONSTANTS = {
-    np.dtype(np.float32): ExpConstants(-87.0, 0.693145751953125, 1.428606765330187e-06,
-                                       tuple(1 / math.factorial(n) for n in range(8)),
-                                       np.int32, 127, 23),
-    np.dtype(np.float64): ExpConstants(-708.0, 0.6931471803691238, 1.9082149292705877e-10,
-                                       tuple(1 / math.factorial(n) for n in range(14)),
-                                       np.int64, 1023, 52),
-}
-
-
-def exp_nonpositive(x):
-    """e**x for x <= 0 (NumPy/CuPy arrays or NumPy scalars), within 2 ulp; 0 below ``lowest``.
-
-    x = k ln2 + r with |r| <= ln2/2 (Cody and Waite's split of ln 2 keeps r exact), then
-    e**x = 2**k * e**r: e**r from its Taylor series, 2**k written straight into the exponent bits.
-    """
-    xp = xp_of(x)
-    dt = x.dtype
-    c = EXP_CONSTANTS[dt]
-    lowest = dt.type(c.lowest)
-    clamped = xp.maximum(x, lowest)  # keeps 2**k a normal float
-    k = xp.floor(clamped * dt.type(1 / math.log(2)) + dt.type(0.5))
-    r = (clamped - k * dt.type(c.ln2_hi)) - k * dt.type(c.ln2_lo)
-    p = dt.type(c.taylor[-1])
-    for coefficient in c.taylor[-2::-1]:  # Horner: p = 1 + r (1 + r (1/2 + r (1/6 + ...)))
-        p = p * r + dt.type(coefficient)
-    two_to_k = ((k.astype(c.int_type) + c.bias) << c.mantissa_bits).astype(c.int_type).view(dt)
-    return xp.where(x < lowest, dt.type(0), p * two_to_k)

@@ -1,9 +1,14 @@
-"""Tensor: an array with an optional gradient, and the operators that build graphs from it.
+"""Tensor: an array with an optional gradient, and the place in the graph that produced it.
 
 ``Tensor(data, requires_grad=False)`` wraps one NumPy or CuPy array (``.data``). Arithmetic on
 tensors (``a + b``, ``a @ b``, ``x.sum(axis=0)``, ``x[1:3]``, ...) calls the differentiable
 operations of ``tinysnn.functional``, which record the graph that ``backward()`` walks
 (``tinysnn.autograd``). Comparisons return plain tensors: they have no gradient.
+
+Layers: this module sits below the tape and the operations (both make and take Tensors), so it
+imports neither. The tape attaches ``Tensor.backward`` (``autograd.py``) and the operations
+attach the operators and methods that build graphs (``functional/operators.py``); ``import
+tinysnn`` imports both.
 """
 
 import collections
@@ -88,57 +93,6 @@ class Tensor:
     def zero_grad(self):
         self.grad = None
 
-    def backward(self, grad=None, retain_graph=False):
-        """Accumulate d(self)/d(leaf) * grad into every leaf that requires a gradient.
-
-        grad defaults to 1 for a scalar; the graph is freed afterwards unless retain_graph.
-        """
-        from .autograd import backward
-
-        backward(self, grad, retain_graph)
-
-    # ------------------------------------------------------------------ operators
-    # Each is one differentiable op of tinysnn.functional (imported below the class: those ops
-    # are Functions on Tensors, so they can only be defined once Tensor exists).
-    def __add__(self, other):
-        return F.add(self, other)
-
-    def __radd__(self, other):
-        return F.add(other, self)
-
-    def __sub__(self, other):
-        return F.sub(self, other)
-
-    def __rsub__(self, other):
-        return F.sub(other, self)
-
-    def __mul__(self, other):
-        return F.mul(self, other)
-
-    def __rmul__(self, other):
-        return F.mul(other, self)
-
-    def __truediv__(self, other):
-        return F.div(self, other)
-
-    def __rtruediv__(self, other):
-        return F.div(other, self)
-
-    def __pow__(self, p):
-        return F.pow(self, p)
-
-    def __matmul__(self, other):
-        return F.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return F.matmul(other, self)
-
-    def __neg__(self):
-        return F.neg(self)
-
-    def __getitem__(self, index):
-        return F.getitem(self, index)
-
     def _compare(self, other, op):
         return Tensor(op(self.data, other.data if isinstance(other, Tensor) else other))
 
@@ -157,52 +111,3 @@ class Tensor:
     def eq(self, other):
         """Elementwise ==, as a Tensor of bools (``==`` itself keeps Python's identity meaning)."""
         return self._compare(other, operator.eq)
-
-    # ------------------------------------------------------------------ methods
-    def sum(self, axis=None, keepdims=False):
-        return F.sum(self, axis, keepdims)
-
-    def mean(self, axis=None, keepdims=False):
-        return F.mean(self, axis, keepdims)
-
-    def max(self, axis=None, keepdims=False):
-        return F.max(self, axis, keepdims)
-
-    def exp(self):
-        return F.exp(self)
-
-    def log(self):
-        return F.log(self)
-
-    def relu(self):
-        return F.relu(self)
-
-    def sigmoid(self):
-        return F.sigmoid(self)
-
-    def tanh(self):
-        return F.tanh(self)
-
-    def reshape(self, *shape):
-        return F.reshape(self, *shape)
-
-    def permute(self, *axes):
-        return F.permute(self, *axes)
-
-    def transpose(self, dim0=-2, dim1=-1):
-        return F.transpose(self, dim0, dim1)
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        return F.flatten(self, start_dim, end_dim)
-
-    @property
-    def T(self):
-        """All axes reversed (a differentiable permutation)."""
-        return F.permute(self, tuple(range(self.ndim))[::-1])
-
-    def to(self, device=None, dtype=None):
-        """Moved to 'cpu' / 'cuda' and/or cast to ``dtype``; gradients flow back through it."""
-        return F.to(self, device, dtype)
-
-
-from . import functional as F  # noqa: E402  (the ops build on Tensor; see the operators above)

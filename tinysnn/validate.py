@@ -29,14 +29,20 @@ class OutOfRange(TinysnnError, ValueError):
     interval)."""
 
 
+def _shown(value):
+    """A bound as written: a float short (1e-05), an int whole (1000000, not 1e+06)."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def interval(low=None, high=None, low_open=False, high_open=False):
     """' in [0, 1)', ' > 0', ' >= 1', ' <= 5' or '': the words for where a value must lie."""
+    low, high = (None if v is None else _shown(v) for v in (low, high))
     if low is not None and high is not None:
-        return f" in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        return f" in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
     if low is not None:
-        return f" {'>' if low_open else '>='} {low:g}"
+        return f" {'>' if low_open else '>='} {low}"
     if high is not None:
-        return f" {'<' if high_open else '<='} {high:g}"
+        return f" {'<' if high_open else '<='} {high}"
     return ""
 
 

@@ -11,7 +11,11 @@ import re
 import griffe
 
 # "name: text" or "name, other: text" at the start of a line (an argument, a shape, a return)
-ITEM = re.compile(r"^\s*[\w.*/]+( [\w.*/]+){0,3}(\[[^\]]*\])?(\s*,\s*[\w.*/]+)*\s*(\([^)]*\))?\s*(:|->)\s")
+ITEM = re.compile(
+    r"^\s*[\w.*/]+( [\w.*/]+){0,3}"  # a name, or up to four words ("Per step")
+    r"(\[[^\]]*\])?(\s*,\s*[\w.*/]+)*"  # an index, more names after commas
+    r"\s*(\([^)]*\))?\s*(:|->)\s"  # a remark in parentheses, then ":" or "->"
+)
 BULLET = re.compile(r"^\s*[-*] ")
 
 

@@ -1,11 +1,13 @@
-"""Grades notebook 01's exercises (tutorials/exercises/ex01_autograd.py): tasks 1.1 to 1.3."""
+"""Grades notebook 01's exercises (tutorials/exercises/ex01_autograd.py): tasks 1.1 to 1.4."""
 
 import numpy as np
+from compare import call
 from grading import load
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from tinysnn import Tensor
 from tinysnn.autograd import Context
 from tinysnn.testing import assert_grad_close
 
@@ -133,3 +135,84 @@ def test_task_1_3_leaves_x_unchanged():
     before = x.copy()
     ex.numerical_gradient(lambda v: float((v ** 2).sum()), x)
     assert np.array_equal(x, before), "numerical_gradient changed its input x: work on a copy"
+
+
+# ------------------------------------------------------------------ Task 1.4: the backward walk
+def _tape_gradients(build, values):
+    """The gradients tinysnn's tape computes for the same expression, on float64 scalars."""
+    tensors = [Tensor(np.array(v), requires_grad=True) for v in values]
+    build(*tensors).backward()
+    return [0.0 if t.grad is None else float(t.grad) for t in tensors]  # None: not used
+
+
+def _engine_gradients(build, values):
+    leaves = [ex.Value(v) for v in values]
+    call("Value.backward", build(*leaves).backward)
+    return [leaf.grad for leaf in leaves]
+
+
+def _assert_same(name, got, expected):
+    assert np.allclose(got, expected, rtol=1e-12, atol=1e-12), (
+        f"{name}: your backward walk gave the gradients {np.round(got, 6).tolist()}, tinysnn's "
+        f"tape {np.round(expected, 6).tolist()}")
+
+
+def test_task_1_4_worked_example():
+    build = lambda a, b, c: (a * b + c).tanh() * a  # a is used twice
+    values = [0.5, -1.5, 0.25]
+    _assert_same("tanh(a b + c) a at (0.5, -1.5, 0.25)", _engine_gradients(build, values),
+                 _tape_gradients(build, values))
+
+
+def test_task_1_4_a_value_used_twice_sums_both_paths():
+    x = ex.Value(3.0)
+    call("Value.backward", (x * x + x).backward)
+    assert x.grad == 7.0, (
+        f"y = x x + x at x = 3: x.grad = {x.grad}, expected 2x + 1 = 7: a Value used twice "
+        f"receives the sum over both paths (parent.grad += ..., not =)")
+
+
+def test_task_1_4_each_node_once_parents_first():
+    a = ex.Value(0.5)
+    b = a * a
+    c = b + b  # a diamond: b is reached along two paths
+    root = c * b
+    order = call("topological_order", ex.topological_order, root)
+    ids = [id(v) for v in order]
+    assert len(ids) == len(set(ids)), (
+        f"topological_order lists {len(ids)} Values for a graph of 4 ({order}): each node must "
+        f"appear once (keep a set of the visited ones)")
+    assert set(ids) == {id(a), id(b), id(c), id(root)} and ids[-1] == id(root), (
+        f"topological_order({root}) gave {order}: expected a, b, c and root, root last")
+    assert ids.index(id(a)) < ids.index(id(b)) < ids.index(id(c)), (
+        "every Value must come after its parents: a before b before c")
+    call("Value.backward", root.backward)
+    assert (a.grad, root.grad) == (8 * 0.5 ** 3, 1.0), (
+        f"root = (b + b) b = 2 a^4 at a = 0.5: a.grad = {a.grad}, expected 8 a^3 = 1.0; "
+        f"root.grad = {root.grad}, expected 1 (the walk starts with d root / d root = 1)")
+
+
+@st.composite
+def expressions(draw):
+    """A random graph: each step combines two earlier nodes (reusing them) by +, * or tanh."""
+    n = draw(st.integers(1, 3))
+    values = draw(st.lists(st.floats(-1.5, 1.5), min_size=n, max_size=n))
+    steps = draw(st.lists(st.tuples(st.sampled_from("+*t"), st.integers(0, 100),
+                                    st.integers(0, 100)), min_size=1, max_size=8))
+
+    def build(*leaves):
+        nodes = list(leaves)
+        for op, i, j in steps:
+            a, b = nodes[i % len(nodes)], nodes[j % len(nodes)]
+            nodes.append(a + b if op == "+" else a * b if op == "*" else a.tanh())
+        return nodes[-1]
+
+    return build, values, steps
+
+
+@settings(max_examples=40)
+@given(expression=expressions())
+def test_task_1_4_matches_the_tape(expression):
+    build, values, steps = expression
+    _assert_same(f"the graph {steps} on leaves {np.round(values, 3).tolist()}",
+                 _engine_gradients(build, values), _tape_gradients(build, values))

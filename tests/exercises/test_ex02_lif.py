@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from compare import assert_array_close
 from grading import load
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -37,9 +38,8 @@ def test_task_2_1_matches_the_reference_recurrence(config, v, x):
                f"reset={config['reset']!r}, v_reset={config['v_reset']}")
     for name, mine, expected in (("H (charge)", got[0], h[0]), ("S (fire)", got[1], spikes[0]),
                                  ("V (reset)", got[2], v_next)):
-        assert np.allclose(mine, expected, rtol=1e-12, atol=1e-12), (
-            f"lif_step with {setting}, v={v}, x={x}: {name} is {np.asarray(mine)}, "
-            f"expected {expected}")
+        assert_array_close(name, mine, expected, rtol=1e-12, atol=1e-12,
+                           context=f"lif_step with {setting}, v={v}, x={x}")
 
 
 def test_task_2_1_fires_at_exactly_the_threshold():

@@ -101,10 +101,9 @@ def _check_backward(mine, composed, arrays, names):
     got, expected = _gradients(mine, arrays, probe), _gradients(composed, arrays, probe)
     for name, g, e in zip(names, got, expected):
         assert g is not None, f"backward gave no {name}"
-        assert g.shape == e.shape, f"{name} has shape {g.shape}, expected {e.shape}"
-        assert np.allclose(g, e, rtol=1e-7, atol=1e-9), (
-            f"{name} differs from the composed branch's by up to {np.abs(g - e).max():.3g} "
-            f"(x {arrays[0].shape})")
+        assert_array_close(name, g, e, rtol=1e-7, atol=1e-9,
+                           context=f"against the branch composed of tinysnn ops, x "
+                                   f"{list(arrays[0].shape)}")
     assert_grad_close(mine, *arrays)
 
 

@@ -5,7 +5,7 @@ from grading import load
 
 import tinysnn as ts
 from tinysnn import Tensor, nn, no_grad
-from tinysnn.monitor import E_AC_PJ, E_MAC_PJ, Monitor, attention_ops
+from tinysnn.nn.monitor import E_AC_PJ, E_MAC_PJ, Monitor, attention_ops
 
 ex = load("ex07_energy")
 

@@ -38,8 +38,8 @@ import numpy as np
 from .. import functional as F
 from .. import optim, random_state, settings
 from ..data import DataLoader
-from ..monitor import Monitor
 from ..nn.models import MASNN
+from ..nn.monitor import Monitor
 from ..tensor import Tensor
 
 #: the networks ``bench --preset`` knows, with the step they are timed at by default

@@ -18,6 +18,7 @@ import zipfile
 
 import numpy as np
 
+from .. import bounded_json
 from ..atomic import atomic_open
 from ..errors import TinysnnError
 
@@ -54,8 +55,8 @@ def load_checkpoint(path):
     if "meta.json" not in arrays:
         raise CheckpointError(f"checkpoint {path}: no meta.json entry, not a tinysnn checkpoint")
     try:
-        meta = json.loads(str(arrays.pop("meta.json")))
-    except json.JSONDecodeError as err:
+        meta = bounded_json.loads(str(arrays.pop("meta.json")))
+    except ValueError as err:       # not JSON, too deep or too long
         raise CheckpointError(f"checkpoint {path}: corrupt metadata ({err})") from err
     if not isinstance(meta, dict):
         raise CheckpointError(f"checkpoint {path}: metadata is a {type(meta).__name__}, "

@@ -1,8 +1,10 @@
-"""Command line: ``python -m tinysnn train | eval | plot | ablation | sweep | bench``.
+"""Command line: ``python -m tinysnn train | eval | export | plot | ablation | sweep | bench``.
 
     python -m tinysnn train                       # MA-SNN (TCSA) on the built-in synthetic gestures
     python -m tinysnn train --attention no --epochs 5 --out runs/vanilla
     python -m tinysnn eval runs/masnn/checkpoint.npz
+    python -m tinysnn export runs/vanilla/checkpoint.npz --nir vanilla.nir   # to other frameworks
+    python -m tinysnn train --nir vanilla.nir --dt 1 --out runs/imported     # and back in
     python -m tinysnn plot runs/masnn
     python -m tinysnn ablation --variants no,TA,CA,SA,TCSA --out runs/ablation
     python -m tinysnn sweep --set lr=1e-3,2e-3 --seeds 3 --workers 2   # a grid (sweep_cli.py)
@@ -22,11 +24,14 @@ import sys
 import traceback
 
 from ..errors import TinysnnError
-from ..nn.models import ALL_VARIANTS, MODELS, NEURONS, VARIANTS
+from ..nn.models import ALL_VARIANTS, MODELS, NEURONS
 from ..settings import CIFAR10DVS, GAIT, GESTURE, PRESETS, RUN
 from .ablation import DEFAULT_VARIANTS
+from .applicability import APPLIES_TO, check_applicable
+from .bench import NETWORKS
 from .config import DATASET_OPTIONS, RULES, Number, TrainConfig
 from .datasets import DATASETS, FRAMINGS, LEVELS, file_datasets
+from .process import tune_process
 from .sweep_cli import add_sweep_options, add_where_options
 
 
@@ -143,11 +148,23 @@ def parser():
                    help="run folder (default runs/masnn; with --resume, the checkpoint's folder)")
     t.add_argument("--resume", help="checkpoint to continue from; its run's settings are kept "
                                     "unless given again here (e.g. --epochs 20 to extend it)")
+    t.add_argument("--nir", default=None, metavar="GRAPH",
+                   help="fine-tune a NIR graph (a .nir file from any framework) instead of a "
+                        "built-in model; needs --dt (docs/nir.md)")
+    t.add_argument("--dt", type=_option("dt"), default=None,
+                   help="with --nir: the time step the graph is discretised at")
 
     e = sub.add_parser("eval", help="evaluate a checkpoint on its test set")
     e.add_argument("checkpoint")
     e.add_argument("--dataset", choices=list(DATASETS), default=None)
     e.add_argument("--data-dir", default=None)
+
+    x = sub.add_parser("export", help="write a run's trained network as a NIR graph")
+    x.add_argument("checkpoint")
+    x.add_argument("--nir", required=True, metavar="OUT", help="the .nir file to write")
+    x.add_argument("--dt", type=_option("dt"), default=None,
+                   help="the time step the LIF parameters are written for (default 1; a --nir "
+                        "run keeps its own)")
 
     pl = sub.add_parser("plot", help="draw curves, rasters, membranes and attention maps of a "
                                      "run, or compare the variants of an ablation folder")
@@ -166,19 +183,20 @@ def parser():
     _add_run_options(s)
     add_sweep_options(s)
     b = sub.add_parser("bench", help="time training steps of MASNN variants on this machine")
-    b.add_argument("--preset", default=None, choices=("default", "paper-gesture", "plain-conv"),
+    default, gesture, plain = (NETWORKS[n] for n in ("default", "paper-gesture", "plain-conv"))
+    b.add_argument("--preset", default=None, choices=list(NETWORKS),
                    help="the network (default: the small default MASNN)")
     b.add_argument("--checkpoint", default=None, metavar="CHECKPOINT",
                    help="time a finished run instead: its network and trained weights on a "
                         "batch of its own training data (a run's checkpoint.npz)")
     b.add_argument("--variants", default=None,
-                   help="comma-separated attention variants, timed alternately "
-                        "(default TCSA; no for plain-conv)")
+                   help=f"comma-separated attention variants, timed alternately (default "
+                        f"{default['variants'][0]}; {plain['variants'][0]} for plain-conv)")
     b.add_argument("--attention", default=None, help="one variant (the same as --variants X)")
     b.add_argument("--T", type=_option("T"), default=None,
-                   help="time steps (default 16; 8 for plain-conv)")
-    b.add_argument("--batch-size", type=_option("batch_size"), default=None,
-                   help="default 16; 8 for paper-gesture")
+                   help=f"time steps (default {default['T']}; {plain['T']} for plain-conv)")
+    b.add_argument("--batch-size", type=_option("batch_size"), default=None, help=f"default "
+                   f"{default['batch_size']}; {gesture['batch_size']} for paper-gesture")
     b.add_argument("--steps", type=Number(int, low=1).option, default=None,
                    help="timed steps per variant (per round with --compare); default 10, or 5")
     b.add_argument("--compare", action="store_true",
@@ -193,7 +211,7 @@ def parser():
     b.add_argument("--plot", default=None, metavar="PNG",
                    help="also draw each variant's step time against its firing rate")
     b.add_argument("--worker", choices=("tinysnn", "torch"), help=argparse.SUPPRESS)
-    for command in (t, e, pl, a, s, b):        # --debug after the command works too
+    for command in (t, e, x, pl, a, s, b):        # --debug after the command works too
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                              help=argparse.SUPPRESS)
     return root
@@ -224,7 +242,12 @@ def _config_from(args, base=None, **extra):
     values = {**base, **{k: v for k, v in given.items() if v is not None}}
     values.update(progress=not args.no_progress, dataset_options=options)
     config = TrainConfig.from_dict(values)  # what was not given: the preset's recipe, defaults
-    return config.validate()
+    return check_applicable(config, given_options(args)).validate()
+
+
+def given_options(args):
+    """The options of applicability.APPLIES_TO given on the command line (by their field)."""
+    return [name for name in APPLIES_TO if getattr(args, name, None) is not None]
 
 
 def cmd_train(args):
@@ -242,7 +265,8 @@ def cmd_train(args):
             raise UsageError(f"--resume {args.resume}: no such file")
         base = read_run_checkpoint(args.resume).settings()  # the run as it was set up
         out = out or os.path.dirname(args.resume) or "."
-    config = _config_from(args, base, attention=args.attention, out=out, resume=args.resume)
+    config = _config_from(args, base, attention=args.attention, out=out, resume=args.resume,
+                          nir=args.nir, dt=args.dt)
     metrics = train(config)
     print_layers(metrics)
     print(f"wrote {os.path.join(config.out, 'metrics.json')}")
@@ -257,10 +281,19 @@ def cmd_eval(args):
     print_layers(metrics)
 
 
+def cmd_export(args):
+    """``export CHECKPOINT --nir OUT [--dt]``: the run's trained network as a NIR graph."""
+    from .nir_model import export_run
+
+    graph, dt = export_run(args.checkpoint, args.nir, args.dt)
+    print(f"wrote {args.nir}: {len(graph.nodes)} nodes, {len(graph.edges)} edges, dt={dt:g} "
+          f"(read it back with tinysnn.from_nir({args.nir!r}, dt={dt:g}))")
+
+
 def cmd_plot(args):
     """``python -m tinysnn plot``: the figures of a training run or of an ablation folder."""
     from .analysis import analyse_ablation, analyse_run
-    from .report import plot_run
+    from .report import missing_metrics, plot_run
 
     folder = args.run_dir
     if any(os.path.isfile(os.path.join(folder, name)) for name in ("ablation.json",
@@ -268,6 +301,8 @@ def cmd_plot(args):
         paths = analyse_ablation(folder)
     elif os.path.isfile(os.path.join(folder, "metrics.json")):
         paths = plot_run(folder) + analyse_run(folder)
+    elif os.path.isfile(os.path.join(folder, "checkpoint.npz")):
+        raise UsageError(missing_metrics(folder))
     else:
         raise UsageError(f"{folder}: no metrics.json, ablation.json or sweep.json (is it a "
                          f"training run, an ablation or a sweep folder?)")
@@ -299,95 +334,15 @@ def _command(args):
     return "python -m tinysnn " + shlex.join(args.argv)
 
 
-def _torch_installed():
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def _bench_network(args, compare):
-    """(preset, variants, T, batch size, words naming the network) that ``bench`` times."""
-    from . import bench
-
-    if args.checkpoint is None:
-        preset = args.preset or "default"
-        spec = bench.NETWORKS[preset]
-        text = args.variants or args.attention or ",".join(spec["variants"])
-        variants = [v.strip() for v in text.split(",") if v.strip()]
-        allowed = VARIANTS if compare or args.worker == "torch" else ALL_VARIANTS
-        unknown = [v for v in variants if v not in allowed]
-        if unknown or not variants:
-            raise UsageError(f"--variants: unknown {unknown}; choose from {', '.join(allowed)}")
-        return (preset, variants, args.T or spec["T"], args.batch_size or spec["batch_size"],
-                preset)
-    given = [name for name, value in (("--preset", args.preset), ("--variants", args.variants),
-                                      ("--attention", args.attention), ("--T", args.T))
-             if value is not None]
-    if given:
-        raise UsageError(f"--checkpoint times the run's own network: leave out {', '.join(given)}")
-    from .resume import read_run_checkpoint
-
-    config = read_run_checkpoint(args.checkpoint).config
-    if compare and config.model != "masnn":
-        raise UsageError(f"--compare: {args.checkpoint} holds a {config.model}; the PyTorch twin "
-                         f"exists for MASNN networks only")
-    label = config.attention if config.model == "masnn" else config.model
-    return ("default", [label], config.T, args.batch_size or config.batch_size,
-            f"{args.checkpoint}: trained {config.model}")
-
-
 def cmd_bench(args):
     """``python -m tinysnn bench``: time training steps (optionally against PyTorch)."""
-    import numba
+    from .bench_command import run_bench
 
-    from . import bench
-
-    compare = args.compare
-    if compare and not _torch_installed():
-        print("tinysnn bench: --compare skipped: PyTorch is not installed "
-              "(pip install -e \".[compare]\")", file=sys.stderr)
-        compare = False
-    preset, variants, T, batch_size, name = _bench_network(args, compare)
-    threads = args.threads or numba.config.NUMBA_NUM_THREADS
-    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-    if args.threads:
-        from ..kernels.threads import set_blas_threads
-
-        set_blas_threads(threads)
-    if args.worker:
-        if args.worker == "torch":
-            import torch
-
-            torch.set_num_threads(threads)
-        bench.run_worker(args.worker, preset, variants, T, batch_size, args.steps or 5,
-                         args.checkpoint)
-        return
-    load = [os.getloadavg()[0]]
-    if compare:
-        both = bench.compare(preset, variants, T, batch_size, args.steps or 5, args.rounds,
-                             threads, args.checkpoint)
-        results, theirs = both["tinysnn"], both["torch"]
-    else:
-        results = bench.measure(preset, variants, T, batch_size, args.steps or 10,
-                                checkpoint=args.checkpoint)
-        theirs = None
-    load.append(os.getloadavg()[0])
-    optimizer = "adam" if args.checkpoint else None
-    print(bench.format_results(name, T, batch_size, threads, results, load, theirs, args.clock,
-                               optimizer))
-    if args.plot:
-        drawn = bench.plot(results, theirs, args.clock, args.plot)
-        print(f"step time against firing rate: {drawn}")
-    if not compare:
-        step, _ = bench.build(preset, variants[0], T, batch_size, checkpoint=args.checkpoint)
-        step()
-        print(f"{variants[0]}: " + bench.format_shares(bench.time_by_group(step)))
+    run_bench(args)
 
 
-COMMANDS = {"train": cmd_train, "eval": cmd_eval, "plot": cmd_plot, "ablation": cmd_ablation,
-            "sweep": cmd_sweep, "bench": cmd_bench}
+COMMANDS = {"train": cmd_train, "eval": cmd_eval, "export": cmd_export, "plot": cmd_plot,
+            "ablation": cmd_ablation, "sweep": cmd_sweep, "bench": cmd_bench}
 
 
 def one_line(err):
@@ -396,10 +351,26 @@ def one_line(err):
         where = err.filename if err.filename is not None else ""
         text = f"{where}: {err.strerror}" if where else err.strerror
     elif isinstance(err, MemoryError):
-        text = "out of memory; try a smaller --batch-size or --T"
+        text = f"out of memory ({err})" if str(err) else "out of memory"
     else:
         text = str(err) or type(err).__name__
     return " ".join(text.split())
+
+
+#: what sizes the arrays of a command: options whose values decide how much memory it takes
+MEMORY_SIZES = (("--T", "T"), ("--batch-size", "batch_size"))
+#: where sizes come from when they are not options: files and recipes
+MEMORY_SOURCES = (("--resume", "resume"), ("checkpoint", "checkpoint"), ("--data-dir", "data_dir"),
+                  ("--preset", "preset"))
+
+
+def memory_hint(args):
+    """'; sized by --T 100000, checkpoint x.npz: ...': what made a command run out of memory."""
+    given = [f"{option} {getattr(args, name)}" for option, name in MEMORY_SIZES + MEMORY_SOURCES
+             if getattr(args, name, None) is not None]
+    if not given:
+        return "; the default sizes do not fit this machine: try a smaller --batch-size or --T"
+    return f"; sized by {', '.join(given)}: try a smaller --batch-size or --T"
 
 
 def bug_report(command, err):
@@ -414,6 +385,7 @@ def bug_report(command, err):
 
 def main(argv=None):
     """Run one command; returns the exit status (0 done, 2 bad input, 1 a bug, 130 Ctrl-C)."""
+    tune_process()  # this process is the command line's own (process.py)
     args = parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)  # quoted in what a command writes
     debug = args.debug or bool(os.environ.get("TINYSNN_DEBUG"))
@@ -425,7 +397,8 @@ def main(argv=None):
     except (TinysnnError, OSError, MemoryError) as err:  # bad input, or the system said no
         if debug:
             raise
-        print(f"tinysnn {args.command}: error: {one_line(err)}", file=sys.stderr)
+        text = one_line(err) + (memory_hint(args) if isinstance(err, MemoryError) else "")
+        print(f"tinysnn {args.command}: error: {text}", file=sys.stderr)
         return 2
     except Exception as err:  # noqa: BLE001 (anything else is a bug: report it as one)
         if debug:

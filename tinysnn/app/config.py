@@ -66,7 +66,9 @@ class Number:
             value = int(text) if self.kind is int else float(text)
             return self.check("value", value)
         except (ValueError, ConfigError):
-            raise argparse.ArgumentTypeError(f"must be {self.describe()}, got {text!r}") from None
+            shown = text if len(text) <= 40 else f"{text[:20]}...({len(text)} characters)"
+            raise argparse.ArgumentTypeError(f"must be {self.describe()}, got {shown!r}") \
+                from None
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,12 @@ DATASET_OPTIONS = {
     "size": Number(int, low=8, optional=True),
 }
 
+#: more epochs than anyone trains: bounds the schedules' arithmetic (a 400-digit --epochs)
+MAX_EPOCHS = 1_000_000
+#: Adam moves each weight by about lr per step: above this a run only overflows, so it is
+#: refused before any arithmetic instead of after a screen of NumPy overflow warnings
+MAX_LR = 10.0
+
 RULES = {
     "dataset": Choice(DATASETS),
     "data_dir": Text(optional=True),
@@ -150,9 +158,9 @@ RULES = {
     "attention": Choice(ALL_VARIANTS),
     "preset": Choice(PRESETS, optional=True),
     "T": Number(int, low=1),
-    "epochs": Number(int, low=1),
+    "epochs": Number(int, low=1, high=MAX_EPOCHS),
     "batch_size": Number(int, low=1),
-    "lr": Number(float, low=0, low_open=True),
+    "lr": Number(float, low=0, high=MAX_LR, low_open=True),
     "weight_decay": Number(float, low=0),
     "loss": Choice(("mse", "ce")),
     "scheduler": Choice(("cosine", "plateau", "none")),
@@ -168,6 +176,8 @@ RULES = {
     "progress": Flag(),
     "loader_workers": Number(int, low=0, high=256),
     "dataset_options": Options(DATASET_OPTIONS),
+    "nir": Text(optional=True),                       # a NIR graph as the network (nir_model.py)
+    "dt": Number(float, low=0, low_open=True, optional=True),   # its time step
 }
 
 #: how this run is invoked, not what it is: not carried over when a run is resumed
@@ -209,6 +219,8 @@ class TrainConfig:
     progress: bool = True
     loader_workers: int = 0       # processes that prepare batches ahead (same batches as 0)
     dataset_options: dict = field(default_factory=dict)
+    nir: str = None               # a .nir graph to train instead of a built-in model
+    dt: float = None              # the time step the graph is discretised at (with nir)
 
     def __post_init__(self):
         for name in ("dataset", "model", "preset", "dataset_options"):   # what recipes follow
@@ -226,12 +238,16 @@ class TrainConfig:
         if self.dataset in file_datasets() and not self.data_dir:
             raise ConfigError(f"dataset {self.dataset} needs data_dir (--data-dir), the folder "
                               f"of its files")
-        if self.data_dir and self.dataset not in file_datasets():
-            raise ConfigError(f"data_dir ({self.data_dir}) is read only by the data sets "
-                              f"{', '.join(file_datasets())}, not by {self.dataset}")
+        if self.data_dir:                   # the rule of applicability.APPLIES_TO
+            from .applicability import check_applicable
+
+            check_applicable(self, ["data_dir"])
         if self.model != "masnn" and self.attention not in VARIANTS:
             raise ConfigError(f"attention must be one of {', '.join(VARIANTS)} for {self.model} "
                               f"(the controls are MASNN's), got {self.attention!r}")
+        if (self.nir is None) != (self.dt is None):
+            raise ConfigError("nir and dt go together: a NIR graph stores no time step "
+                              "(--nir graph.nir --dt 1e-3)")
         if self.T * self.batch_size < 2:
             raise ConfigError(f"T x batch_size must be >= 2 (batch norm needs two values per "
                               f"feature), got T={self.T}, batch_size={self.batch_size}")
@@ -246,4 +262,5 @@ class TrainConfig:
         return cls(**{k: v for k, v in d.items() if k in names})
 
     def to_dict(self):
+        """The settings as a plain dict (what a sweep sends to a worker and writes down)."""
         return asdict(self)

@@ -11,6 +11,8 @@ import os
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..atomic import atomic_open
+
 # Figures are made without pyplot: saving needs no display, and importing this module leaves a
 # notebook's inline backend alone.
 
@@ -20,10 +22,22 @@ def _subplots(rows, cols, figsize, **kwargs):
     return fig, fig.subplots(rows, cols, **kwargs)
 
 
+def image_format(path):
+    """The image format matplotlib writes for ``path``, from its extension (png without one);
+    ValueError naming the formats it can write otherwise."""
+    extension = os.path.splitext(os.fspath(path))[1][1:].lower() or "png"
+    known = Figure().canvas.get_supported_filetypes()
+    if extension not in known:
+        raise ValueError(f"{path}: cannot draw a .{extension} file; name a file ending in one "
+                         f"of {', '.join('.' + k for k in sorted(known))}")
+    return extension
+
+
 def _save(fig, path):
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    """Write the figure to exactly ``path``, atomically: a link there is replaced, not followed."""
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    with atomic_open(path) as f:
+        fig.savefig(f, dpi=110, format=image_format(path))
     return path
 
 
@@ -188,10 +202,9 @@ def record_batch(model, x):
     x: [T, B, C, H, W]. Returns {"spikes": {name: [T, B, ...]}, "current": {name: [T, B, ...]},
     "neuron": {name: the nn.Neuron module}, "gates": {name: {"temporal": [B, T],
     "channel": [B, C], "spatial": [B, H, W]}}}, for every spiking layer (any ``nn.Neuron``)
-    and attention block.
+    and every module that draws its gates (``gate_maps(x)``, as MultiDimensionalAttention).
     """
     from ..autograd import no_grad
-    from ..nn.attention import MultiDimensionalAttention
     from ..nn.neuron import Neuron
     from ..tensor import Tensor
 
@@ -207,20 +220,13 @@ def record_batch(model, x):
 
     def on_attention(name):
         def hook(module, inputs, output):
-            x, gates = inputs[0], {}
-            # each branch sees the previous branch's output, as in forward (T, then C, then S)
-            for key, branch in (("temporal", module.ta), ("channel", module.ca),
-                                ("spatial", module.sa)):
-                if branch is not None:
-                    gates[key] = np.asarray(branch.gate(x))
-                    x = branch(x)
-            record["gates"][name] = gates
+            record["gates"][name] = module.gate_maps(inputs[0])
         return hook
 
     for name, module in model.named_modules():
         if isinstance(module, Neuron):
             handles.append(module.register_forward_hook(on_neuron(name)))
-        elif isinstance(module, MultiDimensionalAttention):
+        elif callable(getattr(module, "gate_maps", None)):
             handles.append(module.register_forward_hook(on_attention(name)))
     try:
         model.eval()

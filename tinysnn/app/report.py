@@ -3,15 +3,14 @@
 Layer tables, checkpoint evaluation, the ablation table, the plots of a run folder.
 """
 
-import json
 import os
 import time
 from dataclasses import replace
 
 import numpy as np
 
-from .. import random_state
-from ..monitor import Monitor
+from .. import bounded_json, random_state
+from ..nn.monitor import Monitor
 from . import plot
 from .checkpoint import CheckpointError
 from .config import ConfigError
@@ -25,7 +24,7 @@ def format_layers(metrics):
     """The per-layer table: firing rate, spikes, synaptic operations and energy per sample.
 
     Each layer with attention is followed by its attention row: the module's own operations
-    (multiplies as MACs, adds and compares as ACs; tinysnn.monitor) and their energy.
+    (multiplies as MACs, adds and compares as ACs; tinysnn.nn.monitor) and their energy.
     """
     lines = [f"{'layer':<22}{'firing rate':>12}{'spikes/sample':>15}{'SynOps/sample':>15}"
              f"{'energy uJ':>11}"]
@@ -73,7 +72,7 @@ def load_run(path, dataset=None, data_dir=None):
     random_state.manual_seed(config.seed)
     data = make_datasets(config)
     try:
-        model = build_model(config, data).to(config.device)
+        model = build_model(config, data, checkpoint.meta["nir_graph"]).to(config.device)
         load_weights(checkpoint, model)
     except (ValueError, CheckpointError) as err:
         if config.dataset == checkpoint.config.dataset:
@@ -143,16 +142,24 @@ def format_ablation(rows, order=None, key="variant", title="variant"):
 METRIC_KEYS = ("epochs", "test_accuracy", "layers")
 
 
+def missing_metrics(run_dir):
+    """What to say about a run folder without metrics.json: how to get it, if it can be had."""
+    checkpoint = os.path.join(run_dir, "checkpoint.npz")
+    if os.path.isfile(checkpoint):
+        return (f"{run_dir}: no metrics.json beside its checkpoint.npz (the run was stopped "
+                f"before its last epoch, or metrics.json could not be written): python -m "
+                f"tinysnn train --resume {checkpoint} finishes the run or writes it again")
+    return f"{run_dir}: no metrics.json (is it a training run folder?)"
+
+
 def load_metrics(run_dir):
     """metrics.json of a run folder; RunFolderError if it is missing, not JSON or incomplete."""
     path = os.path.join(run_dir, "metrics.json")
     try:
-        with open(path, encoding="utf-8") as f:
-            metrics = json.load(f)
+        metrics = bounded_json.load_file(path)
     except FileNotFoundError:
-        raise RunFolderError(f"{run_dir}: no metrics.json (is it a training run folder?)") \
-            from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise RunFolderError(missing_metrics(run_dir)) from None
+    except ValueError as err:       # not UTF-8, not JSON, too deep or too long
         raise RunFolderError(f"{path}: not valid JSON ({err})") from None
     missing = [k for k in METRIC_KEYS if not isinstance(metrics, dict) or k not in metrics]
     if missing:

@@ -21,18 +21,19 @@ import numpy as np
 
 from .. import random_state
 from .checkpoint import CheckpointError, load_checkpoint
-from .config import INVOCATION_FIELDS, ConfigError, Number, TrainConfig
+from .config import INVOCATION_FIELDS, ConfigError, Number, Text, TrainConfig
 
 #: settings that decide the network's shape: a resume must keep them
-MODEL_FIELDS = ("dataset", "model", "attention", "preset", "T", "neuron")
+MODEL_FIELDS = ("dataset", "model", "attention", "preset", "T", "neuron", "nir", "dt")
 #: settings a checkpoint must state (others may be missing in older files: defaults are used;
 #: "model" came later, so a checkpoint without it holds the default MASNN)
 REQUIRED_SETTINGS = ("dataset", "attention", "preset", "T", "neuron", "epochs", "batch_size",
                      "lr", "seed")
 
 
-class Mapping:
-    """A JSON object, or None when optional (its contents are checked by whoever loads it)."""
+class JsonObject:
+    """The rule for an entry that must be a JSON object (a dict), or None when optional; its
+    contents are checked by whoever loads it."""
 
     def __init__(self, optional=False):
         self.optional = optional
@@ -45,7 +46,7 @@ class Mapping:
         return value
 
 
-class GeneratorState(Mapping):
+class GeneratorState(JsonObject):
     """The state of a NumPy bit generator, as ``bit_generator.state`` gives it."""
 
     def check(self, name, value):
@@ -72,7 +73,7 @@ class History:
         return value
 
 
-class Progress(Mapping):
+class Progress(JsonObject):
     """A scheduler's progress: numbers (not NaN), among them the epoch, an integer >= 0."""
 
     def check(self, name, value):
@@ -91,13 +92,13 @@ class Settings:
     invoked (its folder, its flags) and its cache folder are left out."""
 
     def check(self, name, value):
-        Mapping().check(name, value)
+        JsonObject().check(name, value)
         missing = [k for k in REQUIRED_SETTINGS if k not in value]
         if missing:
             raise ConfigError(f"{name} lacks {missing}")
         defaults = TrainConfig()
         settings = {k: v for k, v in value.items() if k not in INVOCATION_FIELDS}
-        options = Mapping().check(f"{name}.dataset_options", value.get("dataset_options", {}))
+        options = JsonObject().check(f"{name}.dataset_options", value.get("dataset_options", {}))
         settings["dataset_options"] = {k: v for k, v in options.items() if k != "cache"}
         try:
             config = TrainConfig.from_dict(settings)
@@ -114,8 +115,11 @@ META = {
     "history": History(),
     "scheduler": Progress(optional=True),
     "rng": GeneratorState(),                  # the weights' and dropout's generator
-    "transform": Mapping(optional=True),      # checked by the transform that loads it
+    "transform": JsonObject(optional=True),   # checked by the transform that loads it
+    "nir_graph": Text(optional=True),         # a --nir run's graph (nir_model.py); else absent
 }
+#: entries older checkpoints lack: None when missing
+MAY_BE_MISSING = ("nir_graph",)
 
 
 @dataclass
@@ -142,6 +146,9 @@ def read_run_checkpoint(path):
     model_state, optim_state, meta = load_checkpoint(path)
     checked = {}
     for key, rule in META.items():
+        if key not in meta and key in MAY_BE_MISSING:
+            checked[key] = None
+            continue
         if key not in meta:
             raise CheckpointError(f"checkpoint {path}: metadata lacks {key!r}")
         try:
@@ -178,6 +185,10 @@ def check_same_model(config, checkpoint):
     if changed:
         raise ConfigError(f"cannot resume {checkpoint.path} with other model settings "
                           f"({'; '.join(changed)})")
+
+
+def check_epochs_left(config, checkpoint):
+    """Resuming must train at least one more epoch; name how to extend a finished run."""
     if config.epochs <= checkpoint.epoch:
         raise ConfigError(f"{checkpoint.path} has already trained {checkpoint.epoch} epochs; "
                           f"give --epochs (epochs) above {checkpoint.epoch} to extend it")

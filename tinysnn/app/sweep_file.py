@@ -11,11 +11,11 @@ resolved from it (never from where the command runs), may not leave it (no absol
 ``..``), and its checkpoint must be the run it is listed as: same variant, seed and grid point.
 """
 
-import json
 import math
 import os
 import posixpath
 
+from .. import bounded_json
 from ..errors import TinysnnError
 from .checkpoint import CheckpointError
 from .resume import read_run_checkpoint
@@ -57,12 +57,9 @@ def _load(path):
     if os.path.getsize(path) > MAX_BYTES:
         raise SweepFileError(f"{path}: larger than {MAX_BYTES >> 20} MiB; not a sweep's file")
     try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        return bounded_json.load_file(path)
+    except ValueError as err:       # not UTF-8, not JSON, nested too deeply (bounded_json)
         raise SweepFileError(f"{path}: not valid JSON ({err})") from None
-    except RecursionError:
-        raise SweepFileError(f"{path}: nested too deeply; not a sweep's file") from None
 
 
 def check_document(document, path):

@@ -10,6 +10,11 @@ resumed from a checkpoint continues exactly as if it had not stopped (resume.py)
 
 A loss that becomes NaN or infinite stops the run with TrainingDiverged, naming the epoch and
 the step; the checkpoint of the last finished epoch is kept.
+
+metrics.json is written when the last epoch is done, and only then: a folder holds it exactly
+when its checkpoint is a finished run (a run's first checkpoint removes the metrics.json of the
+run it continues or replaces). When it cannot be written (a full disk), the error names it, and
+``train --resume RUN/checkpoint.npz`` writes it again from the finished checkpoint.
 """
 
 import contextlib
@@ -29,13 +34,13 @@ from ..autograd import no_grad
 from ..backend import to_device, xp_of
 from ..data.paper_frames import vote
 from ..errors import TinysnnError
-from ..monitor import Monitor
 from ..nn.models import MASNN, AttResSNN
+from ..nn.monitor import Monitor
 from ..tensor import Tensor
 from .checkpoint import save_checkpoint
 from .config import ConfigError, TrainConfig  # noqa: F401 (TrainConfig is imported from here)
 from .datasets import make_datasets
-from .resume import check_same_model, read_run_checkpoint, restore
+from .resume import check_epochs_left, check_same_model, read_run_checkpoint, restore
 from .run_folder import RunFolderError, claim_run_folder
 
 
@@ -62,9 +67,13 @@ def clip_grad_norm(params, max_norm):
     return norm
 
 
-def build_model(config, data):
+def build_model(config, data, nir_graph=None):
     """The run's model (MASNN or AttResSNN) sized for the data's frames (channels, resolution,
-    classes)."""
+    classes), or the NIR graph of a run with config.nir (nir_graph: its checkpoint document)."""
+    if config.nir is not None:
+        from .nir_model import build_nir_model
+
+        return build_nir_model(config, data, nir_graph)
     c, h, w = data.frame_shape
     if config.model.startswith("attres"):
         return AttResSNN(depth=int(config.model[len("attres"):]), num_classes=data.num_classes,
@@ -165,8 +174,9 @@ def _train_transform(data):
     return transform if hasattr(transform, "state_dict") else None
 
 
-def _checkpoint_meta(config, epoch, history, scheduler, transform):
+def _checkpoint_meta(config, epoch, history, scheduler, transform, nir_graph=None):
     return {
+        "nir_graph": nir_graph,
         "config": asdict(config),
         "epoch": epoch,
         "history": history,
@@ -188,6 +198,8 @@ def train(config):
     if config.resume:
         checkpoint = read_run_checkpoint(config.resume)
         check_same_model(config, checkpoint)
+        if not _lacks_metrics(config, checkpoint):
+            check_epochs_left(config, checkpoint)
     with claim_run_folder(config.out, resume=config.resume, overwrite=config.overwrite):
         started = time.perf_counter()
         random_state.manual_seed(config.seed)
@@ -199,8 +211,21 @@ def train(config):
             data.test_loader.close()
 
 
+def _lacks_metrics(config, checkpoint):
+    """A finished run resumed into its own folder, which has no metrics.json (it could not be
+    written): the resume only writes it again."""
+    own_folder = os.path.realpath(os.path.dirname(checkpoint.path) or ".")
+    return (config.epochs == checkpoint.epoch and os.path.realpath(config.out) == own_folder
+            and not os.path.exists(os.path.join(config.out, "metrics.json")))
+
+
 def _train(config, checkpoint, data, started):
-    model = build_model(config, data).to(config.device)
+    nir_graph = None
+    if config.nir is not None:   # the graph travels in the checkpoint: resumes need no file
+        from .nir_model import graph_document
+
+        nir_graph = checkpoint.meta["nir_graph"] if checkpoint else graph_document(config.nir)
+    model = build_model(config, data, nir_graph).to(config.device)
     optimizer = optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     scheduler = _scheduler(config, optimizer)
     history, first_epoch = [], 1
@@ -211,6 +236,10 @@ def _train(config, checkpoint, data, started):
     checkpoint_path = os.path.join(config.out, "checkpoint.npz")
     num_classes, train_loader, test_loader = data.num_classes, data.train_loader, data.test_loader
     monitor = Monitor(model)  # counts spikes and operations in the last epoch's test pass
+    if first_epoch > config.epochs:       # a finished run without metrics.json: evaluate it
+        _, test_acc, clip_acc = evaluate(model, test_loader, config, num_classes, monitor)
+        print(f"{checkpoint.path}: finished run of {checkpoint.epoch} epochs; writing its "
+              f"metrics.json again", flush=True)
     for epoch in range(first_epoch, config.epochs + 1):
         t0, lr = time.perf_counter(), optimizer.lr
         train_loader.set_epoch(epoch)
@@ -237,13 +266,33 @@ def _train(config, checkpoint, data, started):
             history[-1]["test_clip_accuracy"] = clip_acc
         print(f"epoch {epoch:3d}  loss {train_loss:.4f}  train {train_acc:.3f}  "
               f"test {test_acc:.3f}{clips}  ({history[-1]['seconds']:.1f} s)", flush=True)
+        if epoch == first_epoch:          # the checkpoint below is no longer a finished run
+            _remove_metrics(config.out)
         _save(checkpoint_path, model.state_dict(), optimizer.state_dict(),
-              _checkpoint_meta(config, epoch, history, scheduler, _train_transform(data)))
+              _checkpoint_meta(config, epoch, history, scheduler, _train_transform(data),
+                               nir_graph))
 
     metrics = summarize(config, model, monitor, history, test_acc, time.perf_counter() - started,
                         clip_accuracy=clip_acc)
-    write_json(os.path.join(config.out, "metrics.json"), metrics)
+    metrics_path = os.path.join(config.out, "metrics.json")
+    try:
+        write_json(metrics_path, metrics)
+    except OSError as err:
+        raise RunFolderError(f"cannot write {metrics_path}: {err.strerror or err}; the finished "
+                             f"run is in {checkpoint_path}: python -m tinysnn train --resume "
+                             f"{checkpoint_path} writes metrics.json again") from None
     return metrics
+
+
+def _remove_metrics(folder):
+    """Remove the metrics.json of the run a new checkpoint in ``folder`` replaces or continues."""
+    path = os.path.join(folder, "metrics.json")
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+    except OSError as err:
+        raise RunFolderError(f"cannot remove the old {path}: {err.strerror or err}") from None
 
 
 def _save(path, model_state, optim_state, meta):

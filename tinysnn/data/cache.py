@@ -5,6 +5,12 @@ carries a hash of everything that determines its contents (the parameters and a 
 version), so changing any of them makes a new file instead of reading a stale one. Files are
 written to a temporary name and renamed into place, so a crash never leaves half a file under
 the real name, and they are read with ``allow_pickle=False``.
+
+What is cached from a file the user gave (a parsed recording) is keyed by the file's resolved
+path and a digest of its content (``file_digest``): another copy of a data set, or a file
+replaced by another of the same size and modification time, is parsed anew, never served the
+events of the first. The digest is computed once per version of the file and remembered in the
+cache folder, keyed by what ``os.stat`` says of it (resolved path, size, times, inode).
 """
 
 import hashlib
@@ -49,6 +55,40 @@ def cache_key(params):
     """A short hex digest of a JSON-serialisable dict of parameters."""
     text = json.dumps(params, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+DIGEST_CHUNK = 2**22
+
+
+def _sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(DIGEST_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def file_digest(path, cache_dir):
+    """The sha256 of the file at ``path`` (hex), remembered in ``cache_dir``/digests under a key
+    of its resolved path, size, modification and change times and inode: a file is hashed again
+    only when one of them changed (writing a file always changes its change time)."""
+    real = os.path.realpath(path)
+    info = os.stat(real)
+    stamp = cache_key({"path": real, "size": info.st_size, "mtime_ns": info.st_mtime_ns,
+                       "ctime_ns": info.st_ctime_ns, "inode": info.st_ino,
+                       "device": info.st_dev})
+    memo = os.path.join(cache_dir, "digests", stamp)
+    try:
+        with open(memo, encoding="ascii") as f:
+            remembered = f.read(65)
+        if len(remembered) == 64 and all(c in "0123456789abcdef" for c in remembered):
+            return remembered
+    except (OSError, UnicodeDecodeError):
+        pass                                  # not remembered yet, or unreadable: hash again
+    digest = _sha256_of(real)
+    with atomic_open(memo, "w") as f:
+        f.write(digest)
+    return digest
 
 
 def save_npz_atomic(path, **arrays):

@@ -11,7 +11,7 @@ Labels follow the class names in CIFAR-10's order (airplane 0, automobile 1, ...
 The split is the MA-SNN authors': in each class, the recordings sorted by their number, the
 first 90% (0..899) for training and the last 10% (900..999) for testing, 9000 and 1000 in all.
 Recordings are read when asked for (np.frombuffer on 8-byte events: milliseconds each), so
-there is no cache.
+there is no cache. A recording without events (only its header) is refused, naming the file.
 """
 
 import os
@@ -21,6 +21,7 @@ import numpy as np
 
 from .aedat2 import read_aedat2
 from .dataset import Dataset
+from .errors import DataError
 
 CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
                    "ship", "truck"]
@@ -45,6 +46,15 @@ def split_of_class(folder, train):
     n_train = len(names) * TRAIN_FRACTION_TENTHS // 10
     chosen = names[:n_train] if train else names[n_train:]
     return [os.path.join(folder, n) for n in chosen]
+
+
+def _read_recording(path):
+    """The events of one recording; DataError naming it when it holds none."""
+    events = read_aedat2(path)
+    if not len(events):
+        raise DataError(f"CIFAR10DVS: {path} holds no events, only its header (an empty "
+                        f"recording would train on empty frames)")
+    return events
 
 
 class CIFAR10DVS(Dataset):
@@ -74,7 +84,7 @@ class CIFAR10DVS(Dataset):
         self.labels = np.array(labels, dtype=np.int64)
 
     def sample(self, index):
-        return read_aedat2(self.files[index])
+        return _read_recording(self.files[index])
 
     def __repr__(self):
         split = "train" if self.train else "test"

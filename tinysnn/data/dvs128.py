@@ -12,13 +12,14 @@ as the camera wrote them.
 
 A recording is parsed the first time one of its gestures is asked for; its cut gestures are
 then kept in the cache folder (one .npy of events plus one of offsets per recording, keyed by
-the file's name, size and modification time and by its labels), so later epochs read only what
-they need. Several processes may fill the cache at once.
+the file's resolved path, a digest of its content (cache.file_digest) and its labels), so later
+epochs read only what they need. Several processes may fill the cache at once.
 
 What the folder's files hold is checked: text must be UTF-8, label lines three integers (the
 header is recognised by its content), trials entries must stay inside the folder, events inside
-the 128 x 128 sensor; a split without gestures is refused. Each fault is a DataError naming the
-file (and the line or the event).
+the 128 x 128 sensor; a split without gestures is refused, and so is a gesture without events
+(no valid event in its interval: it would train on empty frames). Each fault is a DataError
+naming the file (and the line, the event or the gesture).
 """
 
 import contextlib
@@ -31,7 +32,7 @@ import numpy as np
 
 from ..atomic import default_mode
 from .aedat import read_aedat31
-from .cache import cache_key, ensure_cache_root
+from .cache import cache_key, ensure_cache_root, file_digest
 from .dataset import Dataset
 from .errors import DataError
 
@@ -129,6 +130,19 @@ def cut_gestures(events, rows):
     return (np.concatenate(pieces) if pieces else events[:0]), offsets
 
 
+def _check_no_empty_gesture(path, labels_path, rows, events, offsets):
+    """DataError naming the recording and the first labelled gesture that holds no event."""
+    empty = np.flatnonzero(np.diff(offsets) == 0)
+    if not empty.size:
+        return
+    g = int(empty[0])
+    c, start, end = (int(v) for v in rows[g])
+    held = (f"its {len(events)} valid events lie in {int(events['t'].min())}.."
+            f"{int(events['t'].max())} us" if len(events) else "it holds no valid event")
+    raise DataError(f"{path}: gesture {g + 1} of {labels_path} (class {c + 1}, {start}..{end} us) "
+                    f"holds no events ({held}); {empty.size} of {len(rows)} gestures are empty")
+
+
 class DVS128Gesture(Dataset):
     """DVS128 Gesture from its original files: ``dataset[i] -> (events, label)``.
 
@@ -188,7 +202,10 @@ class DVS128Gesture(Dataset):
             raise DataError(f"{path}: {int(outside.sum())} events outside the {width} x {height} "
                             f"sensor, the first at x={first['x']}, y={first['y']}, "
                             f"t={first['t']}")
-        return cut_gestures(events, self._rows[recording])
+        cut = cut_gestures(events, self._rows[recording])
+        _check_no_empty_gesture(path, self._labels_path(path), self._rows[recording], events,
+                                cut[1])
+        return cut
 
     def _gestures_of(self, recording):
         """(events, offsets) of all labelled gestures of one recording, cached."""
@@ -197,9 +214,8 @@ class DVS128Gesture(Dataset):
                 self._last = (recording, self._read_recording(recording))
             return self._last[1]
         path, rows = self.recordings[recording], self._rows[recording]
-        stat = os.stat(path)
-        key = cache_key({"format": FORMAT_VERSION, "name": os.path.basename(path),
-                         "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+        key = cache_key({"format": FORMAT_VERSION, "path": os.path.realpath(path),
+                         "digest": file_digest(path, self.cache_dir),
                          "labels": rows.tolist()})          # edited labels cut anew
         folder = os.path.join(self.cache_dir, f"{os.path.basename(path)}-{key}")
         stale = os.path.isdir(folder)

@@ -10,8 +10,9 @@ named by its integer label, 0..20 (the authors' network has 21 outputs). The spl
 data set's own train and test folders.
 
 Text is slow to parse, so each recording is parsed once and kept in the cache folder as a .npy
-of events (keyed by the file's path in the data set, size and modification time), which later
-epochs load instead.
+of events (keyed by the file's resolved path and a digest of its content, cache.file_digest),
+which later epochs load instead. A recording without events is refused (DataError naming it):
+it would train on empty frames.
 """
 
 import os
@@ -20,7 +21,7 @@ import warnings
 import numpy as np
 
 from ..atomic import atomic_open
-from .cache import cache_key, cache_root
+from .cache import cache_key, cache_root, file_digest
 from .dataset import Dataset
 from .errors import DataError
 from .event_text import read_event_text
@@ -32,10 +33,20 @@ LAYOUT_HINT = ("expected train/<class>/*.txt and test/<class>/*.txt with class f
 
 
 def _class_label(folder, name):
-    if not name.isdigit() or not 0 <= int(name) < NUM_CLASSES:
+    # ASCII digits only: str.isdigit accepts '²', which int() refuses
+    if not (name.isascii() and name.isdigit()) or not 0 <= int(name) < NUM_CLASSES:
         raise DataError(f"DVS128Gait: {os.path.join(folder, name)}: a class folder's name must "
                         f"be its label, an integer 0..{NUM_CLASSES - 1}; {LAYOUT_HINT}")
     return int(name)
+
+
+def _parse(path):
+    """The events of one recording; DataError naming it when it holds none."""
+    events = read_event_text(path)
+    if not len(events):
+        raise DataError(f"DVS128Gait: {path} holds no events (an empty recording would train "
+                        f"on empty frames)")
+    return events
 
 
 class DVS128Gait(Dataset):
@@ -76,11 +87,9 @@ class DVS128Gait(Dataset):
     def _events_of(self, path):
         """The events of one recording: from the cache, or parsed and then cached."""
         if self.cache_dir is False:
-            return read_event_text(path)
-        stat = os.stat(path)
-        relative = os.path.relpath(path, self.root)
-        key = cache_key({"format": FORMAT_VERSION, "path": relative, "size": stat.st_size,
-                         "mtime_ns": stat.st_mtime_ns})
+            return _parse(path)
+        key = cache_key({"format": FORMAT_VERSION, "path": os.path.realpath(path),
+                         "digest": file_digest(path, self.cache_dir)})
         cached = os.path.join(self.cache_dir, f"{os.path.basename(path)}-{key}.npy")
         if os.path.isfile(cached):
             try:
@@ -88,7 +97,7 @@ class DVS128Gait(Dataset):
             except (OSError, ValueError) as err:
                 warnings.warn(f"{cached}: unreadable cache ({err}); parsing {path} again",
                               RuntimeWarning, stacklevel=3)
-        events = read_event_text(path)
+        events = _parse(path)
         with atomic_open(cached) as f:
             np.save(f, events)
         return events

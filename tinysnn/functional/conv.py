@@ -22,7 +22,7 @@ backward, so backward recomputes cols, and only when the weight gradient is want
 Spikes: a stride-1 convolution whose input has few non-zeros (``kernels.sparsity``, measured on
 every call) runs its forward pass and weight gradient as event-driven kernels, whose work grows
 with the number of non-zero inputs; when the LIF layer that made its input reads the input
-gradient at few positions only (``lif.gradient_support``), only those are computed
+gradient at few positions only (the tape's ``ctx.input_grad_support``), only those are computed
 (``kernels/conv/cpu.py``). Everything else is a GEMM.
 """
 
@@ -40,7 +40,6 @@ from ..kernels.conv import (
 from ..kernels.sparsity import takes_masked_path, takes_sparse_path
 from ..kernels.threads import in_shares
 from ..tensor import Tensor
-from .lif import gradient_support
 
 BLOCK_ELEMENTS = 1 << 20  # column entries per block of images (4 MB in float32: about L2)
 
@@ -118,14 +117,14 @@ def gemm_backward(x, weight, grad, stride, padding, want_gx, want_gw):
 class Conv2d(Function):
     """x: [N, C, H, W], weight: [O, C, kh, kw], bias: [O] (optional) -> y: [N, O, Ho, Wo].
 
-    grad_support: None, or a function returning where dL/dx will be read (a boolean array of
-    x's shape, or None for everywhere); dL/dx may be left at 0 elsewhere.
+    dL/dx may be left at 0 where the Function that produced x does not read it
+    (``ctx.input_grad_support(0)``: a LIF layer with a compact surrogate says where it does).
     """
 
     @staticmethod
-    def forward(ctx, x, weight, bias=None, stride=(1, 1), padding=(0, 0), grad_support=None):
+    def forward(ctx, x, weight, bias=None, stride=(1, 1), padding=(0, 0)):
         ctx.save_for_backward(x, weight)
-        ctx.stride, ctx.padding, ctx.grad_support = stride, padding, grad_support
+        ctx.stride, ctx.padding = stride, padding
         ctx.events = takes_events(x, weight, stride, padding)
         ctx.sparse = ctx.events and takes_sparse_path(x)  # few non-zero inputs: event-driven
         if ctx.sparse:
@@ -137,8 +136,8 @@ class Conv2d(Function):
         x, weight = ctx.saved
         needs = ctx.needs_input_grad
         support = None  # where dL/dx is wanted, when few enough positions to compute only those
-        if needs[0] and ctx.events and ctx.grad_support is not None:
-            support = ctx.grad_support()
+        if needs[0] and ctx.events:
+            support = ctx.input_grad_support(0)
             support = support if takes_masked_path(support) else None
         event_gw = needs[1] and ctx.sparse
         gx = gw = gb = None
@@ -199,7 +198,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
     stride = _pair("conv2d", "stride", stride, 1)
     padding = _pair("conv2d", "padding", padding, 0)
     _check_window("conv2d", x, weight.shape[2:], padding)
-    params = {"stride": stride, "padding": padding, "grad_support": gradient_support(x)}
+    params = {"stride": stride, "padding": padding}
     if bias is None:
         return Conv2d.apply(x, weight, **params)
     if bias.shape != (weight.shape[0],):

@@ -14,10 +14,9 @@ import numpy as np
 from ..autograd import Function
 from ..backend import xp_of
 from ..kernels import lif as kernels
-from ..surrogate import Rectangle, Sigmoid, Triangle
+from ..surrogate import Sigmoid
 from ..tensor import Tensor
 from ..validate import check_real, check_surrogate
-from .shape import Reshape
 
 _MEMBRANE_CHOICES = (False, True, "last")
 
@@ -43,40 +42,17 @@ class LIFSequence(Function):
         ctx.mark_fresh(g_x, g_v_init)  # the kernels' own arrays: a leaf keeps them uncopied
         return g_x, (g_v_init if ctx.needs_input_grad[1] else None)
 
-
-#: surrogates whose slope is 0 beyond a window around the threshold
-COMPACT_SURROGATES = (Rectangle, Triangle)
-
-
-def gradient_support(x):
-    """Where the gradient of x will be read, if that is known: None, or a function that returns
-    a boolean array of x's shape (or None) when called in backward.
-
-    x: a tensor. When it is the spikes of ``lif`` (possibly reshaped, as nn layers fold [T, B]
-    into one axis) made with a compact surrogate (Rectangle, Triangle), BPTT reads dL/dS only as
-    dL/dS[t] psi[t] (gH = dL/dS psi + gV rho, kernels/lif/reference.py), and psi is 0 wherever the
-    membrane was farther from the threshold than the surrogate's window. The layer that reads
-    the spikes (the next convolution) then need not compute its input gradient there: it may
-    leave 0, which BPTT multiplies by psi = 0. The function reads the membrane H that the LIF
-    layer saved; it is called before that layer's backward, while H is still saved.
-    """
-    node, index = x._node, x._index
-    while node is not None and node.fn is Reshape and node.ctx is not None:
-        source = node.inputs[0]
-        node, index = source._node, source._index
-    if node is None or node.fn is not LIFSequence or index != 0 or node.ctx is None:
-        return None
-    ctx = node.ctx
-    _, threshold, _, _, _, surrogate = ctx.params
-    if ctx.spike_fn is not None or type(surrogate) not in COMPACT_SURROGATES:
-        return None
-    shape = x.shape
-
-    def support():
-        wanted = kernels.slope_support(ctx.saved[0], threshold, surrogate)
-        return None if wanted is None else wanted.reshape(shape)
-
-    return support
+    @staticmethod
+    def output_grad_support(ctx, index, input_grad_support):
+        """Where backward reads dL/dS: only as dL/dS psi (gH = dL/dS psi + gV rho,
+        kernels/lif/reference.py), so with a compact surrogate (Rectangle, Triangle) only where
+        the membrane H was within the surrogate's window of the threshold. The layer that
+        reads the spikes (the next convolution) need not compute its input gradient elsewhere:
+        BPTT multiplies it by psi = 0 there. None for the membrane, and for other surrogates."""
+        if index != 0 or ctx.spike_fn is not None:
+            return None
+        threshold, surrogate = ctx.params[1], ctx.params[5]
+        return kernels.slope_support(ctx.saved[0], threshold, surrogate)
 
 
 def _check_arguments(x, decay, threshold, reset, v_reset, surrogate, v_init, return_membrane):

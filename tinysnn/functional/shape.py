@@ -16,12 +16,19 @@ class Reshape(Function):
     """x with a new shape; backward reshapes the gradient back."""
     @staticmethod
     def forward(ctx, x, shape):
-        ctx.shape = x.shape
-        return x.reshape(shape)
+        out = x.reshape(shape)
+        ctx.shape, ctx.out_shape = x.shape, out.shape
+        return out
 
     @staticmethod
     def backward(ctx, grad):
         return (grad.reshape(ctx.shape),)
+
+    @staticmethod
+    def output_grad_support(ctx, index, input_grad_support):
+        """Read where the input's gradient is read, in the output's shape."""
+        support = input_grad_support(0)
+        return None if support is None else support.reshape(ctx.out_shape)
 
 
 class Permute(Function):

@@ -6,7 +6,7 @@ non-zero inputs; a GEMM does the same work whatever the input. Each call counts 
 its input (one fast pass) and takes the sparse kernels when at most ``SPARSE_MAX_DENSITY`` of them
 are non-zero, so a dense input never gets slower. The same holds for a convolution's input
 gradient: the LIF layer before it reads that gradient only where its surrogate slope is non-zero
-(``functional.lif.gradient_support``), and when at most ``GRAD_SUPPORT_MAX_DENSITY`` of the
+(``LIFSequence.output_grad_support``), and when at most ``GRAD_SUPPORT_MAX_DENSITY`` of the
 positions are wanted, only those are computed.
 
 The limits come from the break-even densities measured with ``benchmarks/bench_sparse.py``:

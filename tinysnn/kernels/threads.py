@@ -10,11 +10,12 @@ runs as ``range``). Every kernel family calls its Numba kernels inside this cont
 """
 
 import contextlib
-import ctypes
+import functools
 import os
 from concurrent.futures import ThreadPoolExecutor, wait
 
 import numba
+from threadpoolctl import ThreadpoolController
 
 PARALLEL_MIN_SIZE = 1 << 15  # elements; below this one thread is faster than waking the pool
 
@@ -34,65 +35,49 @@ def threads_for(size):
 
 
 # ------------------------------------------------------------------ BLAS (NumPy's matrix products)
-# The same rule for NumPy's BLAS (OpenBLAS): its threads wait for each other on every matrix
-# product, and on a machine busy with other work a product of a few million multiply-adds took
-# 20-70 ms on two threads against 1.5 ms on one (measured here, load average 7.6). A product
-# below GEMM_PARALLEL_MIN_FLOPS runs on one BLAS thread. Where NumPy's BLAS cannot be found (not
-# OpenBLAS, not Linux), this does nothing.
-GEMM_PARALLEL_MIN_FLOPS = 1 << 28  # 2 * M * N * K; about 2 ms of one core's GEMM here
+# The same rule for NumPy's BLAS: its threads wait for each other on every matrix product, and on
+# a machine busy with other work a product of a few million multiply-adds took far longer on two
+# threads than on one. A product below GEMM_PARALLEL_MIN_FLOPS runs on one BLAS thread.
+# threadpoolctl finds and sets NumPy's BLAS (OpenBLAS, MKL, BLIS, Apple's Accelerate) on every
+# platform. Its handle is made once (``_blas``: threadpoolctl's per-call ``threadpool_limits``
+# scans the loaded libraries every time, far too slow per product); setting and restoring a limit
+# through it costs about five times OpenBLAS's own C calls, microseconds per product, which stays
+# far below the noise of a training step.
+GEMM_PARALLEL_MIN_FLOPS = 1 << 28  # 2 * M * N * K; a few ms of one core's GEMM
 
 
-def _openblas_thread_setters():
-    """(get, set) of the thread count of the OpenBLAS that NumPy loaded, or None."""
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = {line.split()[-1] for line in maps if "openblas" in line.lower()}
-        for path in sorted(paths):
-            lib = ctypes.CDLL(path)
-            for suffix in ("", "64_"):
-                for prefix in ("scipy_openblas", "openblas"):
-                    get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
-                    set_ = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
-                    if get is not None and set_ is not None:
-                        return get, set_
-    except OSError:
-        pass
-    return None
-
-
-_BLAS = _openblas_thread_setters()
+@functools.cache
+def _blas():
+    """threadpoolctl's handle on the BLAS libraries this process loaded (made on first use)."""
+    return ThreadpoolController().select(user_api="blas")
 
 
 def blas_threads():
-    """The BLAS thread count now (None where NumPy's BLAS cannot be found)."""
-    return _BLAS[0]() if _BLAS is not None else None
+    """The BLAS thread count now (of the first BLAS library NumPy uses; None where none is
+    found)."""
+    libraries = _blas().info()
+    return libraries[0]["num_threads"] if libraries else None
 
 
 def set_blas_threads(n):
-    """Use at most ``n`` BLAS threads from now on (where NumPy's BLAS can be found)."""
-    if _BLAS is not None:
-        _BLAS[1](int(n))
+    """Use at most ``n`` BLAS threads from now on."""
+    _blas().limit(limits=int(n))
 
 
 @contextlib.contextmanager
 def blas_threads_for(flops):
     """Run the block's NumPy matrix products on one BLAS thread if ``flops`` are too few."""
-    if _BLAS is None or flops >= GEMM_PARALLEL_MIN_FLOPS:
+    if flops >= GEMM_PARALLEL_MIN_FLOPS:
         yield
         return
-    get, set_ = _BLAS
-    threads = get()
-    set_(1)
-    try:
+    with _blas().limit(limits=1):
         yield
-    finally:
-        set_(threads)
 
 
 # ------------------------------------------------------------------ Python threads over blocks
 # A convolution by im2col + GEMM used to run each step on all threads in turn: the GEMM then read
-# columns that the other core had just written and still held, and took twice as long as it
-# takes alone (12 ms against 5 ms for the plain conv SNN's second layer, measured here). Now each
+# columns that the other core had just written and still held, and took about twice as long as
+# it takes alone (the plain conv SNN's second layer). Now each
 # thread takes a contiguous share of the blocks of images and runs every step of a block itself,
 # its columns in its own cache, BLAS on one thread per call. The Numba kernels called inside are
 # serial and release the GIL (nogil=True), as NumPy's matrix products do, so the threads run at

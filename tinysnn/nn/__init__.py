@@ -21,4 +21,5 @@ from .layers import (
 from .lif import IF, LIF
 from .models import MASNN  # noqa: E402
 from .module import Module, Parameter, Sequential
+from .monitor import Monitor
 from .neuron import Neuron

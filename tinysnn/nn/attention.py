@@ -43,6 +43,11 @@ def _hidden_size(layer, n, axis, reduction):
     return max(1, n // reduction)
 
 
+def elements_per_sample(x_shape):
+    """E = T x the features of one sample: T*C*H*W of [T, B, C, H, W], T*L of [T, B, L]."""
+    return math.prod((x_shape[0], *x_shape[2:]))
+
+
 def _check_axis(layer, x, axis, name, expected):
     if x.shape[axis] != expected:
         raise ValueError(
@@ -62,6 +67,14 @@ class _MLPAttention(Module):
         self.w1 = Parameter(random_state.uniform((hidden, n), 1 / math.sqrt(n), dtype))
         self.w2 = Parameter(random_state.uniform((n, hidden), 1 / math.sqrt(hidden), dtype))
 
+    def ops(self, x_shape):
+        """(MACs, ACs) per sample on an input of x_shape [T, B, ...] (tinysnn.nn.monitor's rule):
+        the gate multiply, E MACs, and the MLP on the average and the max, 2 (n h + h n) MACs;
+        the average and max pools, 2E ACs."""
+        hidden, n = self.w1.shape
+        elements = elements_per_sample(x_shape)
+        return elements + 2 * (n * hidden + hidden * n), 2 * elements
+
 
 class TemporalAttention(_MLPAttention):
     """One gate per time step and sample: x * sigmoid(w2 relu(w1 avg) + w2 relu(w1 max)).
@@ -69,6 +82,8 @@ class TemporalAttention(_MLPAttention):
     Pools over (C, H, W) of x: [T, B, C, H, W], or over L of x: [T, B, L] (fully connected
     layers). Parameters: w1 [T // r, T], w2 [T, T // r] (hidden size at least 1).
     """
+
+    branch = "T"  # its label in the monitor's report
 
     def __init__(self, T, reduction=5, dtype=np.float32):
         super().__init__("TemporalAttention", T, "T", reduction, dtype)
@@ -92,6 +107,8 @@ class ChannelAttention(_MLPAttention):
 
     Parameters: w1 [C // r, C], w2 [C, C // r] (hidden size at least 1).
     """
+
+    branch = "C"
 
     def __init__(self, C, reduction=8, dtype=np.float32):
         super().__init__("ChannelAttention", C, "C", reduction, dtype)
@@ -117,6 +134,8 @@ class SpatialAttention(Module):
     (k x k, padding k // 2, no bias) and a sigmoid. Parameter: weight [1, 2, k, k], k odd.
     """
 
+    branch = "S"
+
     def __init__(self, kernel_size=3, dtype=np.float32):
         super().__init__()
         k = kernel_size
@@ -134,6 +153,12 @@ class SpatialAttention(Module):
     def gate(self, x):
         """The map this module applies to x, without a graph: [B, H, W]."""
         return SpatialGate.gate(_data(x), self.weight.data)[0]
+
+    def ops(self, x_shape):
+        """(MACs, ACs) per sample on x_shape [T, B, C, H, W]: the gate multiply, E MACs, and the
+        2 -> 1 k x k convolution over H x W, 2 k^2 H W MACs; the mean and max pools, 2E ACs."""
+        elements, k = elements_per_sample(x_shape), self.kernel_size
+        return elements + 2 * k * k * x_shape[-2] * x_shape[-1], 2 * elements
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}"
@@ -185,6 +210,17 @@ class MultiDimensionalAttention(Module):
         for branch in branches[:-1]:  # T, then C, then S, each on the last output
             x = branch(x)
         return branches[-1](x, relu=True)  # the ReLU in the last branch's pass
+
+    def gate_maps(self, x):
+        """The gates applied to x, without a graph, for plots: {"temporal": [B, T], "channel":
+        [B, C], "spatial": [B, H, W]} (the branches it has). Each branch sees the previous
+        branch's output, as in forward."""
+        maps = {}
+        for key, branch in (("temporal", self.ta), ("channel", self.ca), ("spatial", self.sa)):
+            if branch is not None:
+                maps[key] = np.asarray(branch.gate(x))
+                x = branch(x)
+        return maps
 
     def extra_repr(self):
         return f"T={self.T}, C={self.C}, dims={self.dims!r}"

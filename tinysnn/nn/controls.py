@@ -15,15 +15,21 @@ import numpy as np
 from ..autograd import no_grad
 from ..backend import device_of, to_device
 from ..functional.basic import relu
-from .attention import MultiDimensionalAttention
+from .attention import MultiDimensionalAttention, elements_per_sample
 from .module import Module
 
 
 class ReLUOnly(Module):
     """max(x, 0), the last step of MultiDimensionalAttention.  x: any shape -> same shape."""
 
+    branch = "relu"
+
     def forward(self, x):
         return relu(x)
+
+    def ops(self, x_shape):
+        """Nothing by tinysnn.nn.monitor's rule (a ReLU is not counted): (0, 0)."""
+        return 0, 0
 
 
 class ConstantGate(Module):
@@ -36,6 +42,8 @@ class ConstantGate(Module):
     branch seeing the previous one's output; the means go into the buffer ``gates`` [n] (saved
     in checkpoints) and the branches are dropped. Nothing here trains.
     """
+
+    branch = "const"
 
     def __init__(self, T, C, dims="TCS", reduction_t=5, reduction_c=8, kernel_size=3,
                  dtype=np.float32):
@@ -73,6 +81,10 @@ class ConstantGate(Module):
                                    "initial branches are gone; load a measured state")
             self.measure(x)
         return relu(x * self.scale)
+
+    def ops(self, x_shape):
+        """(MACs, ACs) per sample on x_shape [T, B, ...]: one multiply per element, E MACs."""
+        return elements_per_sample(x_shape), 0
 
     def extra_repr(self):
         return f"dims={self.dims!r}, gates={np.round(self._gate_values(), 4).tolist()}"

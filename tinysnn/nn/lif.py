@@ -57,7 +57,8 @@ class LIF(Neuron):
         return x * (1 / self.tau) if self.decay_input else x  # decay_input: X / tau
 
     def charge(self, v, x):
-        """H = decay V + X (X / tau with decay_input): what the fused kernel computes."""
+        """H = decay V + X (X / tau with decay_input), for Neuron's step-by-step path (``step``,
+        ``Neuron.run(lif, x)``); ``run`` computes the same inside the fused kernel."""
         return self.decay * v + self._input(x)
 
     def _options(self):
@@ -106,7 +107,7 @@ class IF(LIF):
         self.decay, self.tau, self.decay_input = 1.0, math.inf, False
 
     def charge(self, v, x):
-        """H = V + X."""
+        """H = V + X, for Neuron's step-by-step path (LIF.charge)."""
         return v + x
 
     def extra_repr(self):

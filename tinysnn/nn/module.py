@@ -80,9 +80,6 @@ class Module:
     def modules(self):
         return [m for _, m in self.named_modules()]
 
-    def children(self):
-        return list(self._modules.values())
-
     def named_parameters(self):
         for prefix, module in self.named_modules():
             for name, p in module._parameters.items():

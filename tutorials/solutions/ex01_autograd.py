@@ -1,9 +1,11 @@
-"""Exercises of notebook 01, autograd: the backward of a broadcast, a Function's backward, and
-central differences.
+"""Exercises of notebook 01, autograd: the backward of a broadcast, a Function's backward,
+central differences, and the backward walk of a scalar engine.
 
 Write each part marked "Task", then grade it with the notebook's check cell or with
 ``TINYSNN_EXERCISES=stubs python -m pytest tests/exercises -k task_1_1`` (task_1_2, ...).
 """
+
+import math
 
 import numpy as np
 
@@ -77,3 +79,75 @@ def numerical_gradient(f, x, eps=1e-6):
         x[i] = kept
         grad[i] = (above - below) / (2 * eps)
     return grad
+
+
+class Value:
+    """A scalar of a micrograd-sized autograd engine: its value, its gradient, the Values it was
+    computed from (``parents``) and the local derivative d(self)/d(parent) for each
+    (``local_grads``). Each operation records both, as tinysnn's tape records a Function's inputs
+    and its backward; ``backward()`` then walks the graph (your Task 1.4).
+    """
+
+    def __init__(self, data, parents=(), local_grads=()):
+        self.data, self.grad = float(data), 0.0
+        self.parents, self.local_grads = tuple(parents), tuple(local_grads)
+
+    def __add__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        return Value(self.data + other.data, (self, other), (1.0, 1.0))
+
+    def __mul__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        return Value(self.data * other.data, (self, other), (other.data, self.data))
+
+    __radd__, __rmul__ = __add__, __mul__
+
+    def tanh(self):
+        t = math.tanh(self.data)
+        return Value(t, (self,), (1 - t * t,))
+
+    def __repr__(self):
+        return f"Value(data={self.data:.4g}, grad={self.grad:.4g})"
+
+    def backward(self):
+        """d self / d v into ``v.grad`` for every Value v this one was computed from."""
+        backward_walk(self)
+
+
+def topological_order(root):
+    """Task 1.4 (order): every Value that ``root`` was computed from, and root itself, each
+    exactly once, every Value after all of its parents (so root comes last).
+
+    Visit depth-first: a node goes into the list after its parents have; keep a set of the nodes
+    already visited (by ``id``), because a Value used twice is reached along two paths.
+    """
+    order, visited = [], set()
+
+    def visit(node):
+        if id(node) in visited:
+            return
+        visited.add(id(node))
+        for parent in node.parents:
+            visit(parent)
+        order.append(node)  # after all of its parents
+
+    visit(root)
+    return order
+
+
+def backward_walk(root):
+    """Task 1.4 (walk): fill ``.grad`` of every Value in root's graph with d root / d value.
+
+    Set root.grad = 1 (d root / d root), then visit the nodes in reverse topological order (root
+    first; a node only after every node computed from it, so its grad is complete) and pass each
+    node's gradient on by the chain rule: for each parent and its local derivative,
+
+        parent.grad += node.grad * local_grad
+
+    ``+=``, not ``=``: a Value used twice receives the sum over both paths. The grads of a fresh
+    graph start at 0.
+    """
+    root.grad = 1.0
+    for node in reversed(topological_order(root)):
+        for parent, local in zip(node.parents, node.local_grads):
+            parent.grad += node.grad * local  # the chain rule, summed over every path

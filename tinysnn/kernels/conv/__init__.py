@@ -4,8 +4,8 @@
 array code (``reference.py``) on CuPy arrays. ``event_conv_forward`` and
 ``event_conv_backward`` are the event-driven kernels of stride-1 convolutions on NumPy arrays:
 forward and weight gradient from the non-zero inputs (spikes), the input gradient only where it
-is wanted (``functional.lif.gradient_support``); ``reference.py`` specifies them, and
-``kernels.sparsity`` decides per call which path a convolution takes.
+is wanted (``LIFSequence.output_grad_support``, asked through the tape); ``reference.py``
+specifies them, and ``kernels.sparsity`` decides per call which path a convolution takes.
 """
 
 from ...backend import is_cupy

@@ -113,7 +113,7 @@ def col2im(cols, x_shape, kh, kw, stride=(1, 1), padding=(0, 0), out=None):
 # ------------------------------------------------------------------ event-driven (sparse input)
 # What these exploit. After the first layer a convolution reads spikes, mostly 0, and the LIF
 # layer behind it reads its input gradient only where the surrogate slope is non-zero (see
-# ``functional.lif.gradient_support``). A GEMM multiplies every zero and computes every gradient
+# ``LIFSequence.output_grad_support``). A GEMM multiplies every zero and computes every gradient
 # anyway. These kernels work image by image on a zero-bordered, channels-last buffer (one per
 # image, in cache): every non-zero input x[n, c, h, w] = v adds v times one row of flipped
 # weights to each of the kh rows its windows reach (forward), or adds v times those rows of the

@@ -39,7 +39,8 @@ def lif_backward(h, g_spikes, g_v, decay, threshold, reset, v_reset, detach_rese
 
 def slope_support(h, threshold, surrogate):
     """Where surrogate'(h - threshold) != 0, a boolean array of h's shape, for NumPy arrays and
-    the built-in surrogates; None otherwise (the slope may be non-zero anywhere)."""
+    a surrogate with a compact fused slope (``slopes.py``); None otherwise (the slope may be
+    non-zero anywhere)."""
     if is_cupy(h):
         return None
     from . import cpu

@@ -9,36 +9,23 @@ and return any [T, ...] shape, exactly like the reference.
 
 Saved for backward: H alone (the pre-reset membrane, x's dtype: 4 bytes per neuron-step in
 float32). S = H >= threshold and psi = surrogate'(H - threshold) are recomputed: inside the
-backward kernel for the built-in surrogates (``slopes.py``), or read from an array that the
-surrogate's own ``derivative`` filled for any other. The BPTT loop is compiled once per slope
-formula (``slopes.py``), so the slope is computed in the same pass that reads H and
-dL/dS and writes dL/dX, and every one of those loops vectorises.
+backward kernel for a surrogate with a fused slope (its class's ``numba_slope``, ``slopes.py``),
+or read from an array that the surrogate's own ``derivative`` filled for any other. The BPTT
+kernel is built once per slope formula (``_backward_kernel(slope)``), so the slope is computed in
+the same pass that reads H and dL/dS and writes dL/dX, and every one of those loops vectorises.
 
 Float32 stays float32: every scalar is cast to the array's dtype before the call, and constants
 inside the kernels are made with ``dtype.type``. ``error_model="numpy"`` lets divisions follow
 IEEE rules instead of raising ZeroDivisionError, which is what allows them to vectorise.
 """
 
+import functools
+
 import numpy as np
 from numba import njit, prange
 
 from ..threads import threads_for
-from .slopes import (
-    ATAN,
-    FAST_SIGMOID,
-    GIVEN_SLOPE,
-    RECTANGLE,
-    SIGMOID,
-    TRIANGLE,
-    atan_slope,
-    encode,
-    fast_sigmoid_slope,
-    given_slope,
-    rectangle_slope,
-    sigmoid_slope,
-    surrogate_slopes,
-    triangle_slope,
-)
+from .slopes import cacheable, compiled_slope, fused_slope, surrogate_slopes
 
 CHUNK = 16384  # neurons per parallel task: its buffers stay in L2, its rows are long streams
 
@@ -72,9 +59,9 @@ def _forward_kernel(x, v_init, decay, threshold, hard, v_reset, spikes, h, v_out
 
 
 @njit(inline="always", error_model="numpy")
-def _bptt_chunk(slope, arrays, numbers, lo, hi):
-    """BPTT of neurons lo..hi with psi = slope(H - threshold); arrays and numbers as named in
-    _backward_kernel."""
+def _bptt_chunk(slope, given, arrays, numbers, lo, hi):
+    """BPTT of neurons lo..hi with psi = slope(H - threshold, c0, c1, one), or psi read from
+    psi_given when ``given``; arrays and numbers as named in _backward_kernel."""
     h, g_spikes, g_v, psi_given, g_x, g_v_init = arrays
     decay, threshold, hard, v_reset, detach_reset, c0, c1 = numbers
     steps = h.shape[0]
@@ -86,7 +73,8 @@ def _bptt_chunk(slope, arrays, numbers, lo, hi):
         given_t = psi_given[t, lo:hi]
         for j in range(hi - lo):
             h_j = h_t[j]
-            psi = slope(h_j - threshold, c0, c1, one, given_t[j])  # psi = surrogate'(H - thr)
+            # psi = surrogate'(H - threshold)
+            psi = given_t[j] if given else slope(h_j - threshold, c0, c1, one)
             s_j = one if h_j >= threshold else (zero if h_j == h_j else h_j)  # as forward
             if hard:  # rho = dV/dH
                 rho = (one - s_j) if detach_reset else (one - s_j) + (v_reset - h_j) * psi
@@ -104,32 +92,35 @@ def _bptt_chunk(slope, arrays, numbers, lo, hi):
         g_v_init[lo + j] = g_v_next[j]  # dL/dv_init = decay gH[0]
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
-def _backward_kernel(h, g_spikes, g_v, decay, threshold, hard, v_reset, detach_reset, kind, c0,
-                     c1, psi_given, g_x, g_v_init):
-    """h, g_spikes, g_x: [T, N]; g_v: [T, N] or [1, N] (as v_out above); g_v_init: [N].
+def _no_slope(u, c0, c1, one):
+    """The slope of the kernel that reads psi from an array: never called."""
+    return one
 
-    psi comes from (kind, c0, c1) (kernels/lif/slopes.py) or, when kind == GIVEN, from
-    psi_given [T, N]; for the other kinds psi_given is h, never read.
+
+@functools.cache
+def _backward_kernel(slope):
+    """The BPTT kernel with ``slope`` (a surrogate's numba_slope) compiled into its loop, or,
+    for slope None, the one that reads psi from an array. Built once per slope formula.
+
+    Its arguments: h, g_spikes, g_x: [T, N]; g_v: [T, N] or [1, N] (as v_out above);
+    g_v_init: [N]; psi_given: [T, N] (h itself when not read); decay, threshold, hard,
+    v_reset, detach_reset as in reference.py; c0, c1: the slope's constants.
     """
-    n = h.shape[1]
-    for chunk in prange((n + CHUNK - 1) // CHUNK):
-        lo = chunk * CHUNK
-        hi = min(lo + CHUNK, n)
-        arrays = (h, g_spikes, g_v, psi_given, g_x, g_v_init)
-        numbers = (decay, threshold, hard, v_reset, detach_reset, c0, c1)
-        if kind == SIGMOID:  # one loop compiled per slope formula (slopes.py)
-            _bptt_chunk(sigmoid_slope, arrays, numbers, lo, hi)
-        elif kind == ATAN:
-            _bptt_chunk(atan_slope, arrays, numbers, lo, hi)
-        elif kind == RECTANGLE:
-            _bptt_chunk(rectangle_slope, arrays, numbers, lo, hi)
-        elif kind == TRIANGLE:
-            _bptt_chunk(triangle_slope, arrays, numbers, lo, hi)
-        elif kind == FAST_SIGMOID:
-            _bptt_chunk(fast_sigmoid_slope, arrays, numbers, lo, hi)
-        else:
-            _bptt_chunk(given_slope, arrays, numbers, lo, hi)
+    given = slope is None
+    slope = compiled_slope(_no_slope if given else slope)
+
+    @njit(cache=cacheable(slope), parallel=True, error_model="numpy")
+    def backward_kernel(h, g_spikes, g_v, decay, threshold, hard, v_reset, detach_reset, c0, c1,
+                        psi_given, g_x, g_v_init):
+        n = h.shape[1]
+        for chunk in prange((n + CHUNK - 1) // CHUNK):
+            lo = chunk * CHUNK
+            hi = min(lo + CHUNK, n)
+            arrays = (h, g_spikes, g_v, psi_given, g_x, g_v_init)
+            numbers = (decay, threshold, hard, v_reset, detach_reset, c0, c1)
+            _bptt_chunk(slope, given, arrays, numbers, lo, hi)
+
+    return backward_kernel
 
 
 def lif_forward(x, v_init, decay, threshold, reset="hard", v_reset=0.0, keep_membrane=False):
@@ -156,72 +147,59 @@ def lif_backward(h, g_spikes, g_v, decay, threshold, reset, v_reset, detach_rese
     """``reference.lif_backward`` (same arguments and results), in Numba.
 
     h, g_spikes: [T, ...]; g_v: [T, ...] (whole membrane) or [...] (last step).
-    A built-in surrogate's slope is computed inside the kernel (slopes.py); any other
-    surrogate's ``derivative`` fills an array of slopes first, in one vectorised call.
-    Returns (g_x [T, ...], g_v_init [...]).
+    A surrogate with a fused slope (its class's numba_slope, slopes.py) has it computed inside
+    the kernel; any other surrogate's ``derivative`` fills an array of slopes first, in one
+    vectorised call. Returns (g_x [T, ...], g_v_init [...]).
     """
     steps = h.shape[0]
     h2 = np.ascontiguousarray(h).reshape(steps, -1)
     n, dt = h2.shape[1], h2.dtype.type
     g_s2 = np.ascontiguousarray(g_spikes, dtype=h2.dtype).reshape(steps, n)
     g_v2 = np.ascontiguousarray(g_v, dtype=h2.dtype).reshape(steps if g_v.ndim == h.ndim else 1, n)
-    fused = encode(surrogate)
+    fused = fused_slope(surrogate)
     if fused is None:
-        psi = surrogate_slopes(surrogate, h2, threshold)
-        fused = GIVEN_SLOPE
+        psi, slope, c0, c1 = surrogate_slopes(surrogate, h2, threshold), None, 0.0, 0.0
     else:
-        psi = h2  # in psi's place, not read
+        psi, slope, c0, c1 = h2, fused.numba, fused.c0, fused.c1  # h2 in psi's place, not read
     # g_x is an array of its own in h's shape (not a view), so the tape can hand it to a leaf
     # as its .grad without a copy (LIFSequence declares it fresh: Context.mark_fresh)
     g_x, g_v_init = np.empty(h.shape, h2.dtype), np.empty(h.shape[1:], h2.dtype)
-    kind, c0, c1 = fused
     with threads_for(h2.size):
-        _backward_kernel(h2, g_s2, g_v2, dt(decay), dt(threshold), reset == "hard", dt(v_reset),
-                         bool(detach_reset), kind, dt(c0), dt(c1), psi, g_x.reshape(steps, n),
-                         g_v_init.reshape(n))
+        _backward_kernel(slope)(h2, g_s2, g_v2, dt(decay), dt(threshold), reset == "hard",
+                                dt(v_reset), bool(detach_reset), dt(c0), dt(c1), psi,
+                                g_x.reshape(steps, n), g_v_init.reshape(n))
     return g_x, g_v_init
 
 
-@njit(inline="always", error_model="numpy")
-def _support_chunk(slope, h, threshold, c0, c1, support, lo, hi):
-    """support[i] = slope(h[i] - threshold) != 0 for i in lo..hi of flat arrays."""
-    one = h.dtype.type(1)
-    for i in range(lo, hi):
-        support[i] = slope(h[i] - threshold, c0, c1, one, h[i]) != 0
+@functools.cache
+def _support_kernel(slope):
+    """support[i] = psi(h[i] - threshold) != 0 over flat [T * N] arrays, with ``slope``
+    compiled in (a surrogate's numba_slope); built once per slope formula."""
+    slope = compiled_slope(slope)
 
+    @njit(cache=cacheable(slope), parallel=True, error_model="numpy")
+    def support_kernel(h, threshold, c0, c1, support):
+        one = h.dtype.type(1)
+        for i in prange(h.size):
+            support[i] = slope(h[i] - threshold, c0, c1, one) != 0
 
-@njit(cache=True, parallel=True, error_model="numpy")
-def _support_kernel(h, threshold, kind, c0, c1, support):
-    """support[i] = psi(h[i] - threshold) != 0 over a flat [T * N] array, psi by (kind, c0, c1)."""
-    for chunk in prange((h.size + CHUNK - 1) // CHUNK):
-        lo = chunk * CHUNK
-        hi = min(lo + CHUNK, h.size)
-        if kind == SIGMOID:  # as in _backward_kernel
-            _support_chunk(sigmoid_slope, h, threshold, c0, c1, support, lo, hi)
-        elif kind == ATAN:
-            _support_chunk(atan_slope, h, threshold, c0, c1, support, lo, hi)
-        elif kind == RECTANGLE:
-            _support_chunk(rectangle_slope, h, threshold, c0, c1, support, lo, hi)
-        elif kind == TRIANGLE:
-            _support_chunk(triangle_slope, h, threshold, c0, c1, support, lo, hi)
-        else:  # FAST_SIGMOID (a GIVEN slope never comes here: slope_support returns None)
-            _support_chunk(fast_sigmoid_slope, h, threshold, c0, c1, support, lo, hi)
+    return support_kernel
 
 
 def slope_support(h, threshold, surrogate):
     """Where the surrogate's slope at H is non-zero: a boolean array of h's shape, or None when
-    the surrogate is not one the kernels know (``slopes.encode``).
+    it may be non-zero anywhere (a surrogate without a fused slope, or one not ``compact``).
 
     h: [T, ...], the membrane before reset that forward saved. These are the only places where
     BPTT reads dL/dS (gH = dL/dS psi + gV rho).
     """
-    fused = encode(surrogate)
-    if fused is None:
+    fused = fused_slope(surrogate)
+    if fused is None or not fused.compact:
         return None
     h1 = np.ascontiguousarray(h).reshape(-1)
     support = np.empty(h.shape, np.bool_)
     dt = h1.dtype.type
     with threads_for(h1.size):
-        _support_kernel(h1, dt(threshold), fused.kind, dt(fused.c0), dt(fused.c1),
-                        support.reshape(-1))
+        _support_kernel(fused.numba)(h1, dt(threshold), dt(fused.c0), dt(fused.c1),
+                                     support.reshape(-1))
     return support

@@ -11,7 +11,7 @@ compile the same strings as C++ and compare them with the reference loop.
 import functools
 
 from ...backend import _cupy
-from .slopes import CUDA_SLOPE_SOURCE, GIVEN_SLOPE, encode, surrogate_slopes
+from .slopes import cuda_slope_function, fused_slope, surrogate_slopes
 
 FORWARD_PARAMS = ("raw T x, T v_init, int64 steps, int64 n, T decay, T threshold, bool hard, "
                   "T v_reset, bool every_step", "raw T spikes, raw T h, raw T v_out")
@@ -32,7 +32,7 @@ if (!every_step) v_out[i] = v;
 """
 
 BACKWARD_PARAMS = ("raw T h, raw T g_spikes, raw T g_v, int64 steps, int64 n, bool every_step, "
-                   "T decay, T threshold, bool hard, T v_reset, bool detach_reset, int32 kind, "
+                   "T decay, T threshold, bool hard, T v_reset, bool detach_reset, "
                    "T c0, T c1, raw T psi_given", "raw T g_x, T g_v_init")
 BACKWARD_SOURCE = """
 T g_v_next = g_v[every_step ? (steps - 1) * n + i : i];          // gV[T-1] = dL/dV[T-1]
@@ -40,8 +40,7 @@ for (long long t = steps - 1; t >= 0; --t) {
     const long long k = t * n + i;
     const T h_k = h[k];
     const T s = h_k >= threshold ? (T)1 : (h_k != h_k ? h_k : (T)0);   // as forward
-    const T psi = kind == SLOPE_GIVEN ? psi_given[k]                // slopes.py's encoding
-                                : surrogate_slope<T>(kind, c0, c1, h_k - threshold);
+    const T psi = PSI;                                  // surrogate'(H - threshold), see _kernels
     T rho;                                                         // dV/dH
     if (hard) rho = detach_reset ? (T)1 - s : ((T)1 - s) + (v_reset - h_k) * psi;
     else rho = detach_reset ? (T)1 : (T)1 - threshold * psi;
@@ -56,11 +55,19 @@ g_v_init = g_v_next;                                               // dL/dv_init
 
 
 @functools.cache
-def _kernels():
+def _kernels(cuda_slope=None):
+    """cupy and the forward and backward kernels; the backward computes psi with
+    ``cuda_slope`` (a surrogate class's CUDA body, slopes.py) or, when None, reads it from
+    psi_given. Built once per slope formula."""
     cupy = _cupy()
     forward = cupy.ElementwiseKernel(*FORWARD_PARAMS, FORWARD_SOURCE, "tinysnn_lif_forward")
-    backward = cupy.ElementwiseKernel(*BACKWARD_PARAMS, BACKWARD_SOURCE, "tinysnn_lif_backward",
-                                      preamble=CUDA_SLOPE_SOURCE)
+    if cuda_slope is None:
+        source, preamble = BACKWARD_SOURCE.replace("PSI", "psi_given[k]"), ""
+    else:
+        source = BACKWARD_SOURCE.replace("PSI", "surrogate_slope<T>(h_k - threshold, c0, c1)")
+        preamble = cuda_slope_function(cuda_slope)
+    backward = cupy.ElementwiseKernel(*BACKWARD_PARAMS, source, "tinysnn_lif_backward",
+                                      preamble=preamble)
     return cupy, forward, backward
 
 
@@ -81,7 +88,9 @@ def lif_forward(x, v_init, decay, threshold, reset="hard", v_reset=0.0, keep_mem
 
 def lif_backward(h, g_spikes, g_v, decay, threshold, reset, v_reset, detach_reset, surrogate):
     """``reference.lif_backward`` on CuPy arrays (same arguments and results)."""
-    cupy, _, backward = _kernels()
+    fused = fused_slope(surrogate)
+    cuda_slope = None if fused is None else fused.cuda
+    cupy, _, backward = _kernels(cuda_slope)
     steps = h.shape[0]
     h2 = cupy.ascontiguousarray(h).reshape(steps, -1)
     n, dt = h2.shape[1], h2.dtype.type
@@ -89,13 +98,11 @@ def lif_backward(h, g_spikes, g_v, decay, threshold, reset, v_reset, detach_rese
     v_steps = steps if g_v.ndim == h.ndim else 1  # dL/dV of every step, or of the last only
     g_v2 = cupy.ascontiguousarray(g_v, dtype=h2.dtype).reshape(v_steps, n)
     g_x, g_v_init = cupy.empty_like(h2), cupy.empty(n, h2.dtype)
-    fused = encode(surrogate)
-    if fused is None:  # not a built-in: its own derivative fills the slopes first
-        psi, fused = surrogate_slopes(surrogate, h2, threshold), GIVEN_SLOPE
+    if cuda_slope is None:  # no CUDA slope of its own: its derivative fills the slopes first
+        psi, c0, c1 = surrogate_slopes(surrogate, h2, threshold), 0.0, 0.0
     else:
-        psi = cupy.empty((1,), h2.dtype)  # not read
-    kind, c0, c1 = fused
+        psi, c0, c1 = cupy.empty((1,), h2.dtype), fused.c0, fused.c1  # psi not read
     backward(h2, g_s2, g_v2, steps, n, g_v2.shape[0] == steps, dt(decay), dt(threshold),
-             reset == "hard", dt(v_reset), bool(detach_reset), kind, dt(c0), dt(c1), psi, g_x,
+             reset == "hard", dt(v_reset), bool(detach_reset), dt(c0), dt(c1), psi, g_x,
              g_v_init)
     return g_x.reshape(h.shape), g_v_init.reshape(h.shape[1:])

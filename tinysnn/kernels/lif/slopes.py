@@ -1,75 +1,66 @@
-"""How a built-in surrogate reaches the fused LIF kernels: three numbers, and its formulas.
+"""How a surrogate's slope psi reaches the LIF kernels: fused into the BPTT loop, or as an array.
 
-Numba and CUDA kernels cannot call a Python object, so each built-in surrogate of
-``tinysnn.surrogate`` travels into them as ``(kind, c0, c1)``: which formula, and two constants.
-This file is the only place that knows the encoding:
+A surrogate class that carries a fused slope (``tinysnn.surrogate``: ``numba_slope``,
+``cuda_slope``, ``slope_constants``) hands the kernels a ``FusedSlope`` through its
+``fused_slope()`` method. The CPU kernels compile ``numba`` into their loop (``compiled_slope``:
+one loop per formula, every one vectorised); the CUDA kernels paste ``cuda`` into their source
+(``cuda_slope_function``). The kernels know no surrogate by name: a new class is all it takes.
 
-    surrogate           kind          c0         c1            psi(u)
-    Sigmoid(alpha)      SIGMOID       alpha      (unused)      c0 e / (1 + e)^2, e = exp(-|c0 u|)
-    ATan(alpha)         ATAN          alpha / 2  pi alpha / 2  c0 / (1 + (c1 u)^2)
-    Rectangle(width)    RECTANGLE     1 / width  width / 2     c0 where |u| < c1, else 0
-    Triangle(width)     TRIANGLE      2 / width  (unused)      (1 - c0 |u|) c0 where c0 |u| < 1
-    FastSigmoid(slope)  FAST_SIGMOID  slope / 2  slope         c0 / (1 + c1 |u|)^2
-
-``encode`` builds the triple; the ``*_slope`` functions are the Numba formulas and
-``CUDA_SLOPE_SOURCE`` the CUDA ones, all twins of the surrogates'
-``derivative`` (the tests compare them). A surrogate
-that is not exactly one of these types (a user's own, or a subclass that may change the slope)
-is not encoded: ``encode`` returns None and the kernels read psi from an array that
-``surrogate.derivative`` computed (``kernels/lif/__init__.py``).
+Any other surrogate (an object with a ``derivative(u)`` method only, or a subclass that
+redefines ``derivative``) goes through ``surrogate_slopes``: its ``derivative`` fills an array
+of slopes in one vectorised call, which the kernels read.
 """
 
-import math
-from typing import NamedTuple
+import functools
+from typing import Callable, NamedTuple
 
 import numpy as np
-from numba import njit, prange, types
-from numba.extending import overload
-from numba.np.numpy_support import as_dtype
+from numba import njit, prange
+from numba.extending import register_jitable
 
-from ...surrogate import (
-    EXP_CONSTANTS,
-    ATan,
-    FastSigmoid,
-    Rectangle,
-    Sigmoid,
-    Triangle,
-    exp_nonpositive,
-)
 from ..threads import threads_for
-
-GIVEN, SIGMOID, ATAN, RECTANGLE, TRIANGLE, FAST_SIGMOID = range(6)  # GIVEN: psi comes in an array
 
 
 class FusedSlope(NamedTuple):
-    """A built-in surrogate as the kernels take it: its formula's kind and two constants."""
-    kind: int
+    """psi(u) in the forms the kernels compute it, and the two numbers it reads."""
+
+    numba: Callable  # psi(u, c0, c1, one): plain Python of numbers, compiled by Numba
+    cuda: str | None  # the body of a CUDA function T psi(T u, T c0, T c1), or None
     c0: float
     c1: float
+    compact: bool  # psi is 0 outside a window around the threshold
 
 
-#: psi read from an array (any surrogate with a ``derivative``)
-GIVEN_SLOPE = FusedSlope(GIVEN, 0.0, 0.0)
+def fused_slope(surrogate):
+    """The surrogate's FusedSlope, or None (then psi comes from ``surrogate_slopes``)."""
+    fused = getattr(surrogate, "fused_slope", None)
+    return None if fused is None else fused()
 
 
-def encode(surrogate):
-    """(kind, c0, c1) of a built-in surrogate (the table above), or None for any other object."""
-    kind = type(surrogate)
-    if kind is Sigmoid:
-        return FusedSlope(SIGMOID, surrogate.alpha, 0.0)
-    if kind is ATan:
-        return FusedSlope(ATAN, surrogate.alpha / 2, math.pi / 2 * surrogate.alpha)
-    if kind is Rectangle:
-        return FusedSlope(RECTANGLE, 1 / surrogate.width, surrogate.width / 2)
-    if kind is Triangle:
-        return FusedSlope(TRIANGLE, 2 / surrogate.width, 0.0)
-    if kind is FastSigmoid:
-        return FusedSlope(FAST_SIGMOID, surrogate.slope / 2, surrogate.slope)
-    return None
+@functools.cache
+def compiled_slope(slope):
+    """``slope`` (a surrogate's numba_slope) made callable from Numba code, inlined at each call.
+
+    It stays the plain Python function (``register_jitable``), so that a kernel closing over it
+    can be cached on disk: Numba keys such a kernel on the function's module and name.
+    """
+    slope = getattr(slope, "py_func", slope)  # an njit-compiled slope: its Python function
+    return register_jitable(inline="always", error_model="numpy")(slope)
+
+
+def cacheable(slope):
+    """True for tinysnn's own slopes: kernels built with them are cached on disk. A user's slope
+    is compiled afresh in each process, so an edit of it is never hidden by a stale cache."""
+    return getattr(slope, "__module__", "").startswith("tinysnn.")
+
+
+def cuda_slope_function(body):
+    """The CUDA (and C++) source of ``surrogate_slope<T>(u, c0, c1)`` with ``body`` inside."""
+    return f"template <typename T>\n__device__ T surrogate_slope(T u, T c0, T c1) {{ {body} }}\n"
 
 
 def surrogate_slopes(surrogate, h, threshold):
-    """psi = surrogate.derivative(h - threshold) for a surrogate the kernels cannot encode.
+    """psi = surrogate.derivative(h - threshold) for a surrogate without a fused slope.
 
     h: [T, N] (NumPy or CuPy). One vectorised call over every neuron and step; the result is
     checked, since a user's derivative may return anything. A surrogate that also offers
@@ -91,107 +82,8 @@ def surrogate_slopes(surrogate, h, threshold):
     return psi.astype(h.dtype, copy=False)
 
 
-# ------------------------------------------------------------------------------- Numba
 @njit(parallel=True, error_model="numpy")  # takes a function, so Numba cannot cache it on disk
 def _apply_scalar(h, threshold, derivative, psi):
     """psi[i] = derivative(h[i] - threshold): a user's scalar slope over flat [T * N] arrays."""
     for i in prange(h.size):
         psi[i] = derivative(h[i] - threshold)
-
-
-@overload(exp_nonpositive, inline="always")
-def _exp_nonpositive_scalar(x):
-    """Numba's twin of ``surrogate.exp_nonpositive`` for one scalar: the same operations in the
-    same order, so the same bits as the NumPy version."""
-    if not isinstance(x, types.Float):
-        return None
-    dt = as_dtype(x)
-    c = EXP_CONSTANTS[dt]
-    float_type, int_type, bias, shift = dt.type, c.int_type, c.bias, c.mantissa_bits
-    lowest, ln2_hi, ln2_lo = dt.type(c.lowest), dt.type(c.ln2_hi), dt.type(c.ln2_lo)
-    log2e, half, zero = dt.type(1 / math.log(2)), dt.type(0.5), dt.type(0)
-    taylor = tuple(dt.type(a) for a in c.taylor)
-    degree = len(taylor) - 1
-
-    def exp_nonpositive_scalar(x):
-        clamped = max(lowest, x)
-        k = np.floor(clamped * log2e + half)  # x = k ln2 + r
-        r = (clamped - k * ln2_hi) - k * ln2_lo
-        p = taylor[degree]
-        for i in range(degree - 1, -1, -1):  # Horner over 1/n!
-            p = p * r + taylor[i]
-        two_to_k = int_type((int_type(k) + bias) << shift).view(float_type)
-        return zero if x < lowest else p * two_to_k
-
-    return exp_nonpositive_scalar
-
-
-# psi = surrogate'(u) for one neuron-step, one function per row of the table above. A kernel
-# takes the switch on ``kind`` once, outside its loop, and calls the loop with one of these
-# functions (``loop(sigmoid_slope, ...)``): Numba compiles the loop once per formula with the
-# formula inlined, so the slope is computed in the loop's own pass and every loop vectorises.
-# one: 1 in u's dtype (a bare 1 would turn float32 arithmetic into float64). given: the slope
-# that a user's surrogate computed for this neuron-step, read by ``given_slope`` only (for a
-# built-in surrogate the kernels pass the membrane there, a load the compiler then drops).
-@njit(inline="always", error_model="numpy")
-def given_slope(u, c0, c1, one, given):
-    """psi read from the array of slopes a user's surrogate computed."""
-    return given
-
-
-@njit(inline="always", error_model="numpy")
-def sigmoid_slope(u, c0, c1, one, given):
-    """Sigmoid: psi = alpha s (1 - s), s = sigmoid(alpha u)."""
-    e = exp_nonpositive(-abs(c0 * u))
-    return c0 * e / ((one + e) * (one + e))
-
-
-@njit(inline="always", error_model="numpy")
-def atan_slope(u, c0, c1, one, given):
-    """ATan: psi = c0 / (1 + (c1 u)^2)."""
-    z = c1 * u
-    return c0 / (one + z * z)
-
-
-@njit(inline="always", error_model="numpy")
-def rectangle_slope(u, c0, c1, one, given):
-    """Rectangle: psi = c0 where |u| < c1, else 0."""
-    return c0 if abs(u) < c1 else one - one
-
-
-@njit(inline="always", error_model="numpy")
-def triangle_slope(u, c0, c1, one, given):
-    """Triangle: psi = (1 - c0 |u|) c0 where c0 |u| < 1, else 0."""
-    distance = abs(u) * c0
-    return (one - distance) * c0 if distance < one else one - one
-
-
-@njit(inline="always", error_model="numpy")
-def fast_sigmoid_slope(u, c0, c1, one, given):
-    """FastSigmoid: psi = c0 / (1 + c1 |u|)^2."""
-    d = one + c1 * abs(u)
-    return c0 / (d * d)
-
-
-# -------------------------------------------------------------------------------- CUDA
-CUDA_SLOPE_SOURCE = f"""
-#define SLOPE_GIVEN {GIVEN}
-template <typename T>
-__device__ T surrogate_slope(int kind, T c0, T c1, T u) {{  // the table in kernels/lif/slopes.py
-    if (kind == {SIGMOID}) {{
-        T e = exp(-fabs(c0 * u));
-        return c0 * e / ((1 + e) * (1 + e));
-    }}
-    if (kind == {ATAN}) {{
-        T z = c1 * u;
-        return c0 / (1 + z * z);
-    }}
-    if (kind == {RECTANGLE}) return fabs(u) < c1 ? c0 : (T)0;
-    if (kind == {TRIANGLE}) {{
-        T distance = fabs(u) * c0;
-        return distance < 1 ? (1 - distance) * c0 : (T)0;
-    }}
-    T d = 1 + c1 * fabs(u);  // FAST_SIGMOID
-    return c0 / (d * d);
-}}
-"""

@@ -143,6 +143,9 @@ class AttResSNN(Module):
         if x.ndim != 5 or x.shape[2] != c or x.shape[0] != T:
             raise ValueError(f"AttResSNN: expected x of shape [T={T}, B, {c}, H, W] or an image "
                              f"[B, {c}, H, W], got {tuple(x.shape)}")
+        if x.shape[1] == 0:
+            raise ValueError(f"AttResSNN: x of shape {tuple(x.shape)} is an empty batch (B = 0); "
+                             f"give at least one sample")
         if x.shape[3] % 32 or x.shape[4] % 32:
             raise ValueError(f"AttResSNN: H and W must be multiples of 32 (the stem and each of "
                              f"the four stages halve them), got {x.shape[3]} x {x.shape[4]}")

@@ -49,8 +49,17 @@ NEURONS = {
 def make_attention(variant, T, C, fc, reduction_t, reduction_c):
     """The module between a layer's current and its neurons, or None (the vanilla layer).
 
-    fc: the layer is fully connected ([T, B, L]), where only temporal attention applies.
+    variant: a name in VARIANTS or CONTROLS, or a callable ``(T, C, fc) -> Module or None``
+    (an attention module of your own, built once per layer: T time steps, C channels, or
+    features when fc). fc: the layer is fully connected ([T, B, L]), where only temporal
+    attention applies to the named variants.
     """
+    if callable(variant):
+        module = variant(T, C, fc)
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"MASNN: attention(T, C, fc) must return an nn.Module or None, got "
+                            f"{type(module).__name__} from {variant!r}")
+        return module
     dims = {**VARIANTS, **CONTROLS}[variant]
     dims = "T" if fc and "T" in dims else ("" if fc else dims)
     if not dims:
@@ -91,6 +100,8 @@ class SpikingConv(Module):
         self.pool = AvgPool2d(pool) if pool > 1 else None
         self.attention = make_attention(variant, T, out_channels, False, reduction_t,
                                         reduction_c)
+        # any neuron layer (an LIF by default); named "lif" because saved state dicts key a
+        # neuron's parameters by it ("features.0.lif.a")
         self.lif = make_neuron(neuron)
 
     def forward(self, x):
@@ -118,7 +129,7 @@ class SpikingLinear(Module):
         self.fc = Linear(in_features, out_features)
         self.bn = BatchNorm1d(out_features)
         self.attention = make_attention(variant, T, out_features, True, reduction_t, None)
-        self.lif = make_neuron(neuron)
+        self.lif = make_neuron(neuron)  # any neuron layer: named "lif" as in SpikingConv
 
     def forward(self, x):
         if self.dropout is not None:
@@ -154,8 +165,10 @@ class MASNN(Module):
 
     x: [T, B, in_channels, input_size, input_size] -> firing rates [B, num_classes].
 
-    attention: one of VARIANTS ("no", "TA", "CA", "SA", "TCA", "TSA", "CSA", "TCSA"), or one
-    of the ablation's CONTROLS ("no+relu", "const-gate"; see nn/controls.py).
+    attention: one of VARIANTS ("no", "TA", "CA", "SA", "TCA", "TSA", "CSA", "TCSA"), one of
+    the ablation's CONTROLS ("no+relu", "const-gate"; see nn/controls.py), or a callable
+    ``(T, C, fc) -> nn.Module or None`` that builds an attention module of your own for each
+    layer (x [T, B, C, H, W], or [T, B, C] when fc -> the same shape; examples/my_attention.py).
     channels/pools: one 3x3 conv layer per entry, each followed by an average pool of that size.
     hidden: sizes of the fully connected spiking layers before the output layer.
     reduction_t, reduction_c: the attention MLPs' reductions (hidden size max(1, n // r));
@@ -169,8 +182,9 @@ class MASNN(Module):
 
     def __init__(self, attention="TCSA", preset=None, **options):
         super().__init__()
-        if attention not in ALL_VARIANTS:
-            raise ValueError(f"attention must be one of {list(ALL_VARIANTS)}, got {attention!r}")
+        if not callable(attention) and attention not in ALL_VARIANTS:
+            raise ValueError(f"attention must be one of {list(ALL_VARIANTS)} or a callable "
+                             f"(T, C, fc) -> nn.Module, got {attention!r}")
         if preset is not None and preset not in PRESETS:
             raise ValueError(f"preset must be one of {list(PRESETS)}, got {preset!r}")
         unknown = set(options) - set(NETWORK)
@@ -184,7 +198,9 @@ class MASNN(Module):
         _check_sizes(config)
         # the small default's r_t = 4 would not fit a sequence shorter than 4 steps
         config["reduction_t"] = min(config["reduction_t"], config["T"])
-        self.config = dict(config, attention=attention, preset=preset)
+        name = getattr(attention, "__name__", type(attention).__name__)  # a callable's name
+        self.config = dict(config, attention=attention if isinstance(attention, str) else name,
+                           preset=preset)
         T, size, c_in = config["T"], config["input_size"], config["in_channels"]
 
         convs = []
@@ -209,5 +225,8 @@ class MASNN(Module):
         if x.shape[0] != self.config["T"]:
             raise ValueError(f"MASNN: built for T={self.config['T']} time steps, "
                              f"x has {x.shape[0]}")
+        if x.shape[1] == 0:
+            raise ValueError(f"MASNN: x of shape {tuple(x.shape)} is an empty batch (B = 0); "
+                             f"give at least one sample")
         spikes = self.classifier(self.flatten(self.features(x)))
         return spikes.mean(axis=0)  # readout: firing rate of each output neuron, [B, classes]

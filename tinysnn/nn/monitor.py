@@ -29,14 +29,21 @@ applied to E elements per sample (E = T*C*H*W, or T*L after a linear layer) cost
 costs 2 (n*h + h*n) MACs (the average and the max path, n inputs, h hidden); the spatial
 branch's 2 -> 1 convolution 2 k^2 H W MACs. Sigmoid and ReLU are not counted. A constant gate
 (the ablation's control) is one multiply, E MACs.
+
+Each module says what it costs: ``module.ops(x_shape) -> (MACs, ACs)`` per sample for its input
+shape ``[T, B, ...]``, and ``module.branch``, its label in the report ("T", "C", "S", "const").
+The monitor counts every module that has ``ops`` (an attention module of your own included:
+give it ``ops``), under the name of the layer's ``attention`` slot that holds it. An attention
+module that has no ``ops``, in itself or in a sub-module, is warned about and reported with
+NaN operations and energy: never counted as free.
 """
 
+import math
+import warnings
 
-from .backend import xp_of
-from .nn.attention import ChannelAttention, SpatialAttention, TemporalAttention
-from .nn.controls import ConstantGate
-from .nn.layers import Conv2d, Linear
-from .nn.neuron import Neuron
+from ..backend import xp_of
+from .layers import Conv2d, Linear
+from .neuron import Neuron
 
 E_MAC_PJ = 4.6
 E_AC_PJ = 0.9
@@ -107,34 +114,31 @@ class _SpikeStats:
 
 
 def attention_ops(module, x_shape):
-    """(MACs, ACs) of one attention branch for one sample, by the rule in the module docstring.
-
-    x_shape: the branch's time-major input, [T, B, C, H, W] or [T, B, L].
+    """(MACs, ACs) of one attention module for one sample: what ``module.ops`` says, by the
+    rule in this module's docstring. x_shape: its time-major input, [T, B, C, H, W] or [T, B, L].
     """
-    elements = 1
-    for side in (x_shape[0], *x_shape[2:]):
-        elements *= side                                  # E per sample
-    if isinstance(module, ConstantGate):
-        return elements, 0
-    macs, acs = elements, 2 * elements                    # gate multiply; average and max pools
-    if isinstance(module, SpatialAttention):
-        k = module.kernel_size
-        macs += 2 * k * k * x_shape[-2] * x_shape[-1]     # 2 -> 1 conv over H x W
-    else:
-        hidden, n = module.w1.shape
-        macs += 2 * (n * hidden + hidden * n)             # MLP on the average and the max
-    return macs, acs
+    return module.ops(x_shape)
+
+
+def counts_ops(module):
+    """The module says what it costs (``ops``): the monitor counts it."""
+    return callable(getattr(module, "ops", None))
 
 
 class _AttentionStats:
-    def __init__(self, name, module):
-        self.name, self.module = name, module
-        self.macs = self.acs = 0  # per sample
+    """The operations of one module with ``ops`` (or NaN for an attention module without);
+    ``group``: the name of the attention slot it belongs to."""
+
+    def __init__(self, name, module, group):
+        self.name, self.module, self.group = name, module, group
+        self.branch = getattr(module, "branch", type(module).__name__)
+        self.macs = self.acs = 0 if counts_ops(module) else math.nan  # per sample
         self.samples = 0
 
     def __call__(self, module, inputs, output):
         shape = inputs[0].shape
-        self.macs, self.acs = attention_ops(module, shape)
+        if counts_ops(module):
+            self.macs, self.acs = attention_ops(module, shape)
         self.samples += shape[1]
 
     @property
@@ -142,7 +146,9 @@ class _AttentionStats:
         return (self.macs * E_MAC_PJ + self.acs * E_AC_PJ) * 1e-6
 
 
-ATTENTION_MODULES = (TemporalAttention, ChannelAttention, SpatialAttention, ConstantGate)
+def _slot_of(name, slots):
+    """The attention slot (a layer's ``attention``) that holds the module ``name``, or None."""
+    return next((slot for slot in slots if name == slot or name.startswith(slot + ".")), None)
 
 
 class Monitor:
@@ -159,20 +165,36 @@ class Monitor:
     def attach(self):
         self.detach()  # attaching twice must not count twice
         self.synapses, self.neurons, self.attention = [], [], []
-        for name, module in self.model.named_modules():
+        modules = list(self.model.named_modules())
+        slots = [name for name, m in modules if name.rpartition(".")[2] == "attention"]
+        for name, module in modules:
             if isinstance(module, (Conv2d, Linear)):
                 stats = _SynapseStats(name, module)
                 self.synapses.append(stats)
             elif isinstance(module, Neuron):  # nn.LIF, nn.IF, a neuron of your own, ...
                 stats = _SpikeStats(name)
                 self.neurons.append(stats)
-            elif isinstance(module, ATTENTION_MODULES):
-                stats = _AttentionStats(name, module)
+            elif counts_ops(module) or (name in slots and not self._counted_inside(name)):
+                stats = _AttentionStats(name, module, _slot_of(name, slots) or name)
                 self.attention.append(stats)
             else:
                 continue
             self._handles.append(module.register_forward_hook(stats))
         return self
+
+    def _counted_inside(self, slot):
+        """Some module in the attention slot (itself or a sub-module) says its operations; if
+        none does, a warning: its operations are not known and are reported as NaN."""
+        prefix = slot + "."
+        if any(counts_ops(m) for name, m in self.model.named_modules()
+               if name == slot or name.startswith(prefix)):
+            return True
+        module = dict(self.model.named_modules())[slot]
+        warnings.warn(f"Monitor: the attention module {slot} ({type(module).__name__}) does not "
+                      f"say its operations; give it ops(x_shape) -> (MACs, ACs) per sample. Its "
+                      f"operations and energy are reported as NaN, not as free", RuntimeWarning,
+                      stacklevel=3)
+        return False
 
     def detach(self):
         for handle in self._handles:
@@ -222,15 +244,11 @@ class Monitor:
         and energy_uj per sample, by the counting rule in this module's docstring."""
         rows = {}
         for stats in self.attention:
-            if stats.samples == 0:
+            if stats.samples == 0 or stats.macs == stats.acs == 0:  # not run, or declared free
                 continue
-            if isinstance(stats.module, ConstantGate):
-                name, branch = stats.name, "const"
-            else:  # the branches ta, ca, sa of a MultiDimensionalAttention
-                name, branch = stats.name.rpartition(".")[0], type(stats.module).__name__[0]
-            row = rows.setdefault(name, {"name": name, "branches": [], "macs": 0, "acs": 0,
-                                         "energy_uj": 0.0})
-            row["branches"].append(branch)
+            row = rows.setdefault(stats.group, {"name": stats.group, "branches": [], "macs": 0,
+                                                "acs": 0, "energy_uj": 0.0})
+            row["branches"].append(stats.branch)
             row["macs"] += stats.macs
             row["acs"] += stats.acs
             row["energy_uj"] += stats.energy_uj
@@ -248,7 +266,7 @@ class Monitor:
         neurons = sum(n.neuron_steps / max(n.samples, 1) for n in self.neurons)
         dense = sum(r["dense_ops_per_step"] for r in rows)  # one ANN pass: every op a MAC
         energy = sum(r["energy_uj"] for r in rows)
-        attention = sum(r["energy_uj"] for r in self.attention_layers())
+        attention = sum(r["energy_uj"] for r in self.attention_layers())  # NaN if one is unknown
         return {
             "spikes_per_sample": spikes,
             "firing_rate": spikes / neurons if neurons else 0.0,
