@@ -7,8 +7,9 @@ from tinysnn import settings
 from tinysnn.app import datasets
 from tinysnn.app.cli import parser
 from tinysnn.app.config import TrainConfig
-from tinysnn.data import Dataset, PaperFrames
+from tinysnn.data import Dataset, Digits, PaperFrames
 from tinysnn.nn.models import MASNN
+from tinysnn.validate import OutOfRange, WrongType
 
 
 @pytest.mark.parametrize("name", list(settings.PRESETS))
@@ -101,3 +102,17 @@ def test_register_dataset_refuses_what_it_cannot_use(registered, args, error, ma
 def test_register_dataset_refuses_a_recipe_with_unknown_settings(registered):
     with pytest.raises(ValueError, match=r"unknown settings \['epochz'\]"):
         registered("squares", print, recipe={"epochz": 3})
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: Digits(T=0), ValueError, "Digits: T must be an integer >= 1, got 0"),
+    (lambda: Digits(T=2.0), TypeError, "Digits: T must be an integer >= 1, got float 2.0"),
+    (lambda: Digits(max_rate=0.0), ValueError, r"max_rate must be a finite number in \(0, 1\]"),
+    (lambda: PaperFrames(train=True, clips=True), TypeError, "clips must be an integer >= 1, "
+                                                             "got bool True"),
+    (lambda: MASNN(T=float("nan")), ValueError, "MASNN: T must be an integer >= 1, got float"),
+])
+def test_numbers_are_checked_by_one_module_with_one_wording(make, error, message):
+    with pytest.raises(error, match=message) as caught:
+        make()
+    assert isinstance(caught.value, (WrongType, OutOfRange))

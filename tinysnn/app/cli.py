@@ -28,6 +28,7 @@ from ..nn.models import ALL_VARIANTS, MODELS, NEURONS
 from ..settings import CIFAR10DVS, GAIT, GESTURE, PRESETS, RUN
 from .ablation import DEFAULT_VARIANTS
 from .applicability import APPLIES_TO, check_applicable
+from .bench import NETWORKS
 from .config import DATASET_OPTIONS, RULES, Number, TrainConfig
 from .datasets import DATASETS, FRAMINGS, LEVELS, file_datasets
 from .process import tune_process
@@ -118,7 +119,8 @@ def _add_run_options(p, epochs_default=None):
     p.add_argument("--level", choices=LEVELS, default=None,
                    help="synthetic gestures: 'easy' (train's default) or 'hard' (ablation's "
                         "default): a noisy sensor with hot pixels, subjects of their own speed, "
-                        "size and position")
+                        "size and position; 'distractor': hard plus clutter where the subject "
+                        "is not (docs: attention-selectivity)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace the run already in the output folder")
     p.add_argument("--loader-workers", type=_option("loader_workers"), default=None,
@@ -142,7 +144,8 @@ def parser():
     t = sub.add_parser("train", help="train an MA-SNN and report accuracy, spikes and energy")
     _add_run_options(t)
     t.add_argument("--attention", default=None,
-                   help=f"one of {', '.join(ALL_VARIANTS)} (default {RUN['attention']})")
+                   help=f"one of {', '.join(ALL_VARIANTS)} (default {RUN['attention']}; "
+                        f"oracle-gate needs the synthetic gestures' ground truth)")
     t.add_argument("--out", default=None,
                    help="run folder (default runs/masnn; with --resume, the checkpoint's folder)")
     t.add_argument("--resume", help="checkpoint to continue from; its run's settings are kept "
@@ -182,19 +185,20 @@ def parser():
     _add_run_options(s)
     add_sweep_options(s)
     b = sub.add_parser("bench", help="time training steps of MASNN variants on this machine")
-    b.add_argument("--preset", default=None, choices=("default", "paper-gesture", "plain-conv"),
+    default, gesture, plain = (NETWORKS[n] for n in ("default", "paper-gesture", "plain-conv"))
+    b.add_argument("--preset", default=None, choices=list(NETWORKS),
                    help="the network (default: the small default MASNN)")
     b.add_argument("--checkpoint", default=None, metavar="CHECKPOINT",
                    help="time a finished run instead: its network and trained weights on a "
                         "batch of its own training data (a run's checkpoint.npz)")
     b.add_argument("--variants", default=None,
-                   help="comma-separated attention variants, timed alternately "
-                        "(default TCSA; no for plain-conv)")
+                   help=f"comma-separated attention variants, timed alternately (default "
+                        f"{default['variants'][0]}; {plain['variants'][0]} for plain-conv)")
     b.add_argument("--attention", default=None, help="one variant (the same as --variants X)")
     b.add_argument("--T", type=_option("T"), default=None,
-                   help="time steps (default 16; 8 for plain-conv)")
-    b.add_argument("--batch-size", type=_option("batch_size"), default=None,
-                   help="default 16; 8 for paper-gesture")
+                   help=f"time steps (default {default['T']}; {plain['T']} for plain-conv)")
+    b.add_argument("--batch-size", type=_option("batch_size"), default=None, help=f"default "
+                   f"{default['batch_size']}; {gesture['batch_size']} for paper-gesture")
     b.add_argument("--steps", type=Number(int, low=1).option, default=None,
                    help="timed steps per variant (per round with --compare); default 10, or 5")
     b.add_argument("--compare", action="store_true",

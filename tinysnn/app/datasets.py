@@ -31,6 +31,7 @@ from ..data import (
     SyntheticGestures,
     ToFrames,
 )
+from ..data.ground_truth import WithSubjectChannel
 from ..data.synthetic import LEVELS as SYNTHETIC_LEVELS
 
 #: how the event data sets become frames: "paper", the authors' protocol (for DVS128 Gesture:
@@ -106,9 +107,13 @@ def _synthetic(config, options):
     frames = ToFrames(T=config.T, sensor_size=sensor)
     train_frames = ToFrames(T=config.T, sensor_size=sensor, seed=config.seed,
                             random_crop=options.get("random_crop"))
-    common = dict(sensor=sensor, seed=config.seed, root=options.get("cache"), level=level)
+    oracle = config.attention == "oracle-gate"    # its network reads the ground truth too
+    common = dict(sensor=sensor, seed=config.seed, root=options.get("cache"), level=level,
+                  ground_truth=oracle)
     train = SyntheticGestures(train=True, n_per_class=per_class, transform=train_frames, **common)
     test = SyntheticGestures(train=False, n_per_class=test_per_class, transform=frames, **common)
+    if oracle:
+        train, test = WithSubjectChannel(train), WithSubjectChannel(test)
     return train, test
 
 
@@ -185,6 +190,9 @@ def make_datasets(config):
     """Train and test sets of ``config.dataset`` with seeded loaders (shuffled training)."""
     if config.dataset not in DATASETS:
         raise ValueError(f"dataset must be one of {list(DATASETS)}, got {config.dataset!r}")
+    if config.attention == "oracle-gate" and config.dataset != "synthetic-gestures":
+        raise DataError(f"attention oracle-gate needs ground truth, which only "
+                        f"synthetic-gestures has; got dataset {config.dataset!r}")
     options = dict(config.dataset_options or {})
     train, test = DATASETS[config.dataset].build(config, options)
     test_frames = getattr(test, "transform", None)

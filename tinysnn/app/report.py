@@ -3,6 +3,7 @@
 Layer tables, checkpoint evaluation, the ablation table, the plots of a run folder.
 """
 
+import contextlib
 import os
 import time
 from dataclasses import replace
@@ -17,6 +18,8 @@ from .config import ConfigError
 from .datasets import make_datasets
 from .resume import History, load_weights, read_run_checkpoint
 from .run_folder import RunFolderError
+from .selectivity import format_selectivity, selectivity_meter
+from .selectivity_plots import plot_run_selectivity
 from .train import build_model, evaluate, summarize
 
 
@@ -50,6 +53,8 @@ def format_layers(metrics):
         accuracy += f" (by the clips' vote; clips {m['test_clip_accuracy']:.4f})"
     lines.append(f"{accuracy}   parameters {m['params']:,}   "
                  f"same network as an ANN: {m['ann_energy_uj_per_sample']:.4f} uJ/sample")
+    if m.get("attention_selectivity"):
+        lines.append(format_selectivity(m["attention_selectivity"]))
     return "\n".join(lines)
 
 
@@ -88,10 +93,13 @@ def evaluate_checkpoint(path, dataset=None, data_dir=None):
     started = time.perf_counter()
     model, data, config, history = load_run(path, dataset, data_dir)
     monitor = Monitor(model)
-    _, accuracy, clip_accuracy = evaluate(model, data.test_loader, config, data.num_classes,
-                                          monitor)
+    meter = selectivity_meter(model, data)
+    with meter or contextlib.nullcontext():
+        _, accuracy, clip_accuracy = evaluate(model, data.test_loader, config, data.num_classes,
+                                              monitor)
     return summarize(config, model, monitor, history, accuracy, time.perf_counter() - started,
-                     clip_accuracy=clip_accuracy)
+                     clip_accuracy=clip_accuracy,
+                     selectivity=meter.results() if meter is not None else None)
 
 
 ABLATION_COLUMNS = ("variant", "test_accuracy", "best_test_accuracy", "spikes_per_sample",
@@ -196,4 +204,4 @@ def plot_run(run_dir):
         tag = name.replace(".", "_")
         paths.append(plot.plot_attention(os.path.join(run_dir, f"attention_{tag}.png"),
                                     title=name, **gates))
-    return paths
+    return paths + plot_run_selectivity(run_dir, metrics, model, data)

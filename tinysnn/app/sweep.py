@@ -27,13 +27,15 @@ from ..atomic import atomic_open
 from ..errors import TinysnnError
 from .report import ABLATION_COLUMNS, format_ablation
 from .run_folder import make_folder
+from .selectivity import format_selectivity_table
 from .sweep_dask import executor
 from .sweep_grid import GridError
 from .sweep_run import plan, settings_of
 from .train import write_json
 
-#: the numbers of a run kept in the sweep's file (the table's columns and the layer table)
-KEPT = (*ABLATION_COLUMNS[1:], "test_clip_accuracy", "layers")
+#: the numbers of a run kept in the sweep's file (the table's columns, the layer table, what
+#: its attention selects)
+KEPT = (*ABLATION_COLUMNS[1:], "test_clip_accuracy", "layers", "attention_selectivity")
 
 
 class SweepFailed(TinysnnError):
@@ -146,6 +148,10 @@ def format_table(sweep, records):
         if r["status"] == "failed":
             cells = [r["label"], f"failed (seed {r['seed']}): {r['error']}"]
             table += "\n| " + " | ".join(cells + [""] * (width - 2)) + " |"
+    if any(r.get("attention_selectivity") for r in done):
+        table += ("\n\nWhat the gates select (selectivity.py; no selection: spatial 1, "
+                  "temporal 0, channel 0):\n\n"
+                  + format_selectivity_table(done, order=sweep.order, key=key))
     return table
 
 

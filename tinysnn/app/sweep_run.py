@@ -90,14 +90,15 @@ def default_threads():
 
 @contextlib.contextmanager
 def run_threads(threads):
-    """Numba's and BLAS's threads set to ``threads`` for the block (None: default_threads())."""
+    """Numba's and BLAS's threads set to ``threads`` for the block (None: default_threads();
+    at most Numba's pool, NUMBA_NUM_THREADS); yields the count used."""
     import numba
 
     from ..kernels.threads import blas_threads, set_blas_threads
 
-    threads = threads or default_threads()
+    threads = min(threads or default_threads(), numba.config.NUMBA_NUM_THREADS)
     before, blas_before = numba.get_num_threads(), blas_threads()
-    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    numba.set_num_threads(threads)
     set_blas_threads(threads)
     try:
         yield threads

@@ -42,6 +42,7 @@ from .config import ConfigError, TrainConfig  # noqa: F401 (TrainConfig is impor
 from .datasets import make_datasets
 from .resume import check_epochs_left, check_same_model, read_run_checkpoint, restore
 from .run_folder import RunFolderError, claim_run_folder
+from .selectivity import selectivity_meter
 
 
 class TrainingDiverged(TinysnnError, ArithmeticError):
@@ -236,8 +237,10 @@ def _train(config, checkpoint, data, started):
     checkpoint_path = os.path.join(config.out, "checkpoint.npz")
     num_classes, train_loader, test_loader = data.num_classes, data.train_loader, data.test_loader
     monitor = Monitor(model)  # counts spikes and operations in the last epoch's test pass
+    meter = selectivity_meter(model, data)  # what attention selects (synthetic gestures)
     if first_epoch > config.epochs:       # a finished run without metrics.json: evaluate it
-        _, test_acc, clip_acc = evaluate(model, test_loader, config, num_classes, monitor)
+        with meter or contextlib.nullcontext():
+            _, test_acc, clip_acc = evaluate(model, test_loader, config, num_classes, monitor)
         print(f"{checkpoint.path}: finished run of {checkpoint.epoch} epochs; writing its "
               f"metrics.json again", flush=True)
     for epoch in range(first_epoch, config.epochs + 1):
@@ -251,8 +254,9 @@ def _train(config, checkpoint, data, started):
             last_good = checkpoint_path if epoch > first_epoch else config.resume
             kept = f"; {last_good} (epoch {epoch - 1}) is kept" if last_good else ""
             raise TrainingDiverged(f"{err}{kept}") from None
-        test_loss, test_acc, clip_acc = evaluate(model, test_loader, config, num_classes,
-                                                 monitor if epoch == config.epochs else None)
+        with meter or contextlib.nullcontext():
+            test_loss, test_acc, clip_acc = evaluate(model, test_loader, config, num_classes,
+                                                     monitor if epoch == config.epochs else None)
         if isinstance(scheduler, optim.ReduceLROnPlateau):
             scheduler.step(train_loss)
         elif scheduler is not None:
@@ -264,6 +268,8 @@ def _train(config, checkpoint, data, started):
         clips = "" if clip_acc is None else f"  clips {clip_acc:.3f}"
         if clip_acc is not None:
             history[-1]["test_clip_accuracy"] = clip_acc
+        if meter is not None:
+            history[-1]["attention_selectivity"] = meter.results()
         print(f"epoch {epoch:3d}  loss {train_loss:.4f}  train {train_acc:.3f}  "
               f"test {test_acc:.3f}{clips}  ({history[-1]['seconds']:.1f} s)", flush=True)
         if epoch == first_epoch:          # the checkpoint below is no longer a finished run
@@ -273,7 +279,8 @@ def _train(config, checkpoint, data, started):
                                nir_graph))
 
     metrics = summarize(config, model, monitor, history, test_acc, time.perf_counter() - started,
-                        clip_accuracy=clip_acc)
+                        clip_accuracy=clip_acc,
+                        selectivity=meter.results() if meter is not None else None)
     metrics_path = os.path.join(config.out, "metrics.json")
     try:
         write_json(metrics_path, metrics)
@@ -304,12 +311,14 @@ def _save(path, model_state, optim_state, meta):
                              f"the previous epoch is kept") from None
 
 
-def summarize(config, model, monitor, history, test_accuracy, seconds, clip_accuracy=None):
+def summarize(config, model, monitor, history, test_accuracy, seconds, clip_accuracy=None,
+              selectivity=None):
     """The metrics.json document: accuracy, spikes, energy, per-layer table, history.
 
     test_accuracy is per sample (per gesture, by the clips' vote, for clipped test sets);
     clip_accuracy, when there are clips, counts clips. Spikes, operations and energy are per
-    network input: per clip when there are clips.
+    network input: per clip when there are clips. selectivity: what the attention modules
+    select (selectivity.py), stored as attention_selectivity when given.
     """
     totals = monitor.summary()
     metrics = {
@@ -331,6 +340,8 @@ def summarize(config, model, monitor, history, test_accuracy, seconds, clip_accu
     }
     if clip_accuracy is not None:
         metrics["test_clip_accuracy"] = clip_accuracy
+    if selectivity:
+        metrics["attention_selectivity"] = selectivity
     return metrics
 
 

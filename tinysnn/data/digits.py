@@ -15,6 +15,7 @@ The 1797 images are split once and for all: a fixed permutation, the first 80% f
 import numpy as np
 
 from .. import settings
+from ..validate import check_integer, check_real
 from .dataset import Dataset
 
 TRAIN_FRACTION = 0.8
@@ -44,9 +45,8 @@ class Digits(Dataset):
 
     def __init__(self, train=True, T=settings.T, max_rate=0.8, seed=0, transform=None,
                  encoding="rate", size=8):
-        if T < 1 or not 0.0 < max_rate <= 1.0:
-            raise ValueError(f"Digits: need T >= 1 and 0 < max_rate <= 1, got T={T}, "
-                             f"max_rate={max_rate}")
+        T = check_integer("Digits", "T", T, low=1)
+        check_real("Digits", "max_rate", max_rate, low=0, high=1, low_open=True)
         if encoding not in ("rate", "image"):
             raise ValueError(f"Digits: encoding must be 'rate' or 'image', got {encoding!r}")
         if isinstance(size, bool) or not isinstance(size, int) or size < 8 or size % 8:

@@ -105,23 +105,41 @@ class EventCamera:
         spread = rng.standard_normal(self.size * self.size) * self.threshold_spread
         return self.threshold * np.clip(1.0 + spread, 0.5, 1.5)
 
-    def record(self, log_video, duration_us, rng):
+    def record(self, log_video, duration_us, rng, sources=False):
         """Events of one recording, sorted by time.
 
         log_video: ``[K, size * size]`` log brightness, frame k at time k * duration / (K - 1).
         rng: a NumPy Generator for noise, timestamps and jitter.
+        sources: also return ``from_scene [N]`` bool, True for the events the video made (the
+        rest are noise and hot pixels): ``(events, from_scene)``.
         """
+        self._check_video(log_video)
+        # background activity first, so it does not depend on how many signal events there are
+        noise = self.noise_events(self.noise_hz, 0.0, duration_us, rng)
+        jitter = rng.uniform(0.0, self.jitter_us)
+        signal = self.scene_events(log_video, duration_us, jitter, rng)
+        hot = self.hot_pixel_events(duration_us, rng)
+        return self.merge([signal, noise, hot], [True, False, False], duration_us, sources)
+
+    def _check_video(self, log_video):
         n_steps, n_pixels = log_video.shape
         if n_pixels != self.size * self.size or n_steps < 2:
             raise ValueError(f"EventCamera.record: log_video must be [K >= 2, {self.size**2}], "
                              f"got {log_video.shape}")
-        # background activity first, so it does not depend on how many signal events there are
-        n_noise = rng.poisson(self.noise_hz * n_pixels * duration_us * 1e-6)
-        noise_pixel = rng.integers(0, n_pixels, n_noise)
-        noise_t = rng.uniform(0.0, duration_us, n_noise)
-        noise_p = rng.integers(0, 2, n_noise)
-        jitter = rng.uniform(0.0, self.jitter_us)
 
+    def noise_events(self, rate_hz, t_start, t_end, rng):
+        """(pixels, times, polarities) of background activity at ``rate_hz`` per pixel in
+        [t_start, t_end) microseconds."""
+        n_pixels = self.size * self.size
+        n_noise = rng.poisson(rate_hz * n_pixels * (t_end - t_start) * 1e-6)
+        return (rng.integers(0, n_pixels, n_noise), rng.uniform(t_start, t_end, n_noise),
+                rng.integers(0, 2, n_noise).astype(np.int8))
+
+    def scene_events(self, log_video, duration_us, jitter, rng):
+        """(pixels, times, polarities) the camera's pixels make of a log-brightness video
+        ``[K, size * size]``; jitter: standard deviation of the timestamps' latency jitter."""
+        self._check_video(log_video)
+        n_steps = log_video.shape[0]
         counts = dvs_counts((log_video - log_video[0]) / self.threshold_map())
         step, pixel = np.nonzero(counts)
         n = np.abs(counts[step, pixel])
@@ -130,19 +148,30 @@ class EventCamera:
         dt = duration_us / (n_steps - 1)
         # an event of step k happened somewhere between frames k - 1 and k, plus latency jitter
         t = (step - 1 + rng.random(len(step))) * dt + rng.normal(0.0, jitter, len(step))
+        return pixel, t, on.astype(np.int8)
 
-        hot_pixel, hot_t, hot_p = self._hot_pixel_events(duration_us, rng)
-        pixel = np.concatenate([pixel, noise_pixel, hot_pixel])
-        t = np.clip(np.concatenate([t, noise_t, hot_t]), 0, duration_us - 1).astype(np.int64)
-        p = np.concatenate([on.astype(np.int8), noise_p.astype(np.int8), hot_p.astype(np.int8)])
+    def merge(self, parts, from_scene, duration_us, sources=False):
+        """One time-sorted stream of several (pixels, times, polarities) parts; with sources,
+        ``(events, mask [N])`` where mask marks the events of the parts whose from_scene is
+        True."""
+        pixel = np.concatenate([part[0] for part in parts])
+        t = np.clip(np.concatenate([part[1] for part in parts]), 0, duration_us - 1)
+        t = t.astype(np.int64)
+        p = np.concatenate([part[2].astype(np.int8) for part in parts])
         order = np.argsort(t, kind="stable")
-        return make_events(pixel[order] % self.size, pixel[order] // self.size, t[order], p[order])
+        events = make_events(pixel[order] % self.size, pixel[order] // self.size, t[order],
+                             p[order])
+        if not sources:
+            return events
+        mask = np.concatenate([np.full(len(part[0]), bool(flag))
+                               for part, flag in zip(parts, from_scene)])
+        return events, mask[order]
 
-    def _hot_pixel_events(self, duration_us, rng):
+    def hot_pixel_events(self, duration_us, rng):
         """(pixels, times, polarities) of the hot pixels' events in one recording."""
         if not self.hot_pixels:  # draw nothing: recordings without hot pixels stay as they were
             return np.empty(0, np.int64), np.empty(0), np.empty(0, np.int8)
         pixels, polarity = self.hot_pixel_map()
         counts = rng.poisson(self.hot_pixel_hz * duration_us * 1e-6, self.hot_pixels)
         return (np.repeat(pixels, counts), rng.uniform(0.0, duration_us, counts.sum()),
-                np.repeat(polarity, counts))
+                np.repeat(polarity, counts).astype(np.int8))

@@ -18,7 +18,7 @@ from ...settings import NETWORK, PRESETS
 from ...surrogate import Rectangle
 from ...validate import check_integer
 from ..attention import MultiDimensionalAttention
-from ..controls import ConstantGate, ReLUOnly
+from ..controls import ConstantGate, OracleGate, ReLUOnly, set_ground_truth
 from ..layers import AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear
 from ..lif import LIF
 from ..module import Module, Sequential
@@ -29,8 +29,9 @@ VARIANTS = {"no": "", "TA": "T", "CA": "C", "SA": "S", "TCA": "TC", "TSA": "TS",
             "TCSA": "TCS"}
 
 #: the ablation's controls (nn/controls.py), in the layers where TCSA has attention:
-#: the vanilla network plus TCSA's ReLU, and TCSA with every gate fixed at its initial mean
-CONTROLS = {"no+relu": "TCS", "const-gate": "TCS"}
+#: the vanilla network plus TCSA's ReLU, TCSA with every gate fixed at its initial mean, and
+#: TCSA with its temporal and spatial gates set to the ground truth (synthetic gestures only)
+CONTROLS = {"no+relu": "TCS", "const-gate": "TCS", "oracle-gate": "TCS"}
 
 #: every value MASNN(attention=...) takes
 ALL_VARIANTS = (*VARIANTS, *CONTROLS)
@@ -66,7 +67,8 @@ def make_attention(variant, T, C, fc, reduction_t, reduction_c):
         return None
     if variant == "no+relu":
         return ReLUOnly()
-    kind = ConstantGate if variant == "const-gate" else MultiDimensionalAttention
+    kind = {"const-gate": ConstantGate, "oracle-gate": OracleGate}.get(
+        variant, MultiDimensionalAttention)
     return kind(T, C, dims=dims, reduction_t=reduction_t, reduction_c=reduction_c)
 
 
@@ -166,9 +168,12 @@ class MASNN(Module):
     x: [T, B, in_channels, input_size, input_size] -> firing rates [B, num_classes].
 
     attention: one of VARIANTS ("no", "TA", "CA", "SA", "TCA", "TSA", "CSA", "TCSA"), one of
-    the ablation's CONTROLS ("no+relu", "const-gate"; see nn/controls.py), or a callable
-    ``(T, C, fc) -> nn.Module or None`` that builds an attention module of your own for each
-    layer (x [T, B, C, H, W], or [T, B, C] when fc -> the same shape; examples/my_attention.py).
+    the ablation's CONTROLS ("no+relu", "const-gate", "oracle-gate"; see nn/controls.py), or a
+    callable ``(T, C, fc) -> nn.Module or None`` that builds an attention module of your own for
+    each layer (x [T, B, C, H, W], or [T, B, C] when fc -> the same shape;
+    examples/my_attention.py). An "oracle-gate" network reads one more input channel than
+    in_channels, the subject's event counts (tinysnn.data.ground_truth.WithSubjectChannel), and
+    gates by it.
     channels/pools: one 3x3 conv layer per entry, each followed by an average pool of that size.
     hidden: sizes of the fully connected spiking layers before the output layer.
     reduction_t, reduction_c: the attention MLPs' reductions (hidden size max(1, n // r));
@@ -219,6 +224,8 @@ class MASNN(Module):
 
     def forward(self, x):
         c, s = self.config["in_channels"], self.config["input_size"]
+        if self.config["attention"] == "oracle-gate":     # the last channel: the ground truth
+            c += 1
         if x.ndim != 5 or tuple(x.shape[2:]) != (c, s, s):
             raise ValueError(f"MASNN: expected x of shape [T, B, {c}, {s}, {s}], "
                              f"got {tuple(x.shape)}")
@@ -228,5 +235,8 @@ class MASNN(Module):
         if x.shape[1] == 0:
             raise ValueError(f"MASNN: x of shape {tuple(x.shape)} is an empty batch (B = 0); "
                              f"give at least one sample")
+        if self.config["attention"] == "oracle-gate":
+            set_ground_truth(self, x.data[:, :, -1])
+            x = x[:, :, :-1]
         spikes = self.classifier(self.flatten(self.features(x)))
         return spikes.mean(axis=0)  # readout: firing rate of each output neuron, [B, classes]
