@@ -45,6 +45,12 @@ class Linear(Module):
     def forward(self, x):
         return F.linear(x, self.weight, self.bias)
 
+    features_rank = 1  # x: [..., in]: one feature axis
+
+    def dense_ops(self, y_shape):
+        """Multiply-accumulates of one sample at one time step: in * out."""
+        return self.in_features * self.out_features
+
     def extra_repr(self):
         return f"{self.in_features}, {self.out_features}, bias={self.bias is not None}"
 
@@ -67,6 +73,14 @@ class Conv2d(Module):
         _check_rank("Conv2d", x, (4, 5), "[N, C, H, W] or [T, B, C, H, W]")
         x, unfold = _fold_time(x, 4)
         return unfold(F.conv2d(x, self.weight, self.bias, self.stride, self.padding))
+
+    features_rank = 3  # x: [..., C, H, W]
+
+    def dense_ops(self, y_shape):
+        """Multiply-accumulates of one sample at one time step, for an output [..., Cout, Hout,
+        Wout]: k*k*Cin*Cout*Hout*Wout."""
+        kh, kw = self.kernel_size
+        return kh * kw * self.in_channels * self.out_channels * y_shape[-2] * y_shape[-1]
 
     def extra_repr(self):
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
