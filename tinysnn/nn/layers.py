@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import functional as F
 from .. import random_state
+from ..validate import check_integer_pair
 from .module import Module, Parameter
 
 
@@ -26,10 +27,6 @@ def _fold_time(x, rank):
 def _check_rank(layer, x, ranks, layout):
     if x.ndim not in ranks:
         raise ValueError(f"{layer}: expected {layout}, got shape {tuple(x.shape)}")
-
-
-def _pair(v):
-    return (v, v) if isinstance(v, int) else tuple(v)
 
 
 class Linear(Module):
@@ -61,7 +58,9 @@ class Conv2d(Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True,
                  dtype=np.float32):
         super().__init__()
-        kh, kw = _pair(kernel_size)
+        kh, kw = check_integer_pair("Conv2d", "kernel_size", kernel_size, low=1)
+        check_integer_pair("Conv2d", "stride", stride, low=1)
+        check_integer_pair("Conv2d", "padding", padding, low=0)
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.padding = (kh, kw), stride, padding
         bound = 1 / math.sqrt(in_channels * kh * kw)
