@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import functional as F
 from .. import random_state
-from ..validate import check_integer_pair
+from ..validate import check_integer_pair, check_real
 from .module import Module, Parameter
 
 
@@ -189,9 +189,7 @@ class Dropout(Module):
 
     def __init__(self, p=0.5):
         super().__init__()
-        if not 0 <= p < 1:
-            raise ValueError(f"Dropout: p must lie in [0, 1), got {p}")
-        self.p = p
+        self.p = check_real("Dropout", "p", p, 0, 1, high_open=True)
 
     def forward(self, x):
         return F.dropout(x, self.p, self.training, random_state.generator())
