@@ -218,7 +218,8 @@ def test_digits_as_images_repeat_the_grey_levels_in_blocks():
                                rtol=1e-6)
     np.testing.assert_array_equal(frames[0, 0, ::2, ::2], frames[0, 0, 1::2, 1::2])
     assert set(np.unique(spikes[5][0])) <= {0.0, 1.0}
-    with pytest.raises(ValueError, match="size must be a multiple of 8"):
+    with pytest.raises(ValueError, match="Digits: size must be an integer >= 8 and a multiple "
+                                         "of 8, got 12"):
         Digits(size=12)
 
 

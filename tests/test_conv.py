@@ -125,9 +125,10 @@ def test_conv2d_errors_name_the_argument_and_both_shapes():
         conv2d(x, Tensor(np.zeros((4, 3, 7, 7), np.float32)))
     with pytest.raises(ValueError, match=r"conv2d: bias must be \[4\], got shape \(3,\)"):
         conv2d(x, weight, Tensor(np.zeros(3, np.float32)))
-    with pytest.raises(ValueError, match="conv2d: stride must be an int >= 1"):
+    with pytest.raises(ValueError, match="conv2d: stride must be an integer >= 1 or a pair of "
+                                         "them, got 0"):
         conv2d(x, weight, stride=0)
-    with pytest.raises(ValueError, match="conv2d: padding must be an int >= 0"):
+    with pytest.raises(ValueError, match="conv2d: padding must be an integer >= 0 or a pair"):
         conv2d(x, weight, padding=(1, -1))
 
 

@@ -59,7 +59,8 @@ def test_dropout_with_p_one_zeroes_outputs_and_gradients():
 
 def test_dropout_errors():
     x = Tensor(np.ones(3, np.float32))
-    with pytest.raises(ValueError, match=r"dropout: p must lie in \[0, 1\], got 1.5"):
+    with pytest.raises(ValueError, match=r"dropout: p must be a finite number in \[0, 1\], "
+                                         r"got 1.5"):
         dropout(x, 1.5)
     with pytest.raises(TypeError, match="dropout: rng must be a numpy.random.Generator"):
         dropout(x, 0.5, True, rng=np.random.RandomState(0))

@@ -127,7 +127,7 @@ def test_pool_errors_name_the_argument_and_shapes():
         max_pool2d(x, 2, padding=2)
     with pytest.raises(TypeError, match="avg_pool2d: x must be float32 or float64, got int32"):
         avg_pool2d(Tensor(np.zeros((1, 1, 4, 4), np.int32)), 2)
-    with pytest.raises(ValueError, match="max_pool2d: kernel_size must be an int >= 1"):
+    with pytest.raises(ValueError, match="max_pool2d: kernel_size must be an integer >= 1"):
         max_pool2d(x, 0)
 
 

@@ -56,7 +56,8 @@ def params(n=2):
     (lambda: optim.SGD(params(), lr="0.1"), TypeError, "SGD: lr must be a finite number >= 0"),
     (lambda: optim.SGD(params(), lr=math.nan), ValueError, "SGD: lr must be a finite number"),
     (lambda: optim.Adam(params(), lr=math.inf), ValueError, "Adam: lr must be a finite"),
-    (lambda: optim.Adam(params(), betas=(0.9, 1.0)), ValueError, "betas must be two numbers"),
+    (lambda: optim.Adam(params(), betas=(0.9, 1.0)), ValueError,
+     r"Adam: betas\[1\] must be a finite number in \[0, 1\), got 1.0"),
     (lambda: optim.SGD(params(), lr=0.1, momentum=-1), ValueError, "momentum must be a finite"),
     (lambda: optim.SGD([params()[0]] * 2, lr=0.1), ValueError,
      "parameters 0 and 1 are the same tensor"),
@@ -103,9 +104,9 @@ def test_a_refused_state_dict_leaves_the_module_unchanged():
 
 def test_scheduler_states_are_checked():
     scheduler = optim.CosineAnnealingLR(optim.SGD(params(), lr=0.1), T_max=4)
-    for bad, message in (({}, "no 'epoch' entry"), ({"epoch": -1}, "epoch must be an integer"),
-                         ({"epoch": 1.5}, "epoch must be an integer"),
-                         ({"epoch": "2"}, "epoch must be an integer")):
+    whole = "epoch must be a whole number >= 0, got"
+    for bad, message in (({}, "no 'epoch' entry"), ({"epoch": -1}, f"{whole} -1"),
+                         ({"epoch": 1.5}, f"{whole} 1.5"), ({"epoch": "2"}, f"{whole} str '2'")):
         with pytest.raises(ValueError, match=message):
             scheduler.load_state_dict(bad)
     scheduler.load_state_dict({"epoch": 2})

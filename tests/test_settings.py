@@ -3,12 +3,14 @@
 import numpy as np
 import pytest
 
-from tinysnn import settings
+from tinysnn import nn, optim, settings
 from tinysnn.app import datasets
 from tinysnn.app.cli import parser
 from tinysnn.app.config import TrainConfig
-from tinysnn.data import Dataset, Digits, PaperFrames
+from tinysnn.data import Dataset, Digits, PaperFrames, SyntheticGestures
+from tinysnn.functional import conv2d
 from tinysnn.nn.models import MASNN
+from tinysnn.tensor import Tensor
 from tinysnn.validate import OutOfRange, WrongType
 
 
@@ -111,8 +113,50 @@ def test_register_dataset_refuses_a_recipe_with_unknown_settings(registered):
     (lambda: PaperFrames(train=True, clips=True), TypeError, "clips must be an integer >= 1, "
                                                              "got bool True"),
     (lambda: MASNN(T=float("nan")), ValueError, "MASNN: T must be an integer >= 1, got float"),
+    (lambda: SyntheticGestures(n_per_class=0), ValueError,
+     "SyntheticGestures: n_per_class must be an integer >= 1, got 0"),
+    (lambda: SyntheticGestures(sensor=32.0), TypeError,
+     "SyntheticGestures: sensor must be an integer >= 4, got float 32.0"),
+    (lambda: SyntheticGestures(steps=256, duration_us=100), ValueError,
+     r"SyntheticGestures: duration_us must be an integer >= 256 \(steps\), got 100"),
+    (lambda: SyntheticGestures(noise_hz=-1), ValueError,
+     "SyntheticGestures: noise_hz must be a finite number >= 0, got -1"),
+    (lambda: nn.SpatialAttention(kernel_size=3.0), TypeError,
+     r"SpatialAttention: kernel_size must be an integer >= 1 and odd .* got float 3.0"),
+    (lambda: nn.SpatialAttention(kernel_size=2), ValueError,
+     r"SpatialAttention: kernel_size must be an integer >= 1 and odd .* got 2"),
+    (lambda: nn.Conv2d(2, 4, kernel_size=(3,)), TypeError,
+     r"Conv2d: kernel_size must be an integer >= 1 or a pair of them, got tuple \(3,\)"),
+    (lambda: nn.Conv2d(2, 4, 3, padding=-1), ValueError,
+     "Conv2d: padding must be an integer >= 0 or a pair of them, got -1"),
+    (lambda: conv2d(Tensor(np.zeros((1, 2, 5, 5), np.float32)),
+                    Tensor(np.zeros((4, 2, 3, 3), np.float32)), stride=(1, 1.5)), TypeError,
+     r"conv2d: stride must be an integer >= 1 or a pair of them, got \(1, 1.5\)"),
+    (lambda: _adam().load_state_dict({"lr": 0.1, "step_count": 2.5}), ValueError,
+     "Adam.load_state_dict: step_count must be a whole number >= 0, got 2.5"),
+    (lambda: _plateau().load_state_dict({"epoch": "x", "best": 1.0, "bad_epochs": 0}), TypeError,
+     "ReduceLROnPlateau.load_state_dict: epoch must be a whole number >= 0, got str 'x'"),
+    (lambda: _plateau().load_state_dict({"epoch": 1, "best": float("nan"), "bad_epochs": 0}),
+     ValueError, r"ReduceLROnPlateau.load_state_dict: best must be a number \(not NaN\)"),
 ])
 def test_numbers_are_checked_by_one_module_with_one_wording(make, error, message):
     with pytest.raises(error, match=message) as caught:
         make()
     assert isinstance(caught.value, (WrongType, OutOfRange))
+
+
+def _adam():
+    return optim.Adam([nn.Parameter(np.ones(3))], lr=0.1)
+
+
+def _plateau():
+    return optim.ReduceLROnPlateau(_adam())
+
+
+def test_saved_progress_may_come_back_as_whole_floats_and_an_infinite_best():
+    opt, scheduler = _adam(), _plateau()
+    opt.load_state_dict({"lr": 0.1, "step_count": np.float64(3.0)})
+    scheduler.load_state_dict({"epoch": 2.0, "best": float("inf"), "bad_epochs": np.int64(1)})
+    assert (opt.step_count, scheduler.epoch, scheduler.bad_epochs) == (3, 2, 1)
+    assert type(opt.step_count) is int and type(scheduler.epoch) is int
+    assert scheduler.best == float("inf")

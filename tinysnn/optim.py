@@ -6,13 +6,12 @@ keyed by the parameter's position, so ``state_dict()`` is plain arrays and numbe
 """
 
 import math
-import numbers
 
 import numpy as np
 
 from .backend import to_device, xp_of
 from .tensor import Tensor
-from .validate import check_integer, check_real
+from .validate import WrongType, check_integer, check_real, check_whole
 
 
 def check_number(who, name, value, low=0.0, high=math.inf, low_open=False):
@@ -78,9 +77,8 @@ class Optimizer:
             if key not in flat:
                 raise ValueError(f"{who}: the state has no {key!r} entry")
         lr = check_number(who, "lr", _scalar(who, "lr", flat["lr"]))
-        step_count = _scalar(who, "step_count", flat["step_count"])
-        if step_count != int(step_count) or step_count < 0:
-            raise ValueError(f"{who}: step_count must be an integer >= 0, got {step_count}")
+        step_count = check_whole(who, "step_count", _scalar(who, "step_count", flat["step_count"]),
+                                 low=0)
         state = {}
         for name, value in flat.items():
             if name in ("lr", "step_count"):
@@ -95,7 +93,7 @@ class Optimizer:
                 raise ValueError(f"{who}: {name} has shape {value.shape}, parameter {index} "
                                  f"has shape {like.shape}")
             state.setdefault(index, {})[key] = xp_of(like).array(value, like.dtype)
-        self.lr, self.step_count, self.state = lr, int(step_count), state
+        self.lr, self.step_count, self.state = lr, step_count, state
 
     def _slot_of(self, who, name):
         """'state.<index>.<key>' -> (index, key), the index checked against the parameters."""
@@ -153,10 +151,11 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params, dict(lr=lr, eps=eps, weight_decay=weight_decay))
-        if (not isinstance(betas, (tuple, list)) or len(betas) != 2
-                or any(check_number(type(self).__name__, "betas", b) >= 1 for b in betas)):
-            raise ValueError(f"{type(self).__name__}: betas must be two numbers in [0, 1), "
-                             f"got {betas!r}")
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise WrongType(f"{type(self).__name__}: betas must be two numbers in [0, 1), "
+                            f"got {betas!r}")
+        for i, b in enumerate(betas):
+            check_real(type(self).__name__, f"betas[{i}]", b, 0, 1, high_open=True)
         self.betas, self.eps, self.weight_decay = tuple(betas), eps, weight_decay
 
     def update(self, i, p, grad):
@@ -230,13 +229,10 @@ class Scheduler:
         for key in self.progress:
             if not isinstance(state, dict) or key not in state:
                 raise ValueError(f"{who}: the state has no {key!r} entry")
-            value, kind = state[key], type(getattr(self, key))
-            if (isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value
-                    or (kind is int and not (math.isfinite(value) and value == int(value)
-                                             and value >= 0))):
-                what = "an integer >= 0" if kind is int else "a number"
-                raise ValueError(f"{who}: {key} must be {what}, got {value!r}")
-            values[key] = kind(value)
+            if isinstance(getattr(self, key), int):     # epoch, bad_epochs
+                values[key] = check_whole(who, key, state[key], low=0)
+            else:                                       # best: inf before the first step
+                values[key] = check_real(who, key, state[key], finite=False)
         for key, value in values.items():
             setattr(self, key, value)
         lr = self.lr_at(self.epoch)
@@ -282,8 +278,7 @@ class ReduceLROnPlateau(Scheduler):
         super().__init__(optimizer)
         if mode not in ("min", "max"):
             raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
-        if not check_number("ReduceLROnPlateau", "factor", factor, low_open=True) < 1:
-            raise ValueError(f"ReduceLROnPlateau: factor must lie in (0, 1), got {factor}")
+        check_real("ReduceLROnPlateau", "factor", factor, 0, 1, low_open=True, high_open=True)
         self.mode, self.factor = mode, factor
         self.patience = check_count("ReduceLROnPlateau", "patience", patience, low=0)
         self.threshold = check_number("ReduceLROnPlateau", "threshold", threshold)

@@ -3,6 +3,7 @@
     tau = check_real("LIF", "tau", tau, low=1)     # OutOfRange: LIF: tau must be a finite
                                                    # number >= 1, got nan
     T = check_integer("MASNN", "T", T, low=1)      # OutOfRange: ... must be an integer >= 1
+    sh, sw = check_integer_pair("conv2d", "stride", 2, low=1)      # (2, 2)
     check_surrogate("lif", surrogate)              # TypeError unless it has derivative(u)
 
 A value of the wrong type (a string, None, a bool: bools are not numbers; a float where an
@@ -68,25 +69,57 @@ def is_finite(value):
 
 
 def check_real(owner, name, value, low=None, high=None, *, low_open=False, high_open=False,
-               why=""):
+               why="", finite=True):
     """``value`` as a float if it is a finite real number in the interval; else an error naming
-    ``owner: name``. why: words added after what the value must be, e.g. ' (decay = 1 - 1/tau)'."""
-    what = "a finite number" + interval(low, high, low_open, high_open) + why
+    ``owner: name``. why: words added after what the value must be, e.g. ' (decay = 1 - 1/tau)'.
+    finite=False also accepts -inf and inf (a start value such as a best loss); never NaN."""
+    what = ("a finite number" if finite else "a number (not NaN)") \
+        + interval(low, high, low_open, high_open) + why
     if not is_number(value):
         raise WrongType(f"{owner}: {name} must be {what}, got {type(value).__name__} {value!r}")
-    if not (is_finite(value) and within(value, low, high, low_open, high_open)):
+    if value != value or (finite and not is_finite(value)) \
+            or not within(value, low, high, low_open, high_open):
         raise OutOfRange(f"{owner}: {name} must be {what}, got {value!r}")
     return float(value)
 
 
-def check_integer(owner, name, value, low=None, high=None):
-    """``value`` as an int if it is an integer (Python or NumPy, not a bool) in [low, high]."""
-    what = "an integer" + interval(low, high)
+def check_integer(owner, name, value, low=None, high=None, *, why=""):
+    """``value`` as an int if it is an integer (Python or NumPy, not a bool) in [low, high].
+    why: words added after what the value must be, as for check_real."""
+    what = "an integer" + interval(low, high) + why
     if not is_number(value) or not isinstance(value, numbers.Integral):
         raise WrongType(f"{owner}: {name} must be {what}, got {type(value).__name__} {value!r}")
     if not within(value, low, high):
         raise OutOfRange(f"{owner}: {name} must be {what}, got {value!r}")
     return int(value)
+
+
+def check_whole(owner, name, value, low=None, high=None):
+    """``value`` as an int if it is a finite whole number (3 or 3.0, as a saved state may give
+    back) in [low, high]; a WrongType for a non-number, an OutOfRange for 2.5, inf or NaN."""
+    what = "a whole number" + interval(low, high)
+    if not is_number(value):
+        raise WrongType(f"{owner}: {name} must be {what}, got {type(value).__name__} {value!r}")
+    if not (is_finite(value) and value == int(value) and within(value, low, high)):
+        raise OutOfRange(f"{owner}: {name} must be {what}, got {value!r}")
+    return int(value)
+
+
+def check_integer_pair(owner, name, value, low=None, high=None):
+    """``(a, b)`` from an integer (used twice) or a pair of integers, each in [low, high]:
+    a kernel size, stride or padding of a 2-D layer. The error names the whole value given."""
+    what = "an integer" + interval(low, high) + " or a pair of them"
+    if is_number(value) and isinstance(value, numbers.Integral):
+        pair = (value, value)
+    elif isinstance(value, (tuple, list)) and len(value) == 2:
+        pair = tuple(value)
+    else:
+        raise WrongType(f"{owner}: {name} must be {what}, got {type(value).__name__} {value!r}")
+    if not all(is_number(v) and isinstance(v, numbers.Integral) for v in pair):
+        raise WrongType(f"{owner}: {name} must be {what}, got {value!r}")
+    if not all(within(v, low, high) for v in pair):
+        raise OutOfRange(f"{owner}: {name} must be {what}, got {value!r}")
+    return int(pair[0]), int(pair[1])
 
 
 def check_surrogate(owner, surrogate):

@@ -15,7 +15,7 @@ The 1797 images are split once and for all: a fixed permutation, the first 80% f
 import numpy as np
 
 from .. import settings
-from ..validate import check_integer, check_real
+from ..validate import OutOfRange, check_integer, check_real
 from .dataset import Dataset
 
 TRAIN_FRACTION = 0.8
@@ -49,8 +49,9 @@ class Digits(Dataset):
         check_real("Digits", "max_rate", max_rate, low=0, high=1, low_open=True)
         if encoding not in ("rate", "image"):
             raise ValueError(f"Digits: encoding must be 'rate' or 'image', got {encoding!r}")
-        if isinstance(size, bool) or not isinstance(size, int) or size < 8 or size % 8:
-            raise ValueError(f"Digits: size must be a multiple of 8, got {size!r}")
+        eights = " and a multiple of 8"
+        if check_integer("Digits", "size", size, low=8, why=eights) % 8:
+            raise OutOfRange(f"Digits: size must be an integer >= 8{eights}, got {size!r}")
         images, labels = _load_digits()
         order = np.random.default_rng(SPLIT_SEED).permutation(len(labels))
         n_train = round(TRAIN_FRACTION * len(labels))

@@ -14,7 +14,7 @@ import numbers
 import numpy as np
 
 from ..random_state import check_state
-from ..validate import check_integer
+from ..validate import check_integer, check_real
 from .errors import DataError
 
 EVENT_DTYPE = np.dtype([("x", "<i2"), ("y", "<i2"), ("t", "<i8"), ("p", "<i1")])
@@ -178,8 +178,7 @@ def random_time_window(events, fraction, rng):
     The start is uniform over the positions that keep the window inside the span; used as a
     random temporal crop for training.
     """
-    if not 0.0 < fraction <= 1.0:
-        raise ValueError(f"random temporal crop: fraction must be in (0, 1], got {fraction}")
+    check_real("random temporal crop", "fraction", fraction, 0, 1, low_open=True)
     if len(events) == 0:
         return 0, 1
     first, last = int(events["t"].min()), int(events["t"].max()) + 1
@@ -203,9 +202,8 @@ class ToFrames:
         self.downsample = check_count(who, "downsample", downsample)
         self.bin_us = None if bin_us is None else check_count(who, "bin_us", bin_us)
         self.random_crop = random_crop
-        if random_crop is not None and not 0.0 < random_crop <= 1.0:
-            raise ValueError(f"ToFrames: random_crop must be a fraction in (0, 1], "
-                             f"got {random_crop}")
+        if random_crop is not None:
+            check_real("ToFrames", "random_crop", random_crop, 0, 1, low_open=True)
         self.seed = seed
         self.rng = np.random.default_rng(seed)
 

@@ -32,6 +32,7 @@ from dataclasses import asdict
 
 import numpy as np
 
+from ..validate import check_integer, check_real
 from .cache import cache_key, ensure_cache_root, load_or_build
 from .dataset import Dataset
 from .distractors import Clutter, record_cluttered
@@ -140,25 +141,27 @@ class SyntheticGestures(Dataset):
         setting = LEVELS[level]
         self.train, self.transform, self.level = bool(train), transform, level
         self.ground_truth = bool(ground_truth)
-        self.n_per_class = (setting["per_class"][self.train] if n_per_class is None
-                            else n_per_class)
-        if self.n_per_class < 1 or sensor < 4 or steps < 2 or duration_us < steps:
-            raise ValueError(f"SyntheticGestures: need n_per_class >= 1, sensor >= 4, steps >= 2 "
-                             f"and duration_us >= steps; got {self.n_per_class}, {sensor}, "
-                             f"{steps}, {duration_us}")
-        self.sensor_size = (int(sensor), int(sensor))
-        self.duration_us = int(duration_us)
-        noise_hz = setting["noise_hz"] if noise_hz is None else noise_hz
-        camera = EventCamera(size=int(sensor), noise_hz=float(noise_hz), seed=int(seed),
+        self.n_per_class = check_integer(
+            "SyntheticGestures", "n_per_class",
+            setting["per_class"][self.train] if n_per_class is None else n_per_class, low=1)
+        sensor = check_integer("SyntheticGestures", "sensor", sensor, low=4)
+        steps = check_integer("SyntheticGestures", "steps", steps, low=2)
+        self.duration_us = check_integer("SyntheticGestures", "duration_us", duration_us,
+                                         low=steps, why=" (steps)")
+        self.sensor_size = (sensor, sensor)
+        noise_hz = check_real("SyntheticGestures", "noise_hz",
+                              setting["noise_hz"] if noise_hz is None else noise_hz, low=0)
+        seed = check_integer("SyntheticGestures", "seed", seed, low=0)
+        camera = EventCamera(size=sensor, noise_hz=noise_hz, seed=seed,
                              hot_pixels=setting["hot_pixels"],
                              hot_pixel_hz=setting["hot_pixel_hz"])
         split = "train" if self.train else "test"
         params = {"format": FORMAT_VERSION, "split": split, "n_per_class": self.n_per_class,
-                  "duration_us": self.duration_us, "steps": int(steps), "seed": int(seed),
+                  "duration_us": self.duration_us, "steps": steps, "seed": seed,
                   "camera": camera.cache_fields()}
         subjects = None
         if setting["subjects"]:
-            subjects = subjects_of(split, int(seed), setting["subjects"][split],
+            subjects = subjects_of(split, seed, setting["subjects"][split],
                                    setting["variation"])
             params.update(level=level, subjects=[asdict(s) for s in subjects])
         clutter = setting.get("clutter")
@@ -169,8 +172,8 @@ class SyntheticGestures(Dataset):
         # sets cached before the ground truth existed lack "subject": they are rebuilt once
         # when it is asked for (the same events, with their mask)
         names = ["events", "offsets", "labels"] + (["subject"] if self.ground_truth else [])
-        self._build = lambda: generate_gestures(self.n_per_class, split, int(seed), camera,
-                                                self.duration_us, int(steps), subjects, clutter)
+        self._build = lambda: generate_gestures(self.n_per_class, split, seed, camera,
+                                                self.duration_us, steps, subjects, clutter)
         data = load_or_build(self.path, names, self._build)
         self.events, self.offsets, self.labels = data["events"], data["offsets"], data["labels"]
         self.from_subject = data.get("subject")

@@ -40,6 +40,7 @@ from ..kernels.conv import (
 from ..kernels.sparsity import takes_masked_path, takes_sparse_path
 from ..kernels.threads import in_shares
 from ..tensor import Tensor
+from ..validate import check_integer_pair
 
 BLOCK_ELEMENTS = 1 << 20  # column entries per block of images (4 MB in float32: about L2)
 
@@ -154,14 +155,6 @@ class Conv2d(Function):
 
 
 # ------------------------------------------------------------------ functional names
-def _pair(name, what, value, minimum):
-    pair = (value, value) if isinstance(value, int) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, int) and v >= minimum for v in pair):
-        raise ValueError(f"{name}: {what} must be an int >= {minimum} or a pair of them, "
-                         f"got {value!r}")
-    return pair
-
-
 def _check_input(name, x):
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}: x must be a Tensor, got {type(x).__name__}")
@@ -195,8 +188,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
         raise TypeError(f"conv2d: x is {x.dtype}, weight is {weight.dtype}; convert one first")
     if is_cupy(x.data) != is_cupy(weight.data):
         raise TypeError("conv2d: x and weight are on different devices")
-    stride = _pair("conv2d", "stride", stride, 1)
-    padding = _pair("conv2d", "padding", padding, 0)
+    stride = check_integer_pair("conv2d", "stride", stride, low=1)
+    padding = check_integer_pair("conv2d", "padding", padding, low=0)
     _check_window("conv2d", x, weight.shape[2:], padding)
     params = {"stride": stride, "padding": padding}
     if bias is None:

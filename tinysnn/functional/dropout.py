@@ -11,6 +11,7 @@ import numpy as np
 from ..autograd import Function
 from ..backend import is_cupy, to_device
 from ..tensor import Tensor
+from ..validate import check_real
 
 
 class Dropout(Function):
@@ -41,8 +42,7 @@ def dropout(x, p=0.5, training=True, rng=None):
     """
     if not isinstance(x, Tensor):
         raise TypeError(f"dropout: x must be a Tensor, got {type(x).__name__}")
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout: p must lie in [0, 1], got {p}")
+    p = check_real("dropout", "p", p, 0, 1)
     if rng is not None and not isinstance(rng, np.random.Generator):
         raise TypeError(f"dropout: rng must be a numpy.random.Generator "
                         f"(np.random.default_rng(seed)), got {type(rng).__name__}")

@@ -7,6 +7,7 @@ for MSE, per sample for cross-entropy), as in PyTorch.
 from ..autograd import Function
 from ..backend import xp_of
 from ..tensor import Tensor
+from ..validate import check_real
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -110,8 +111,6 @@ def cross_entropy(logits, labels, reduction="mean", label_smoothing=0.0):
     if labels.size and (int(labels.min()) < 0 or int(labels.max()) >= n_classes):
         raise ValueError(f"cross_entropy: labels must lie in [0, {n_classes}), got values from "
                          f"{int(labels.min())} to {int(labels.max())}")
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must lie in [0, 1], "
-                         f"got {label_smoothing}")
+    check_real("cross_entropy", "label_smoothing", label_smoothing, 0, 1)
     return CrossEntropy.apply(logits, labels=labels, reduction=reduction,
                               label_smoothing=float(label_smoothing))

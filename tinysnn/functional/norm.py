@@ -24,6 +24,7 @@ from ..kernels.batch_norm import (
     batch_norm_forward,
 )
 from ..tensor import Tensor
+from ..validate import OutOfRange, check_integer
 
 
 class BatchNorm(Function):
@@ -136,10 +137,11 @@ def batch_norm_avg_pool2d(x, weight, bias, running_mean, running_var, training, 
     if not isinstance(x, Tensor) or x.ndim != 4:
         raise ValueError(f"batch_norm_avg_pool2d: x must be a Tensor [N, C, H, W], got "
                          f"{getattr(x, 'shape', type(x).__name__)}")
-    k = kernel_size
-    if not isinstance(k, int) or k < 1 or x.shape[2] % k or x.shape[3] % k:
-        raise ValueError(f"batch_norm_avg_pool2d: kernel_size must be an int that divides H and "
-                         f"W (x shape {x.shape}), got {kernel_size!r}")
+    tiles = f" that divides H and W (x shape {x.shape})"
+    k = check_integer("batch_norm_avg_pool2d", "kernel_size", kernel_size, low=1, why=tiles)
+    if x.shape[2] % k or x.shape[3] % k:
+        raise OutOfRange(f"batch_norm_avg_pool2d: kernel_size must be an integer >= 1{tiles}, "
+                         f"got {kernel_size!r}")
     params, weight, bias = _checked("batch_norm_avg_pool2d", x, weight, bias, running_mean,
                                     running_var, training, momentum, eps)
     return BatchNormAvgPool.apply(x, weight, bias, k=k, **params)

@@ -5,7 +5,8 @@ Time-major sequences [T, B, C, H, W] are folded into N = T*B by the nn layers, n
 
 from ..autograd import Function
 from ..kernels.pool import avg_pool_backward, avg_pool_forward, max_pool_backward, max_pool_forward
-from .conv import _check_input, _check_window, _pair
+from ..validate import check_integer_pair
+from .conv import _check_input, _check_window
 
 
 class AvgPool2d(Function):
@@ -44,9 +45,9 @@ class MaxPool2d(Function):
 # ------------------------------------------------------------------ functional names
 def _pool_args(name, x, kernel_size, stride, padding):
     _check_input(name, x)
-    kernel = _pair(name, "kernel_size", kernel_size, 1)
-    stride = kernel if stride is None else _pair(name, "stride", stride, 1)
-    padding = _pair(name, "padding", padding, 0)
+    kernel = check_integer_pair(name, "kernel_size", kernel_size, low=1)
+    stride = kernel if stride is None else check_integer_pair(name, "stride", stride, low=1)
+    padding = check_integer_pair(name, "padding", padding, low=0)
     if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
         raise ValueError(f"{name}: padding {padding} must be at most half the kernel {kernel}")
     _check_window(name, x, kernel, padding)

@@ -73,6 +73,12 @@ class AffineNode(NodeModule):
     def forward(self, x):
         return F.linear(x, self.weight, self.bias)  # F.linear takes [..., in] as it is
 
+    features_rank = 1  # x: [..., in]
+
+    def dense_ops(self, y_shape):
+        """Multiply-accumulates of one sample at one time step: in * out (for the Monitor)."""
+        return int(np.prod(self.weight.shape))
+
     def to_nir(self, nir, dt):
         if self.bias is None:
             return nir.Linear(weight=self.weight.data.copy())
@@ -127,6 +133,14 @@ class ConvNode(NodeModule):
         self.stride, self.pads, self.dilation, self.groups = stride, pads, dilation, groups
         self.one_d = weight.ndim == 3
         self.original = original  # NIR's own stride, padding, dilation (written back as given)
+        self.features_rank = 2 if self.one_d else 3  # x: [..., C, L] or [..., C, H, W]
+
+    def dense_ops(self, y_shape):
+        """Multiply-accumulates of one sample at one time step (for the Monitor), for an output
+        [..., O, *spatial]: k*k*(C/groups)*O*H_out*W_out (k*(C/groups)*O*L_out for Conv1d), the
+        real taps: the zeros of dilation and of the other groups are not counted."""
+        taps = int(np.prod(self.weight.shape))  # O * C/groups * kh * kw (or * k)
+        return taps * int(np.prod(y_shape[-(self.features_rank - 1):]))
 
     def apply(self, x):
         w = self.weight

@@ -24,7 +24,7 @@ from ..functional.attention import (
     temporal_attention,
 )
 from ..tensor import Tensor
-from ..validate import check_integer
+from ..validate import OutOfRange, check_integer
 from .module import Module, Parameter
 
 
@@ -138,12 +138,11 @@ class SpatialAttention(Module):
 
     def __init__(self, kernel_size=3, dtype=np.float32):
         super().__init__()
-        k = kernel_size
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 or k % 2 == 0:
-            raise ValueError(
-                f"SpatialAttention: kernel_size must be a positive odd integer (padding k // 2 "
-                f"keeps H and W), got {kernel_size!r}"
-            )
+        odd = " and odd (padding k // 2 keeps H and W)"
+        k = check_integer("SpatialAttention", "kernel_size", kernel_size, low=1, why=odd)
+        if k % 2 == 0:
+            raise OutOfRange(f"SpatialAttention: kernel_size must be an integer >= 1{odd}, "
+                             f"got {kernel_size!r}")
         self.kernel_size = k
         self.weight = Parameter(random_state.uniform((1, 2, k, k), 1 / math.sqrt(2 * k * k), dtype))
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import functional as F
 from .. import random_state
+from ..validate import check_integer_pair, check_real
 from .module import Module, Parameter
 
 
@@ -28,10 +29,6 @@ def _check_rank(layer, x, ranks, layout):
         raise ValueError(f"{layer}: expected {layout}, got shape {tuple(x.shape)}")
 
 
-def _pair(v):
-    return (v, v) if isinstance(v, int) else tuple(v)
-
-
 class Linear(Module):
     """y = x W^T + b.  weight: [out, in], bias: [out]; x: [..., in] -> [..., out]."""
 
@@ -45,6 +42,12 @@ class Linear(Module):
     def forward(self, x):
         return F.linear(x, self.weight, self.bias)
 
+    features_rank = 1  # x: [..., in]: one feature axis
+
+    def dense_ops(self, y_shape):
+        """Multiply-accumulates of one sample at one time step: in * out."""
+        return self.in_features * self.out_features
+
     def extra_repr(self):
         return f"{self.in_features}, {self.out_features}, bias={self.bias is not None}"
 
@@ -55,7 +58,9 @@ class Conv2d(Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True,
                  dtype=np.float32):
         super().__init__()
-        kh, kw = _pair(kernel_size)
+        kh, kw = check_integer_pair("Conv2d", "kernel_size", kernel_size, low=1)
+        check_integer_pair("Conv2d", "stride", stride, low=1)
+        check_integer_pair("Conv2d", "padding", padding, low=0)
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.padding = (kh, kw), stride, padding
         bound = 1 / math.sqrt(in_channels * kh * kw)
@@ -67,6 +72,14 @@ class Conv2d(Module):
         _check_rank("Conv2d", x, (4, 5), "[N, C, H, W] or [T, B, C, H, W]")
         x, unfold = _fold_time(x, 4)
         return unfold(F.conv2d(x, self.weight, self.bias, self.stride, self.padding))
+
+    features_rank = 3  # x: [..., C, H, W]
+
+    def dense_ops(self, y_shape):
+        """Multiply-accumulates of one sample at one time step, for an output [..., Cout, Hout,
+        Wout]: k*k*Cin*Cout*Hout*Wout."""
+        kh, kw = self.kernel_size
+        return kh * kw * self.in_channels * self.out_channels * y_shape[-2] * y_shape[-1]
 
     def extra_repr(self):
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
@@ -176,9 +189,7 @@ class Dropout(Module):
 
     def __init__(self, p=0.5):
         super().__init__()
-        if not 0 <= p < 1:
-            raise ValueError(f"Dropout: p must lie in [0, 1), got {p}")
-        self.p = p
+        self.p = check_real("Dropout", "p", p, 0, 1, high_open=True)
 
     def forward(self, x):
         return F.dropout(x, self.p, self.training, random_state.generator())

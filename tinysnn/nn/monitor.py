@@ -8,8 +8,8 @@
 
 The energy model (Yao et al., after Horowitz 2014, 45 nm):
 
-* dense operations of a layer, per sample and time step: conv ``k*k*C_in*C_out*H_out*W_out``,
-  fully connected ``in * out``;
+* dense operations of a layer, per sample and time step: conv ``k*k*C_in*C_out*H_out*W_out``
+  (grouped: ``k*k*(C_in/groups)*C_out*H_out*W_out``), fully connected ``in * out``;
 * synaptic operations per sample: ``T x dense ops x the firing rate of the layer's input``
   (the input's fraction of non-zero elements: for spikes that is the firing rate);
 * the first layer reads real-valued frames, so its operations are multiply-accumulates
@@ -18,9 +18,18 @@ The energy model (Yao et al., after Horowitz 2014, 45 nm):
   shortcut convolution reading membranes, say) multiplies too, and is counted as MACs: for
   the MA-SNNs this is exactly the paper's rule.
 
-A "layer" in the report is one synaptic layer (Conv2d or Linear) together with the spiking
-neurons (any ``nn.Neuron``) that follow it, named after the module that holds both (e.g.
-``features.0``).
+A synaptic layer says its dense operations itself: ``module.dense_ops(y_shape)`` -> the
+multiply-accumulates of one sample at one time step for its output shape, and
+``module.features_rank``, how many feature axes its input has (1 for ``[..., in]``, 3 for
+``[..., C, H, W]``). nn.Conv2d, nn.Linear and the NIR nodes ``from_nir`` builds (Affine/Linear,
+Conv1d/Conv2d) have them; the monitor counts every module that has ``dense_ops`` (a synaptic
+layer of your own included: give it ``dense_ops`` and ``features_rank``).
+
+A "layer" in the report is one synaptic layer together with the spiking neurons (any
+``nn.Neuron`` but one with ``spiking = False``, such as a NIR LI node, which outputs its
+membrane) that come next in module order, named after the module that holds both when it holds
+no other synaptic layer (``features.0`` for ``features.0.conv`` and ``features.0.lif``), else
+after the synaptic layer (``fc``; ``nodes.fc`` in a network ``from_nir`` built).
 
 The paper's estimate leaves out the attention modules' own work. ``attention_layers()`` counts
 it by one rule: every multiply is a MAC (4.6 pJ), every add or compare an AC (0.9 pJ). A branch
@@ -35,26 +44,29 @@ shape ``[T, B, ...]``, and ``module.branch``, its label in the report ("T", "C",
 The monitor counts every module that has ``ops`` (an attention module of your own included:
 give it ``ops``), under the name of the layer's ``attention`` slot that holds it. An attention
 module that has no ``ops``, in itself or in a sub-module, is warned about and reported with
-NaN operations and energy: never counted as free.
+NaN operations and energy: never counted as free. So is a model that ran while none of its
+synaptic layers and neurons was called through its forward (a NIR graph with a cycle runs node
+by node with ``step``, which hooks do not see): its zeros are not what it did.
 """
 
 import math
 import warnings
 
 from ..backend import xp_of
-from .layers import Conv2d, Linear
 from .neuron import Neuron
 
 E_MAC_PJ = 4.6
 E_AC_PJ = 0.9
 
 
-def dense_ops(module, y_shape):
-    """Multiply-accumulates of one sample at one time step (conv: k*k*Cin*Cout*Hout*Wout)."""
-    if isinstance(module, Conv2d):
-        kh, kw = module.kernel_size
-        return kh * kw * module.in_channels * module.out_channels * y_shape[-2] * y_shape[-1]
-    return module.in_features * module.out_features
+def counts_dense_ops(module):
+    """The module is a synaptic layer that says its dense operations (``dense_ops``)."""
+    return callable(getattr(module, "dense_ops", None))
+
+
+def spikes(module):
+    """A neuron whose output is spikes (a NIR LI or I node outputs its membrane: not counted)."""
+    return isinstance(module, Neuron) and getattr(module, "spiking", True)
 
 
 def _time_and_batch(shape, features_rank):
@@ -77,9 +89,8 @@ class _SynapseStats:
     def __call__(self, module, inputs, output):
         x = inputs[0].data
         xp = xp_of(x)
-        rank = 3 if isinstance(module, Conv2d) else 1
-        self.T, batch = _time_and_batch(x.shape, rank)
-        self.ops_per_step = dense_ops(module, output.shape)
+        self.T, batch = _time_and_batch(x.shape, module.features_rank)
+        self.ops_per_step = module.dense_ops(output.shape)
         self.samples += batch
         nonzero = int(xp.count_nonzero(x))
         self.input_nonzero += nonzero
@@ -161,17 +172,23 @@ class Monitor:
         self.model = model
         self._handles = []
         self.synapses, self.neurons, self.attention = [], [], []
+        self.runs = 0  # forward calls of the model itself
+
+    def _count_run(self, module, inputs, output):
+        self.runs += 1
 
     def attach(self):
         self.detach()  # attaching twice must not count twice
         self.synapses, self.neurons, self.attention = [], [], []
+        self.runs = 0
+        self._handles.append(self.model.register_forward_hook(self._count_run))
         modules = list(self.model.named_modules())
         slots = [name for name, m in modules if name.rpartition(".")[2] == "attention"]
         for name, module in modules:
-            if isinstance(module, (Conv2d, Linear)):
+            if counts_dense_ops(module):  # nn.Conv2d, nn.Linear, a NIR Affine or Conv node, ...
                 stats = _SynapseStats(name, module)
                 self.synapses.append(stats)
-            elif isinstance(module, Neuron):  # nn.LIF, nn.IF, a neuron of your own, ...
+            elif spikes(module):  # nn.LIF, nn.IF, a NIR LIF node, a neuron of your own, ...
                 stats = _SpikeStats(name)
                 self.neurons.append(stats)
             elif counts_ops(module) or (name in slots and not self._counted_inside(name)):
@@ -218,9 +235,22 @@ class Monitor:
             pairs.append((syn, after[0] if after else None))
         return pairs
 
+    def _check_seen(self):
+        """The model ran, but none of its layers was called through its forward (so no hook
+        saw it: a NIR graph with a cycle runs node by node with ``step``): a warning, since
+        the zeros reported are not what the network did."""
+        counted = self.synapses + self.neurons
+        if self.runs and counted and not any(stats.samples for stats in counted):
+            warnings.warn("Monitor: the model ran but none of its synaptic layers or neurons "
+                          "was called through its forward (a NIR graph with a cycle runs step "
+                          "by step); its spikes, operations and energy are not counted",
+                          RuntimeWarning, stacklevel=3)
+
     def layers(self):
         """One dict per layer: name, firing_rate, spikes_per_sample, synaptic_ops, energy_uj, ..."""
+        self._check_seen()
         rows = []
+        synapse_names = [syn.name for syn in self.synapses]
         for i, (syn, lif) in enumerate(self._pairs()):
             if syn.samples == 0:
                 continue
@@ -228,7 +258,7 @@ class Monitor:
             accumulates = i > 0 and syn.input_binary  # spikes in: adds only; else multiplies
             energy_pj = ops * (E_AC_PJ if accumulates else E_MAC_PJ)
             rows.append({
-                "name": _common_parent(syn.name, lif.name) if lif else syn.name,
+                "name": _layer_name(syn.name, lif.name if lif else None, synapse_names),
                 "operation": "AC" if accumulates else "MAC",
                 "input_rate": syn.input_rate,
                 "firing_rate": lif.firing_rate if lif else 0.0,
@@ -278,12 +308,18 @@ class Monitor:
         }
 
 
-def _common_parent(a, b):
-    """'features.0.conv', 'features.0.lif' -> 'features.0' (or ``a`` when they share nothing)."""
-    pa, pb = a.split("."), b.split(".")
+def _layer_name(synapse, neuron, synapse_names):
+    """The module holding both that holds no other synaptic layer, else the synapse's name:
+    'features.0.conv', 'features.0.lif' -> 'features.0'; 'nodes.fc', 'nodes.lif1.neuron'
+    (all of a NIR graph's nodes in one module) -> 'nodes.fc'."""
+    if neuron is None:
+        return synapse
     common = []
-    for x, y in zip(pa, pb):
+    for x, y in zip(synapse.split("."), neuron.split(".")):
         if x != y:
             break
         common.append(x)
-    return ".".join(common) or a
+    parent = ".".join(common)
+    others = [name for name in synapse_names if name != synapse
+              and (not parent or name.startswith(parent + "."))]
+    return synapse if not parent or others else parent
