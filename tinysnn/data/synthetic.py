@@ -29,6 +29,7 @@ frames of the subject's and of all other events, which add up to ``frames``.
 
 import os
 from dataclasses import asdict
+from functools import partial
 
 import numpy as np
 
@@ -172,8 +173,9 @@ class SyntheticGestures(Dataset):
         # sets cached before the ground truth existed lack "subject": they are rebuilt once
         # when it is asked for (the same events, with their mask)
         names = ["events", "offsets", "labels"] + (["subject"] if self.ground_truth else [])
-        self._build = lambda: generate_gestures(self.n_per_class, split, seed, camera,
-                                                self.duration_us, steps, subjects, clutter)
+        # a partial, not a lambda: the set is pickled into DataLoader's worker processes
+        self._build = partial(generate_gestures, self.n_per_class, split, seed, camera,
+                              self.duration_us, steps, subjects, clutter)
         data = load_or_build(self.path, names, self._build)
         self.events, self.offsets, self.labels = data["events"], data["offsets"], data["labels"]
         self.from_subject = data.get("subject")
